@@ -1,0 +1,324 @@
+/**
+ * `file`: the embedded durable store for single hosts. A directory (0700) of records, one folder
+ * per credential, one file (0600) per version:
+ *
+ *   <directory>/records/<tenant segment>/<name segment>/v0000000001.json
+ *
+ * A version is published atomically and without locks: it is written to a temporary file,
+ * fsynced, then hard-linked to its final name. `link` fails if the name exists, so two writers
+ * can never both publish version N (compare-and-set across processes), and a writer killed at any
+ * point leaves either the whole version or none of it. A `deleted` marker file soft-deletes.
+ */
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type {
+  Backend,
+  BackendListEntry,
+  BackendListOptions,
+  BackendRecord,
+  BackendWrite,
+} from "../../core/backend.js";
+import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
+import { deletedRecord, missingRecord, pageOf, versionConflict } from "../../core/backend-support.js";
+import { IntegrityError, UnavailableError } from "../../core/errors.js";
+import type { BackendKey } from "../../core/key-encoding.js";
+import { LocalKeyring, parseKey } from "../../core/keyring.js";
+import { scrubError } from "../../core/redact.js";
+
+/** Options of `fileBackend`. */
+export interface FileBackendOptions {
+  /**
+   * The store's directory, created 0700 if absent.
+   * @default process.env.CREDKIT_FILE_DIR ?? "./.credkit"
+   */
+  directory?: string;
+  /**
+   * Versions kept per credential; older ones are removed after each write.
+   * @default 100
+   */
+  maxVersions?: number;
+}
+
+const NAME = "file";
+const VERSION_FILE = /^v(\d{10})\.json$/;
+const DELETED_MARKER = "deleted";
+const TEMP_PREFIX = ".tmp-";
+/** Temporary files older than this are leftovers of a killed writer. */
+const STALE_TEMP_MS = 60_000;
+/** Attempts of an unconditional write racing other writers before giving up. */
+const MAX_WRITE_ATTEMPTS = 10_000;
+const DEFAULT_DIRECTORY = ".credkit";
+const KEY_FILE = "key";
+
+function versionFile(version: number): string {
+  return `v${String(version).padStart(10, "0")}.json`;
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** File-system failures become typed errors; the path never holds a secret, the cause is scrubbed. */
+function fileError(error: unknown, action: string): Error {
+  return new UnavailableError(`File store could not ${action}.`, {
+    source: NAME,
+    cause: scrubError(error),
+  });
+}
+
+async function writeDurably(path: string, content: string): Promise<void> {
+  const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+  try {
+    await handle.writeFile(content, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Creates a file-store backend. */
+export function fileBackend(options: FileBackendOptions = {}): Backend {
+  const root = resolve(options.directory ?? process.env.CREDKIT_FILE_DIR ?? DEFAULT_DIRECTORY);
+  const records = join(root, "records");
+  const trash = join(root, "trash");
+  const maxVersions = options.maxVersions ?? 100;
+
+  const folderOf = (key: BackendKey) => join(records, key.tenantSegment, key.nameSegment);
+
+  const versionsIn = async (folder: string): Promise<number[] | undefined> => {
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch (error) {
+      if (isCode(error, "ENOENT")) return undefined;
+      throw fileError(error, "read a credential folder");
+    }
+    const versions: number[] = [];
+    for (const name of names) {
+      const match = VERSION_FILE.exec(name);
+      if (match) versions.push(Number(match[1]));
+    }
+    return versions.sort((a, b) => a - b);
+  };
+
+  const isDeleted = async (folder: string): Promise<boolean> => {
+    try {
+      await stat(join(folder, DELETED_MARKER));
+      return true;
+    } catch (error) {
+      if (isCode(error, "ENOENT")) return false;
+      throw fileError(error, "check a deletion marker");
+    }
+  };
+
+  const readVersion = async (folder: string, version: number): Promise<BackendRecord | undefined> => {
+    let text: string;
+    try {
+      text = await readFile(join(folder, versionFile(version)), "utf8");
+    } catch (error) {
+      if (isCode(error, "ENOENT")) return undefined;
+      throw fileError(error, "read a credential version");
+    }
+    try {
+      const parsed = JSON.parse(text) as BackendWrite;
+      return { value: parsed.value, metadata: parsed.metadata, version };
+    } catch {
+      throw new IntegrityError("A stored version is not valid JSON.", { source: NAME });
+    }
+  };
+
+  /** Removes versions beyond `maxVersions` and temporary files of killed writers. */
+  const tidy = async (folder: string, versions: number[]): Promise<void> => {
+    const excess = versions.slice(0, Math.max(0, versions.length - maxVersions));
+    await Promise.all(
+      excess.map((version) => unlink(join(folder, versionFile(version))).catch(() => undefined)),
+    );
+    const names = await readdir(folder).catch(() => [] as string[]);
+    const now = Date.now();
+    for (const name of names.filter((entry) => entry.startsWith(TEMP_PREFIX))) {
+      const path = join(folder, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && now - info.mtimeMs > STALE_TEMP_MS) await unlink(path).catch(() => undefined);
+    }
+  };
+
+  return {
+    name: NAME,
+    capabilities: {
+      versions: true,
+      compareAndSet: "atomic",
+      softDelete: true,
+      batchGet: false,
+      consistency: "strong",
+      // why: each segment is a folder name; 200 keeps both well under the 255-byte limit.
+      maxKeyLength: 200,
+    },
+
+    async get(key, options = {}) {
+      const folder = folderOf(key);
+      const versions = await versionsIn(folder);
+      if (!versions || versions.length === 0) return undefined;
+      if (await isDeleted(folder)) throw deletedRecord(NAME, key);
+      return readVersion(folder, options.version ?? (versions.at(-1) as number));
+    },
+
+    async put(key, write, options = {}) {
+      const folder = folderOf(key);
+      try {
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+      } catch (error) {
+        throw fileError(error, "create a credential folder");
+      }
+      const temp = join(folder, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+      try {
+        await writeDurably(temp, JSON.stringify(write));
+      } catch (error) {
+        throw fileError(error, "write a credential version");
+      }
+      try {
+        for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+          const versions = (await versionsIn(folder)) ?? [];
+          const latest = versions.at(-1) ?? 0;
+          const deleted = await isDeleted(folder);
+          const current = deleted ? 0 : latest;
+          if (options.ifVersion !== undefined && options.ifVersion !== current) {
+            throw versionConflict(NAME, key, options.ifVersion, current);
+          }
+          try {
+            await link(temp, join(folder, versionFile(latest + 1)));
+          } catch (error) {
+            if (isCode(error, "EEXIST")) {
+              if (options.ifVersion !== undefined) throw versionConflict(NAME, key, options.ifVersion);
+              continue;
+            }
+            if (isCode(error, "ENOENT")) {
+              // why: a concurrent purge removed the folder; recreate it and try again.
+              await mkdir(folder, { recursive: true, mode: 0o700 });
+              await writeDurably(temp, JSON.stringify(write)).catch(() => undefined);
+              continue;
+            }
+            throw fileError(error, "publish a credential version");
+          }
+          await syncDirectory(folder);
+          if (deleted) await unlink(join(folder, DELETED_MARKER)).catch(() => undefined);
+          await tidy(folder, [...versions, latest + 1]);
+          return { version: latest + 1 };
+        }
+        throw new UnavailableError("Too many concurrent writers to one credential.", { source: NAME });
+      } finally {
+        await unlink(temp).catch(() => undefined);
+      }
+    },
+
+    async delete(key, options = {}) {
+      const folder = folderOf(key);
+      const versions = await versionsIn(folder);
+      if (!versions || versions.length === 0) throw missingRecord(NAME, key);
+      if (options.purge) {
+        try {
+          await mkdir(trash, { recursive: true, mode: 0o700 });
+          const doomed = join(trash, randomBytes(8).toString("hex"));
+          await rename(folder, doomed);
+          await rm(doomed, { recursive: true, force: true });
+        } catch (error) {
+          throw fileError(error, "purge a credential");
+        }
+        return;
+      }
+      try {
+        await writeFile(join(folder, DELETED_MARKER), new Date().toISOString(), { flag: "wx", mode: 0o600 });
+      } catch (error) {
+        if (isCode(error, "EEXIST")) throw missingRecord(NAME, key);
+        throw fileError(error, "mark a credential deleted");
+      }
+    },
+
+    async restore(key) {
+      const folder = folderOf(key);
+      const versions = await versionsIn(folder);
+      if (!versions || versions.length === 0) throw missingRecord(NAME, key);
+      await unlink(join(folder, DELETED_MARKER)).catch((error: unknown) => {
+        if (!isCode(error, "ENOENT")) throw fileError(error, "restore a credential");
+      });
+    },
+
+    async list(options: BackendListOptions = {}) {
+      const tenants =
+        options.tenantSegment !== undefined
+          ? [options.tenantSegment]
+          : await readdir(records).catch(() => [] as string[]);
+      const folders: string[] = [];
+      for (const tenant of tenants.sort()) {
+        const names = await readdir(join(records, tenant)).catch(() => [] as string[]);
+        for (const name of names.sort()) folders.push(join(records, tenant, name));
+      }
+      const entries: BackendListEntry[] = [];
+      for (const folder of folders) {
+        const versions = await versionsIn(folder);
+        const latest = versions?.at(-1);
+        if (latest === undefined) continue;
+        const deleted = await isDeleted(folder);
+        if (deleted && !options.includeDeleted) continue;
+        const record = await readVersion(folder, latest);
+        if (record) entries.push({ metadata: record.metadata, version: latest, deleted });
+      }
+      const page = pageOf(entries, options.cursor, options.limit);
+      return page.cursor ? { entries: page.items, cursor: page.cursor } : { entries: page.items };
+    },
+  };
+}
+
+function directoryFrom(env: Environment): string {
+  return resolve(env.CREDKIT_FILE_DIR ?? DEFAULT_DIRECTORY);
+}
+
+let warnedAboutKeyFile = false;
+
+/**
+ * Outside production, when no `CREDENTIAL_ENCRYPTION_KEY` is set: reads the store's key file,
+ * creating it (0600) on first use, and warns once that the key sits beside the data.
+ */
+async function localKeyFile(env: Environment): Promise<LocalKeyring> {
+  const directory = directoryFrom(env);
+  const path = join(directory, KEY_FILE);
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (!isCode(error, "ENOENT")) throw fileError(error, "read the local key file");
+    try {
+      await writeFile(path, randomBytes(32).toString("base64"), { flag: "wx", mode: 0o600 });
+    } catch (writeError) {
+      if (!isCode(writeError, "EEXIST")) throw fileError(writeError, "create the local key file");
+    }
+    text = await readFile(path, "utf8");
+  }
+  if (!warnedAboutKeyFile) {
+    warnedAboutKeyFile = true;
+    process.emitWarning(
+      `credkit: no CREDENTIAL_ENCRYPTION_KEY set; using the development key file ${path}. Set CREDENTIAL_ENCRYPTION_KEY in production.`,
+      { code: "CREDKIT_DEV_KEY" },
+    );
+  }
+  return new LocalKeyring(parseKey(text, path));
+}
+
+export const definition: BackendDefinition = {
+  type: NAME,
+  variables: [{ name: "CREDKIT_FILE_DIR", description: "Directory of the store (default ./.credkit)." }],
+  missingVariables: () => [],
+  fromEnv: async (env) => fileBackend({ directory: directoryFrom(env) }),
+  developmentKey: localKeyFile,
+};

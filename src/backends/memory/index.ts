@@ -1,0 +1,126 @@
+/**
+ * `memory`: an in-process store for development and tests. Everything is lost when the process
+ * ends, so it is refused when `NODE_ENV=production`.
+ */
+import { randomBytes } from "node:crypto";
+import type {
+  Backend,
+  BackendListEntry,
+  BackendListOptions,
+  BackendRecord,
+  BackendWrite,
+} from "../../core/backend.js";
+import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
+import { deletedRecord, missingRecord, pageOf, versionConflict } from "../../core/backend-support.js";
+import { ConfigurationError } from "../../core/errors.js";
+import type { BackendKey } from "../../core/key-encoding.js";
+import { LocalKeyring } from "../../core/keyring.js";
+
+interface Slot {
+  readonly tenantSegment: string;
+  readonly versions: Map<number, BackendWrite>;
+  latest: number;
+  deleted: boolean;
+}
+
+/** Options of `memoryBackend`. */
+export interface MemoryBackendOptions {
+  /**
+   * Environment consulted for `NODE_ENV`.
+   * @default process.env
+   */
+  env?: Environment;
+}
+
+const NAME = "memory";
+
+/** Creates an in-memory backend. Throws `ConfigurationError` when `NODE_ENV=production`. */
+export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
+  const env = options.env ?? process.env;
+  if (env.NODE_ENV === "production") {
+    throw new ConfigurationError(
+      "The memory backend loses every credential when the process ends and is refused when NODE_ENV=production. Set VAULT_TYPE to file, postgres, aws, vault, gcp, azure or cloudflare.",
+      { missing: ["VAULT_TYPE"] },
+    );
+  }
+  const slots = new Map<string, Slot>();
+
+  const record = (slot: Slot, version: number): BackendRecord | undefined => {
+    const write = slot.versions.get(version);
+    return write ? { ...write, version } : undefined;
+  };
+
+  return {
+    name: NAME,
+    capabilities: {
+      versions: true,
+      compareAndSet: "atomic",
+      softDelete: true,
+      batchGet: false,
+      consistency: "strong",
+      maxKeyLength: 1024,
+    },
+
+    async get(key, options = {}) {
+      const slot = slots.get(key.id);
+      if (!slot) return undefined;
+      if (slot.deleted) throw deletedRecord(NAME, key);
+      return record(slot, options.version ?? slot.latest);
+    },
+
+    async put(key, write, options = {}) {
+      const slot = slots.get(key.id);
+      const current = slot && !slot.deleted ? slot.latest : 0;
+      if (options.ifVersion !== undefined && options.ifVersion !== current) {
+        throw versionConflict(NAME, key, options.ifVersion, current);
+      }
+      const target = slot ?? {
+        tenantSegment: key.tenantSegment,
+        versions: new Map(),
+        latest: 0,
+        deleted: false,
+      };
+      target.latest += 1;
+      target.versions.set(target.latest, write);
+      target.deleted = false;
+      slots.set(key.id, target);
+      return { version: target.latest };
+    },
+
+    async delete(key: BackendKey, options = {}) {
+      const slot = slots.get(key.id);
+      if (!slot || (slot.deleted && !options.purge)) throw missingRecord(NAME, key);
+      if (options.purge) slots.delete(key.id);
+      else slot.deleted = true;
+    },
+
+    async restore(key) {
+      const slot = slots.get(key.id);
+      if (!slot) throw missingRecord(NAME, key);
+      slot.deleted = false;
+    },
+
+    async list(options: BackendListOptions = {}) {
+      const entries: BackendListEntry[] = [];
+      const sorted = [...slots].sort(([a], [b]) => (a < b ? -1 : 1));
+      for (const [, slot] of sorted) {
+        if (options.tenantSegment !== undefined && slot.tenantSegment !== options.tenantSegment) continue;
+        if (slot.deleted && !options.includeDeleted) continue;
+        const latest = record(slot, slot.latest);
+        if (latest)
+          entries.push({ metadata: latest.metadata, version: latest.version, deleted: slot.deleted });
+      }
+      const page = pageOf(entries, options.cursor, options.limit);
+      return page.cursor ? { entries: page.items, cursor: page.cursor } : { entries: page.items };
+    },
+  };
+}
+
+export const definition: BackendDefinition = {
+  type: NAME,
+  variables: [],
+  missingVariables: () => [],
+  fromEnv: async (env) => memoryBackend({ env }),
+  // why: memory data dies with the process, so an ephemeral key loses nothing.
+  developmentKey: async () => new LocalKeyring(randomBytes(32)),
+};

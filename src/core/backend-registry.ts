@@ -1,0 +1,70 @@
+/**
+ * Backend names (the `VAULT_TYPE` values) and their lazy loaders. A backend module is imported
+ * only when chosen, and imports its SDK only when first used.
+ */
+import type { Backend } from "./backend.js";
+import type { KeyProvider } from "./keyring.js";
+
+/** Environment variables, as in `process.env`. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A documented environment variable of a backend. */
+export interface BackendVariable {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** How a backend is built from the environment. Each backend module exports one as `definition`. */
+export interface BackendDefinition {
+  /** The `VAULT_TYPE` value. */
+  readonly type: string;
+  /** Every variable it reads, for docs and error messages. */
+  readonly variables: readonly BackendVariable[];
+  /** Names of required variables missing from `env` (all of them, for one clear error). */
+  missingVariables(env: Environment): string[];
+  /** Builds the backend from `env`. Called only when `missingVariables` is empty. */
+  fromEnv(env: Environment): Promise<Backend>;
+  /**
+   * A key for development when `CREDENTIAL_ENCRYPTION_KEY` is not set (outside production):
+   * ephemeral for memory, a 0600 key file for the file store. Absent: a key is required.
+   */
+  developmentKey?(env: Environment): Promise<KeyProvider>;
+}
+
+/**
+ * Loaders by `VAULT_TYPE`. Relative dynamic imports keep the root entry free of SDKs: a backend
+ * module is imported only when chosen. Each backend adds its line here.
+ */
+const LOADERS = {
+  memory: () => import("../backends/memory/index.js"),
+  file: () => import("../backends/file/index.js"),
+} satisfies Record<string, () => Promise<{ definition: BackendDefinition }>>;
+
+/** Every `VAULT_TYPE` value credkit knows. */
+export type BackendType = keyof typeof LOADERS;
+
+/** Long names accepted for `VAULT_TYPE` values. */
+const ALIASES: Readonly<Record<string, string>> = {
+  "aws-secrets-manager": "aws",
+  "gcp-secret-manager": "gcp",
+  "azure-key-vault": "azure",
+  "cloudflare-kv": "cloudflare",
+  postgresql: "postgres",
+};
+
+/** The backend types available, sorted. */
+export function backendTypes(): BackendType[] {
+  return (Object.keys(LOADERS) as BackendType[]).sort();
+}
+
+/** The canonical type for a `VAULT_TYPE` value, or undefined when unknown. */
+export function resolveBackendType(value: string): BackendType | undefined {
+  const normalized = value.trim().toLowerCase();
+  const type = ALIASES[normalized] ?? normalized;
+  return Object.hasOwn(LOADERS, type) ? (type as BackendType) : undefined;
+}
+
+/** Loads a backend's definition. */
+export async function loadBackendDefinition(type: BackendType): Promise<BackendDefinition> {
+  return (await LOADERS[type]()).definition;
+}

@@ -1,0 +1,45 @@
+/**
+ * Small pieces every backend needs, so each backend says the same thing the same way.
+ */
+
+import { ConflictError, DeletedError, NotFoundError } from "./errors.js";
+import type { BackendKey } from "./key-encoding.js";
+
+/** The conflict a failed `ifVersion` raises. */
+export function versionConflict(
+  backend: string,
+  key: BackendKey,
+  expected: number,
+  actual?: number,
+): ConflictError {
+  const now = actual === undefined ? "changed" : actual === 0 ? "does not exist" : `is at version ${actual}`;
+  return new ConflictError(
+    `Credential "${key.name}" ${now}; expected ${expected === 0 ? "it not to exist" : `version ${expected}`}.`,
+    expected,
+    { source: backend },
+  );
+}
+
+/** The error for a soft-deleted record. */
+export function deletedRecord(backend: string, key: BackendKey): DeletedError {
+  return new DeletedError(`Credential "${key.name}" is deleted; restore it or store it again.`, "deleted", {
+    source: backend,
+  });
+}
+
+/** The error for deleting or restoring a record that does not exist. */
+export function missingRecord(backend: string, key: BackendKey): NotFoundError {
+  return new NotFoundError(`No credential "${key.name}" for this tenant.`, { source: backend });
+}
+
+/** Offset-based cursors for backends that list from a sorted snapshot. */
+export function pageOf<T>(
+  items: readonly T[],
+  cursor: string | undefined,
+  limit: number | undefined,
+): { items: T[]; cursor?: string } {
+  const start = cursor ? Number.parseInt(cursor, 10) || 0 : 0;
+  const end = limit ? start + limit : items.length;
+  const page = items.slice(start, end);
+  return end < items.length ? { items: page, cursor: String(end) } : { items: page };
+}

@@ -1,0 +1,125 @@
+/**
+ * The backend contract. A backend stores opaque records (a payload string plus non-secret
+ * metadata) under keys the core hands it, and declares what it can do. It never sees plaintext
+ * when application encryption is on, and knows nothing about tenants beyond the key.
+ */
+import type { CredentialType } from "./credential-types.js";
+import type { BackendKey } from "./key-encoding.js";
+
+/** What a backend can do. The core and the contract suite gate behaviour on these. */
+export interface BackendCapabilities {
+  /** Old versions can be read by number. */
+  readonly versions: boolean;
+  /**
+   * How `ifVersion` is honoured: `atomic` (a conflicting writer always loses) or `best-effort`
+   * (checked before writing, but a concurrent writer can slip in: eventually consistent stores).
+   */
+  readonly compareAndSet: "atomic" | "best-effort";
+  /** Deletes are recoverable (`restore`), and `purge` removes for good. */
+  readonly softDelete: boolean;
+  /** `getMany` reads several records in fewer calls than one each. */
+  readonly batchGet: boolean;
+  /** Reads may lag writes (Workers KV: up to 60 s). */
+  readonly consistency: "strong" | "eventual";
+  /** Longest `BackendKey.id` the store accepts (after the backend's own prefix). */
+  readonly maxKeyLength: number;
+}
+
+/** Non-secret facts stored beside the payload. JSON-serialisable. */
+export interface RecordMetadata {
+  /** Tenant id, verified on read so a key collision is never served. */
+  readonly tenant: string;
+  /** Credential name (connection id), verified on read. */
+  readonly name: string;
+  readonly type: CredentialType;
+  /** Field name → 8-hex fingerprint of its value. */
+  readonly fingerprints: Readonly<Record<string, string>>;
+  /** Key the payload is encrypted with; null when application encryption is off. */
+  readonly keyId: string | null;
+  /** ISO time the credential was first stored. */
+  readonly createdAt: string;
+  /** ISO time this version was written. */
+  readonly updatedAt: string;
+  /** Who wrote this version, when the caller said. */
+  readonly createdBy?: string;
+  /** ISO time after which the credential reports `expired`. */
+  readonly expiresAt?: string;
+}
+
+/** What the core writes. */
+export interface BackendWrite {
+  /** Opaque payload: ciphertext when encryption is on. */
+  readonly value: string;
+  readonly metadata: RecordMetadata;
+}
+
+/** What a backend returns for a read. */
+export interface BackendRecord extends BackendWrite {
+  /** Version number: 1 for the first write, +1 for every write after. */
+  readonly version: number;
+}
+
+export interface BackendGetOptions {
+  /** Read this version instead of the latest. */
+  readonly version?: number;
+}
+
+export interface BackendPutOptions {
+  /**
+   * Write only if the current version is exactly this; 0 means "only if it does not exist".
+   * Omitted: write unconditionally. A mismatch throws `ConflictError`.
+   */
+  readonly ifVersion?: number;
+}
+
+export interface BackendDeleteOptions {
+  /** Remove for good, every version, even where deletes are normally recoverable. */
+  readonly purge?: boolean;
+}
+
+export interface BackendListOptions {
+  /** Only this tenant's records (its `BackendKey.tenantSegment`); omitted lists every tenant. */
+  readonly tenantSegment?: string;
+  /** Continue from a previous page. */
+  readonly cursor?: string;
+  /** Page size hint. */
+  readonly limit?: number;
+  /** Also return soft-deleted records. */
+  readonly includeDeleted?: boolean;
+}
+
+/** One listed record: metadata only, never the payload. */
+export interface BackendListEntry {
+  readonly metadata: RecordMetadata;
+  readonly version: number;
+  readonly deleted: boolean;
+}
+
+export interface BackendListPage {
+  readonly entries: readonly BackendListEntry[];
+  /** Present when there are more pages. */
+  readonly cursor?: string;
+}
+
+/**
+ * A secret store. Failures are typed credkit errors: `undefined` from `get` means confirmed
+ * absence, never a failure; a soft-deleted record (or a deleted, disabled or destroyed version)
+ * throws `DeletedError`.
+ */
+export interface Backend {
+  /** The backend's registry name, e.g. `file` or `vault`. */
+  readonly name: string;
+  readonly capabilities: BackendCapabilities;
+  get(key: BackendKey, options?: BackendGetOptions): Promise<BackendRecord | undefined>;
+  /** Reads several latest records; each slot is a record, `undefined` (absent) or the error. */
+  getMany?(keys: readonly BackendKey[]): Promise<Array<BackendRecord | undefined | Error>>;
+  /** Writes a new version and returns its number. */
+  put(key: BackendKey, write: BackendWrite, options?: BackendPutOptions): Promise<{ version: number }>;
+  /** Deletes (soft where `capabilities.softDelete`, unless `purge`). Throws `NotFoundError` if absent. */
+  delete(key: BackendKey, options?: BackendDeleteOptions): Promise<void>;
+  /** Undoes a soft delete; a no-op on a live record. Throws `NotFoundError` if there is none. */
+  restore?(key: BackendKey): Promise<void>;
+  list(options?: BackendListOptions): Promise<BackendListPage>;
+  /** Releases connections, timers and clients. */
+  close?(): Promise<void>;
+}

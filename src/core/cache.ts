@@ -1,0 +1,160 @@
+/**
+ * The read cache the core puts in front of every backend.
+ *
+ * - Keyed by tenant, name and version (`latest` or a number); a hit is one map lookup.
+ * - Short TTL, bounded size with LRU eviction (lru-cache).
+ * - Concurrent misses for one key share one load (single-flight).
+ * - Stale-if-error: when a load fails with a transient error, the last good value is served if
+ *   it is younger than `maxStaleMs`, and the caller is told so.
+ * - Writes, deletes and rotations invalidate; a load that was in flight when its key was
+ *   invalidated is handed to its waiters but not stored.
+ */
+import { LRUCache } from "lru-cache";
+import type { RecordMetadata } from "./backend.js";
+import { isTransientError } from "./errors.js";
+import type { SecretFields } from "./secret.js";
+
+/** Cache settings. */
+export interface CacheOptions {
+  /**
+   * How long a value is served without asking the backend, in milliseconds. `0` turns the
+   * cache off.
+   * @default 5000
+   */
+  ttlMs?: number;
+  /**
+   * Most entries kept; the least recently used go first.
+   * @default 1000
+   */
+  maxEntries?: number;
+  /**
+   * How old a last good value may be and still be served when the backend fails transiently.
+   * `0` never serves stale values.
+   * @default 60000
+   */
+  maxStaleMs?: number;
+}
+
+/** A decrypted credential as the cache keeps it. Frozen: handed out as is on every hit. */
+export interface CachedCredential {
+  readonly fields: SecretFields;
+  readonly version: number;
+  readonly metadata: RecordMetadata;
+  /** `metadata.expiresAt` in epoch milliseconds, parsed once. */
+  readonly expiresAt: number | undefined;
+  /** Epoch milliseconds when it was read from the backend. */
+  readonly fetchedAt: number;
+}
+
+/** A load's result and how it was obtained. */
+export interface CacheLoad {
+  readonly value: CachedCredential;
+  readonly outcome: "miss" | "stale";
+}
+
+interface InFlight {
+  readonly promise: Promise<CacheLoad>;
+  invalidated: boolean;
+}
+
+const DEFAULT_TTL_MS = 5000;
+const DEFAULT_MAX_ENTRIES = 1000;
+const DEFAULT_MAX_STALE_MS = 60_000;
+
+/** The cache key of a credential version; `version` undefined means latest. */
+export function cacheKey(tenant: string, name: string, version?: number): string {
+  return `${namePrefix(tenant, name)}${version ?? "latest"}`;
+}
+
+function namePrefix(tenant: string, name: string): string {
+  return `${tenant.length}:${tenant}${name.length}:${name}@`;
+}
+
+export class CredentialCache {
+  readonly enabled: boolean;
+  readonly #maxStaleMs: number;
+  readonly #entries: LRUCache<string, CachedCredential> | undefined;
+  readonly #inFlight = new Map<string, InFlight>();
+
+  constructor(options: CacheOptions = {}) {
+    const ttl = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.enabled = ttl > 0;
+    this.#maxStaleMs = options.maxStaleMs ?? DEFAULT_MAX_STALE_MS;
+    this.#entries = this.enabled
+      ? new LRUCache({
+          max: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+          ttl,
+          // why: expired entries stay until evicted so stale-if-error can still serve them.
+          noDeleteOnStaleGet: true,
+        })
+      : undefined;
+  }
+
+  /** A fresh cached value, or undefined. The hit path: one lookup, nothing else. */
+  get(key: string): CachedCredential | undefined {
+    return this.#entries?.get(key);
+  }
+
+  /** Stores a value read outside `load` (a batch read). */
+  set(key: string, value: CachedCredential): void {
+    this.#entries?.set(key, value);
+  }
+
+  /**
+   * Loads through `loader`, sharing one call among concurrent callers for the same key. With
+   * the cache off, every call loads.
+   */
+  load(key: string, loader: () => Promise<CachedCredential>): Promise<CacheLoad> {
+    const existing = this.#inFlight.get(key);
+    if (existing) return existing.promise;
+    const flight: InFlight = { promise: this.#run(key, loader), invalidated: false };
+    this.#inFlight.set(key, flight);
+    const settle = () => {
+      if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key);
+    };
+    flight.promise.then((result) => {
+      if (!flight.invalidated && result.outcome === "miss") this.#entries?.set(key, result.value);
+      settle();
+    }, settle);
+    return flight.promise;
+  }
+
+  async #run(key: string, loader: () => Promise<CachedCredential>): Promise<CacheLoad> {
+    try {
+      return { value: await loader(), outcome: "miss" };
+    } catch (error) {
+      const last = isTransientError(error) ? this.#entries?.get(key, { allowStale: true }) : undefined;
+      if (last && Date.now() - last.fetchedAt <= this.#maxStaleMs) {
+        return { value: last, outcome: "stale" };
+      }
+      throw error;
+    }
+  }
+
+  /** Drops the latest value of a credential (after a write); with `allVersions`, every version. */
+  invalidate(tenant: string, name: string, allVersions = false): void {
+    const latest = cacheKey(tenant, name);
+    this.#drop(latest);
+    if (!allVersions || !this.#entries) return;
+    const prefix = namePrefix(tenant, name);
+    for (const key of [...this.#entries.keys(), ...this.#inFlight.keys()]) {
+      if (key.startsWith(prefix)) this.#drop(key);
+    }
+  }
+
+  #drop(key: string): void {
+    this.#entries?.delete(key);
+    const flight = this.#inFlight.get(key);
+    if (flight) {
+      flight.invalidated = true;
+      this.#inFlight.delete(key);
+    }
+  }
+
+  /** Empties the cache. */
+  clear(): void {
+    this.#entries?.clear();
+    for (const flight of this.#inFlight.values()) flight.invalidated = true;
+    this.#inFlight.clear();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Credential types from the seeds, each with a field schema and validation. Validation errors
+ * name the field and never echo its value.
+ */
+import { ValidationError } from "./errors.js";
+import { Secret } from "./secret.js";
+
+export const CREDENTIAL_TYPES = [
+  "api_key",
+  "bearer_token",
+  "http_basic",
+  "ssh",
+  "db_dsn",
+  "service_account",
+  "oauth",
+  "custom",
+] as const;
+
+/** One of the credential types credkit knows. */
+export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+
+/** A credential as the caller hands it in: field name → plain string or `Secret`. */
+export type CredentialInput = Readonly<Record<string, string | Secret>>;
+
+interface FieldRule {
+  required?: boolean;
+  /** Checks the plain value; returns a reason (never containing the value) when it is bad. */
+  check?: (value: string) => string | undefined;
+}
+
+interface TypeSchema {
+  fields: Record<string, FieldRule>;
+  /** Whether fields beyond `fields` are allowed. */
+  open: boolean;
+  /** A rule spanning fields, e.g. "password or privateKey". Returns [field, reason] on failure. */
+  check?: (fields: Record<string, string>) => [string, string] | undefined;
+}
+
+const SERVICE_ACCOUNT_FIELDS = ["type", "project_id", "private_key", "client_email"] as const;
+
+function checkServiceAccount(value: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return "must be a service-account JSON document";
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return "must be a JSON object";
+  }
+  const document = parsed as Record<string, unknown>;
+  const missing = SERVICE_ACCOUNT_FIELDS.filter(
+    (field) => typeof document[field] !== "string" || document[field] === "",
+  );
+  if (missing.length > 0) return `is missing required field(s): ${missing.join(", ")}`;
+  if (document.type !== "service_account") return 'must have "type": "service_account"';
+  return undefined;
+}
+
+function checkDsn(value: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+    ? undefined
+    : "must be a connection URL such as postgres://host/db";
+}
+
+function checkIsoDate(value: string): string | undefined {
+  return Number.isNaN(Date.parse(value)) ? "must be an ISO 8601 date" : undefined;
+}
+
+const SCHEMAS: Record<CredentialType, TypeSchema> = {
+  api_key: { fields: { apiKey: { required: true } }, open: true },
+  bearer_token: { fields: { token: { required: true } }, open: true },
+  http_basic: {
+    fields: { username: { required: true }, password: { required: true } },
+    open: false,
+  },
+  ssh: {
+    fields: { username: { required: true }, host: {}, password: {}, privateKey: {}, passphrase: {} },
+    open: false,
+    check: (fields) =>
+      fields.password || fields.privateKey ? undefined : ["password", "needs a password or a privateKey"],
+  },
+  db_dsn: { fields: { dsn: { required: true, check: checkDsn } }, open: false },
+  service_account: { fields: { json: { required: true, check: checkServiceAccount } }, open: false },
+  oauth: {
+    fields: {
+      accessToken: { required: true },
+      refreshToken: {},
+      expiresAt: { check: checkIsoDate },
+      tokenType: {},
+      scope: {},
+    },
+    open: true,
+  },
+  custom: { fields: {}, open: true },
+};
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+const MAX_FIELD_NAME_LENGTH = 128;
+const MAX_FIELDS = 64;
+const MAX_VALUE_BYTES = 64 * 1024;
+
+/** Field names each type requires or allows, for documentation and UIs. */
+export function describeCredentialType(type: CredentialType): {
+  required: string[];
+  optional: string[];
+  open: boolean;
+} {
+  const schema = SCHEMAS[type];
+  const entries = Object.entries(schema.fields);
+  return {
+    required: entries.filter(([, rule]) => rule.required).map(([name]) => name),
+    optional: entries.filter(([, rule]) => !rule.required).map(([name]) => name),
+    open: schema.open,
+  };
+}
+
+export function isCredentialType(value: unknown): value is CredentialType {
+  return typeof value === "string" && (CREDENTIAL_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * Validates a credential against its type and returns its plain fields in a null-prototype
+ * object. Throws `ValidationError` naming the field; never includes a value in the message.
+ */
+export function validateCredential(type: string, input: unknown): Record<string, string> {
+  if (!isCredentialType(type)) {
+    throw new ValidationError(
+      `Unknown credential type "${String(type).slice(0, 40)}". Valid types: ${CREDENTIAL_TYPES.join(", ")}.`,
+      "type",
+    );
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new ValidationError("Credentials must be an object of field name to string.");
+  }
+  const schema = SCHEMAS[type];
+  const fields: Record<string, string> = Object.create(null);
+  const names = Reflect.ownKeys(input);
+  if (names.length === 0) throw new ValidationError("Credentials must have at least one field.");
+  if (names.length > MAX_FIELDS) {
+    throw new ValidationError(`Credentials may have at most ${MAX_FIELDS} fields.`);
+  }
+  for (const name of names) {
+    if (typeof name !== "string") throw new ValidationError("Field names must be strings.");
+    if (FORBIDDEN_KEYS.has(name)) {
+      throw new ValidationError(`Field name "${name}" is not allowed.`, name);
+    }
+    if (name.length === 0 || name.length > MAX_FIELD_NAME_LENGTH) {
+      throw new ValidationError(
+        `Field names must be 1 to ${MAX_FIELD_NAME_LENGTH} characters.`,
+        name.slice(0, 40),
+      );
+    }
+    if (!schema.open && !(name in schema.fields)) {
+      throw new ValidationError(
+        `Field "${name}" is not part of a ${type} credential. Allowed: ${Object.keys(schema.fields).join(", ")}.`,
+        name,
+      );
+    }
+    const raw = (input as Record<string, unknown>)[name];
+    const value = raw instanceof Secret ? raw.reveal() : raw;
+    if (typeof value !== "string") {
+      throw new ValidationError(`Field "${name}" must be a string or a Secret.`, name);
+    }
+    if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) {
+      throw new ValidationError(`Field "${name}" is larger than ${MAX_VALUE_BYTES} bytes.`, name);
+    }
+    fields[name] = value;
+  }
+  for (const [name, rule] of Object.entries(schema.fields)) {
+    const value = fields[name];
+    if (value === undefined || value === "") {
+      if (rule.required) {
+        throw new ValidationError(`Field "${name}" is required for a ${type} credential.`, name);
+      }
+      continue;
+    }
+    const reason = rule.check?.(value);
+    if (reason) throw new ValidationError(`Field "${name}" ${reason}.`, name);
+  }
+  const failure = schema.check?.(fields);
+  if (failure) throw new ValidationError(`Field "${failure[0]}" ${failure[1]}.`, failure[0]);
+  return fields;
+}

@@ -1,0 +1,192 @@
+/**
+ * Envelope encryption of credential payloads.
+ *
+ * Each record gets a fresh 32-byte data key; the payload is sealed with AES-256-GCM under it and
+ * a random 12-byte nonce, and the data key is wrapped by the `KeyProvider`'s current key. The
+ * result is one base64 string:
+ *
+ *   "CK" | format 1 | keyId length | keyId | wrapped length (u16) | wrapped key | nonce | body | tag
+ *
+ * The header (everything before the nonce) and the record's context — tenant and name — are the
+ * additional authenticated data, so a tampered header, a truncated blob, a blob copied onto
+ * another record, or the wrong key all fail as `IntegrityError`, never as garbage.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import { IntegrityError } from "./errors.js";
+import type { KeyProvider } from "./keyring.js";
+
+const MAGIC = [0x43, 0x4b]; // "CK"
+const FORMAT_VERSION = 1;
+const DATA_KEY_BYTES = 32;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const PLAIN_PREFIX = "plain:";
+const DATA_KEY_CACHE_SIZE = 1024;
+
+/** Where a payload belongs; bound into the ciphertext. */
+export interface RecordContext {
+  readonly tenant: string;
+  readonly name: string;
+}
+
+/** Turns credential fields into the opaque string a backend stores, and back. */
+export interface PayloadCodec {
+  /** Key id new payloads are sealed with; null when encryption is off. */
+  readonly keyId: string | null;
+  seal(context: RecordContext, fields: Record<string, string>): Promise<string>;
+  open(context: RecordContext, value: string): Promise<Record<string, string>>;
+  /** Key id a stored payload was sealed with (null for plain ones), without opening it. */
+  keyIdOf(value: string): string | null;
+}
+
+/** The context bytes: a label, then tenant and name, each with a 4-byte length. */
+export function contextBytes(context: RecordContext): Buffer {
+  const tenant = Buffer.from(context.tenant, "utf8");
+  const name = Buffer.from(context.name, "utf8");
+  const label = Buffer.from("credkit/1\0", "utf8");
+  const bytes = Buffer.alloc(label.length + 8 + tenant.length + name.length);
+  label.copy(bytes, 0);
+  bytes.writeUInt32BE(tenant.length, label.length);
+  tenant.copy(bytes, label.length + 4);
+  bytes.writeUInt32BE(name.length, label.length + 4 + tenant.length);
+  name.copy(bytes, label.length + 8 + tenant.length);
+  return bytes;
+}
+
+function parseFields(json: string): Record<string, string> {
+  const parsed: unknown = JSON.parse(json);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new IntegrityError("Decrypted payload is not a credential object.");
+  }
+  const fields: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(parsed)) {
+    if (typeof value !== "string") throw new IntegrityError("Decrypted payload is malformed.");
+    fields[name] = value;
+  }
+  return fields;
+}
+
+interface ParsedEnvelope {
+  header: Buffer;
+  keyId: string;
+  wrapped: Buffer;
+  nonce: Buffer;
+  body: Buffer;
+  tag: Buffer;
+}
+
+function parseEnvelope(value: string): ParsedEnvelope {
+  const bytes = Buffer.from(value, "base64");
+  const truncated = () => new IntegrityError("Ciphertext is truncated or not a credkit envelope.");
+  if (bytes.length < 6 || bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1]) throw truncated();
+  if (bytes[2] !== FORMAT_VERSION) {
+    throw new IntegrityError(`Unsupported ciphertext format version ${bytes[2]}.`);
+  }
+  const keyIdLength = bytes[3] as number;
+  let offset = 4 + keyIdLength;
+  if (bytes.length < offset + 2) throw truncated();
+  const keyId = bytes.subarray(4, offset).toString("utf8");
+  const wrappedLength = bytes.readUInt16BE(offset);
+  offset += 2;
+  const headerEnd = offset + wrappedLength;
+  if (bytes.length < headerEnd + NONCE_BYTES + TAG_BYTES) throw truncated();
+  return {
+    header: bytes.subarray(0, headerEnd),
+    keyId,
+    wrapped: bytes.subarray(offset, headerEnd),
+    nonce: bytes.subarray(headerEnd, headerEnd + NONCE_BYTES),
+    body: bytes.subarray(headerEnd + NONCE_BYTES, bytes.length - TAG_BYTES),
+    tag: bytes.subarray(bytes.length - TAG_BYTES),
+  };
+}
+
+/** AES-256-GCM envelope encryption under a `KeyProvider`. */
+export class EnvelopeCodec implements PayloadCodec {
+  readonly #provider: KeyProvider;
+  /** Unwrapped data keys by wrapped bytes: an uncached read then costs one AES-GCM, not two. */
+  readonly #dataKeys = new LRUCache<string, Uint8Array>({ max: DATA_KEY_CACHE_SIZE });
+
+  constructor(provider: KeyProvider) {
+    this.#provider = provider;
+  }
+
+  get keyId(): string {
+    return this.#provider.currentKeyId;
+  }
+
+  async seal(context: RecordContext, fields: Record<string, string>): Promise<string> {
+    const keyId = Buffer.from(this.#provider.currentKeyId, "utf8");
+    const aadContext = contextBytes(context);
+    const dataKey = randomBytes(DATA_KEY_BYTES);
+    const wrapped = Buffer.from(await this.#provider.wrapKey(dataKey, aadContext));
+    const header = Buffer.alloc(4 + keyId.length + 2 + wrapped.length);
+    header[0] = MAGIC[0] as number;
+    header[1] = MAGIC[1] as number;
+    header[2] = FORMAT_VERSION;
+    header[3] = keyId.length;
+    keyId.copy(header, 4);
+    header.writeUInt16BE(wrapped.length, 4 + keyId.length);
+    wrapped.copy(header, 6 + keyId.length);
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", dataKey, nonce);
+    cipher.setAAD(Buffer.concat([header, aadContext]));
+    const body = Buffer.concat([cipher.update(JSON.stringify(fields), "utf8"), cipher.final()]);
+    this.#dataKeys.set(wrapped.toString("base64"), dataKey);
+    return Buffer.concat([header, nonce, body, cipher.getAuthTag()]).toString("base64");
+  }
+
+  async open(context: RecordContext, value: string): Promise<Record<string, string>> {
+    const envelope = parseEnvelope(value);
+    const aadContext = contextBytes(context);
+    const cacheKey = envelope.wrapped.toString("base64");
+    let dataKey = this.#dataKeys.get(cacheKey);
+    if (!dataKey) {
+      dataKey = await this.#provider.unwrapKey(envelope.keyId, envelope.wrapped, aadContext);
+      this.#dataKeys.set(cacheKey, dataKey);
+    }
+    let plaintext: string;
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", dataKey, envelope.nonce);
+      decipher.setAAD(Buffer.concat([envelope.header, aadContext]));
+      decipher.setAuthTag(envelope.tag);
+      plaintext = decipher.update(envelope.body, undefined, "utf8") + decipher.final("utf8");
+    } catch {
+      throw new IntegrityError(
+        "Ciphertext failed its integrity check: it was tampered with, truncated, or belongs to another record.",
+      );
+    }
+    return parseFields(plaintext);
+  }
+
+  keyIdOf(value: string): string | null {
+    return parseEnvelope(value).keyId;
+  }
+}
+
+/** No application encryption: the payload is stored as JSON. Only when explicitly chosen. */
+export class PlainCodec implements PayloadCodec {
+  readonly keyId = null;
+
+  async seal(_context: RecordContext, fields: Record<string, string>): Promise<string> {
+    return PLAIN_PREFIX + JSON.stringify(fields);
+  }
+
+  async open(_context: RecordContext, value: string): Promise<Record<string, string>> {
+    if (!value.startsWith(PLAIN_PREFIX)) {
+      throw new IntegrityError(
+        "Record is encrypted but encryption is turned off; configure the encryption key.",
+      );
+    }
+    try {
+      return parseFields(value.slice(PLAIN_PREFIX.length));
+    } catch (error) {
+      if (IntegrityError.isInstance(error)) throw error;
+      throw new IntegrityError("Stored payload is not valid JSON.");
+    }
+  }
+
+  keyIdOf(value: string): string | null {
+    return value.startsWith(PLAIN_PREFIX) ? null : "unknown";
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The injective mapping (tenant, name) → backend key.
+ *
+ * Each component is escaped into `[a-z0-9]` plus `-hh` escapes (lowercase hex of each UTF-8
+ * byte; the empty string is `-z`), so keys are valid and case-insensitively distinct on every backend (Azure Key Vault
+ * names are case-insensitive, and so are some file systems). The two components are joined with
+ * `--`, which an escaped component never contains, and an escaped component never ends in `-`,
+ * so the split is unambiguous. A component too long for the backend's limit is replaced by
+ * `-h` + a SHA-256 digest; `-h` cannot start an escape, so hashed and escaped forms never meet.
+ * The core stores tenant and name in every record's metadata and checks them on read, so even a
+ * digest collision is detected rather than served.
+ */
+import { createHash } from "node:crypto";
+
+/** A backend key: the caller's ids and their encoded forms. */
+export interface BackendKey {
+  /** The tenant id exactly as the caller gave it. */
+  readonly tenant: string;
+  /** The credential name (connection id) exactly as the caller gave it. */
+  readonly name: string;
+  /** The encoded tenant: `[a-z0-9-]`, never containing `--`. */
+  readonly tenantSegment: string;
+  /** The encoded name: `[a-z0-9-]`, never containing `--`. */
+  readonly nameSegment: string;
+  /** `tenantSegment + "--" + nameSegment`: the flat key for stores without folders. */
+  readonly id: string;
+}
+
+/** Separator between the tenant and name segments in `BackendKey.id`. */
+export const KEY_SEPARATOR = "--";
+const HASH_MARK = "-h";
+/** The segment of an empty id: never produced by escaping, so folders never get an empty name. */
+const EMPTY_SEGMENT = "-z";
+/** Hex characters of SHA-256 kept for a hashed component (160 bits). */
+const HASH_HEX_LENGTH = 40;
+const HASHED_LENGTH = HASH_MARK.length + HASH_HEX_LENGTH;
+/** A tenant segment longer than this is hashed, so a tenant's prefix never depends on a name. */
+const MAX_TENANT_SEGMENT = 64;
+
+/** Escapes a string into `[a-z0-9]` and `-hh` escapes. Injective. */
+export function escapeComponent(value: string): string {
+  if (value === "") return EMPTY_SEGMENT;
+  let result = "";
+  for (const byte of Buffer.from(value, "utf8")) {
+    const isLowerAlnum = (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39);
+    result += isLowerAlnum ? String.fromCharCode(byte) : `-${byte.toString(16).padStart(2, "0")}`;
+  }
+  return result;
+}
+
+/** Reverses `escapeComponent`; undefined for a hashed or malformed segment. */
+export function unescapeComponent(segment: string): string | undefined {
+  if (segment === EMPTY_SEGMENT) return "";
+  if (segment.startsWith(HASH_MARK)) return undefined;
+  const bytes: number[] = [];
+  for (let index = 0; index < segment.length; index++) {
+    const character = segment[index] as string;
+    if (character === "-") {
+      const hex = segment.slice(index + 1, index + 3);
+      if (!/^[0-9a-f]{2}$/.test(hex)) return undefined;
+      bytes.push(Number.parseInt(hex, 16));
+      index += 2;
+    } else if (/[a-z0-9]/.test(character)) {
+      bytes.push(character.charCodeAt(0));
+    } else {
+      return undefined;
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+function hashComponent(kind: string, value: string): string {
+  const digest = createHash("sha256").update(`${kind}\0${value}`, "utf8").digest("hex");
+  return HASH_MARK + digest.slice(0, HASH_HEX_LENGTH);
+}
+
+/** The encoded tenant segment, identical for every name of that tenant. */
+export function encodeTenant(tenant: string): string {
+  const escaped = escapeComponent(tenant);
+  return escaped.length <= MAX_TENANT_SEGMENT ? escaped : hashComponent("tenant", tenant);
+}
+
+/**
+ * Encodes (tenant, name) for a backend whose keys may be at most `maxLength` characters (after
+ * the backend's own prefix). Throws a `RangeError` when `maxLength` is too small for any key.
+ */
+export function encodeKey(tenant: string, name: string, maxLength: number): BackendKey {
+  const tenantSegment = encodeTenant(tenant);
+  const budget = maxLength - tenantSegment.length - KEY_SEPARATOR.length;
+  if (budget < HASHED_LENGTH) {
+    throw new RangeError(`maxLength ${maxLength} leaves no room for a credential name`);
+  }
+  const escaped = escapeComponent(name);
+  const nameSegment = escaped.length <= budget ? escaped : hashComponent("name", name);
+  return { tenant, name, tenantSegment, nameSegment, id: tenantSegment + KEY_SEPARATOR + nameSegment };
+}
+
+/** The smallest `maxLength` a backend may declare: the longest tenant segment and a hashed name. */
+export const MIN_KEY_LENGTH = MAX_TENANT_SEGMENT + KEY_SEPARATOR.length + HASHED_LENGTH;

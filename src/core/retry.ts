@@ -1,0 +1,80 @@
+/**
+ * Bounded retries with exponential backoff and full jitter, each attempt under its own timeout.
+ * Backends whose SDK has no retry policy of its own (or one that can hang) use this, so every
+ * backend fails the same way: a typed transient error after a bounded time.
+ */
+import { isTransientError, UnavailableError } from "./errors.js";
+
+/** Retry and timeout settings for calls to a backend. */
+export interface RetryOptions {
+  /**
+   * Attempts in all, the first included.
+   * @default 3
+   */
+  attempts?: number;
+  /**
+   * Base delay before the first retry, in milliseconds; doubled each time, with full jitter.
+   * @default 100
+   */
+  baseDelayMs?: number;
+  /**
+   * Longest delay between attempts, in milliseconds.
+   * @default 2000
+   */
+  maxDelayMs?: number;
+  /**
+   * Time limit of each attempt, in milliseconds.
+   * @default 10000
+   */
+  timeoutMs?: number;
+}
+
+/** Settings with every default filled in. */
+export function resolveRetryOptions(options: RetryOptions = {}): Required<RetryOptions> {
+  return {
+    attempts: Math.max(1, options.attempts ?? 3),
+    baseDelayMs: options.baseDelayMs ?? 100,
+    maxDelayMs: options.maxDelayMs ?? 2000,
+    timeoutMs: options.timeoutMs ?? 10_000,
+  };
+}
+
+/** A delay for attempt `attempt` (0-based): uniform in [0, min(max, base * 2^attempt)]. */
+export function backoffDelay(attempt: number, options: Required<RetryOptions>): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
+  return Math.random() * ceiling;
+}
+
+/** What one attempt receives: a signal that aborts when the attempt's time is up. */
+export interface AttemptContext {
+  readonly signal: AbortSignal;
+  readonly attempt: number;
+}
+
+/**
+ * Runs `operation` until it succeeds, fails with a non-transient error, or runs out of
+ * attempts. `classify` maps whatever the operation throws to a credkit error (transient ones
+ * are retried). A timed-out attempt counts as an `UnavailableError`.
+ */
+export async function withRetry<T>(
+  operation: (context: AttemptContext) => Promise<T>,
+  classify: (error: unknown) => Error,
+  options: RetryOptions = {},
+): Promise<T> {
+  const settings = resolveRetryOptions(options);
+  for (let attempt = 0; ; attempt++) {
+    const signal = AbortSignal.timeout(settings.timeoutMs);
+    let failure: Error;
+    try {
+      return await operation({ signal, attempt });
+    } catch (error) {
+      failure = signal.aborted
+        ? new UnavailableError(`Call timed out after ${settings.timeoutMs} ms.`, {
+            cause: classify(error),
+          })
+        : classify(error);
+    }
+    if (!isTransientError(failure) || attempt + 1 >= settings.attempts) throw failure;
+    await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, settings)));
+  }
+}

@@ -1,0 +1,39 @@
+import { readdirSync } from "node:fs";
+import { defineConfig } from "tsup";
+
+/** One entry per backend and connector folder: credkit/backends/<name>, credkit/connectors/<name>. */
+function folderEntries(kind: "backends" | "connectors"): Record<string, string> {
+  let names: string[] = [];
+  try {
+    names = readdirSync(`src/${kind}`, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    names = [];
+  }
+  return Object.fromEntries(names.map((name) => [`${kind}/${name}/index`, `src/${kind}/${name}/index.ts`]));
+}
+
+export default defineConfig({
+  entry: { index: "src/index.ts", ...folderEntries("backends"), ...folderEntries("connectors") },
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  target: "node20",
+  platform: "node",
+  // why: every SDK is an optional peer; none may be bundled (tsup#998 makes this explicit).
+  external: [
+    "@aws-sdk/client-secrets-manager",
+    "@google-cloud/secret-manager",
+    "@azure/keyvault-secrets",
+    "@azure/identity",
+    "node-vault",
+    "pg",
+    "openai",
+    "@anthropic-ai/sdk",
+    "@mendable/firecrawl-js",
+    "@google/genai",
+  ],
+});
