@@ -100,6 +100,10 @@ const MAX_FIELD_NAME_LENGTH = 128;
 const MAX_FIELDS = 64;
 const MAX_VALUE_BYTES = 64 * 1024;
 
+function labelText(label: string): string {
+  return label.startsWith("#") ? label : `"${label}"`;
+}
+
 /** Field names each type requires or allows, for documentation and UIs. */
 export function describeCredentialType(type: CredentialType): {
   required: string[];
@@ -140,30 +144,33 @@ export function validateCredential(type: string, input: unknown): Record<string,
   if (names.length > MAX_FIELDS) {
     throw new ValidationError(`Credentials may have at most ${MAX_FIELDS} fields.`);
   }
-  for (const name of names) {
+  for (const [index, name] of names.entries()) {
     if (typeof name !== "string") throw new ValidationError("Field names must be strings.");
+    // why: a caller may pass a secret as a field name by mistake; only names the schema defines
+    // (or the forbidden ones) are echoed, any other is named by its position.
+    const label = name in schema.fields || FORBIDDEN_KEYS.has(name) ? name : `#${index + 1}`;
     if (FORBIDDEN_KEYS.has(name)) {
       throw new ValidationError(`Field name "${name}" is not allowed.`, name);
     }
     if (name.length === 0 || name.length > MAX_FIELD_NAME_LENGTH) {
       throw new ValidationError(
-        `Field names must be 1 to ${MAX_FIELD_NAME_LENGTH} characters.`,
-        name.slice(0, 40),
+        `Field names must be 1 to ${MAX_FIELD_NAME_LENGTH} characters (field ${label}).`,
+        label,
       );
     }
     if (!schema.open && !(name in schema.fields)) {
       throw new ValidationError(
-        `Field "${name}" is not part of a ${type} credential. Allowed: ${Object.keys(schema.fields).join(", ")}.`,
-        name,
+        `Field ${label} is not part of a ${type} credential. Allowed: ${Object.keys(schema.fields).join(", ")}.`,
+        label,
       );
     }
     const raw = (input as Record<string, unknown>)[name];
     const value = raw instanceof Secret ? raw.reveal() : raw;
     if (typeof value !== "string") {
-      throw new ValidationError(`Field "${name}" must be a string or a Secret.`, name);
+      throw new ValidationError(`Field ${labelText(label)} must be a string or a Secret.`, label);
     }
     if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) {
-      throw new ValidationError(`Field "${name}" is larger than ${MAX_VALUE_BYTES} bytes.`, name);
+      throw new ValidationError(`Field ${labelText(label)} is larger than ${MAX_VALUE_BYTES} bytes.`, label);
     }
     fields[name] = value;
   }
