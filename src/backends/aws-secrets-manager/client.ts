@@ -1,0 +1,147 @@
+/**
+ * The SecretsManagerClient: built lazily from options (or the standard AWS chain), or handed in.
+ * Every call runs under one per-call timeout that bounds the SDK's own retries and backoff.
+ */
+import type { SecretsManagerClient, SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
+import { ConfigurationError, UnavailableError } from "../../core/errors.js";
+import { importOptional, type LibOption } from "../../core/import-optional.js";
+
+/** The `@aws-sdk/client-secrets-manager` module. */
+export type SecretsManagerModule = typeof import("@aws-sdk/client-secrets-manager");
+
+/** How to reach Secrets Manager: an existing client, or settings for a new one. */
+export interface AwsConnectionOptions {
+  /**
+   * An existing client, used as is (its region, endpoint, credentials and retry settings).
+   * credkit never destroys a client it did not create. Exclusive with `region`, `endpoint`,
+   * `credentials`, `maxAttempts` and `clientConfig`.
+   */
+  client?: SecretsManagerClient;
+  /**
+   * AWS region.
+   * @default the standard chain: AWS_REGION, then the profile's region
+   */
+  region?: string;
+  /**
+   * Endpoint URL, e.g. a VPC endpoint or a local emulator.
+   * @default the standard chain: AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL, then the regional endpoint
+   */
+  endpoint?: string;
+  /**
+   * Static credentials or a provider.
+   * @default the standard chain: environment, SSO/profiles, web identity (IRSA), ECS, EC2 instance metadata
+   */
+  credentials?: SecretsManagerClientConfig["credentials"];
+  /**
+   * Attempts per call, the first included, with the SDK's standard backoff (throttling,
+   * 5xx and connection errors are retried).
+   * @default 3 (the SDK default, or AWS_MAX_ATTEMPTS)
+   */
+  maxAttempts?: number;
+  /** Any other `SecretsManagerClientConfig` settings for the client credkit builds. */
+  clientConfig?: SecretsManagerClientConfig;
+  /**
+   * Time limit of one backend call in milliseconds, SDK retries and backoff included. A call
+   * that runs out of time fails with `UnavailableError`.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /** The SDK module itself, or a loader, instead of `import("@aws-sdk/client-secrets-manager")`. */
+  lib?: LibOption<SecretsManagerModule>;
+}
+
+export interface AwsConnection {
+  readonly sdk: SecretsManagerModule;
+  readonly client: SecretsManagerClient;
+}
+
+/** The credentials' own secrets, for scrubbing from error causes. */
+export function ownSecrets(options: AwsConnectionOptions): string[] {
+  const credentials = options.credentials ?? options.clientConfig?.credentials;
+  if (!credentials || typeof credentials === "function") return [];
+  return [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken].filter(
+    (value): value is string => typeof value === "string",
+  );
+}
+
+/** Throws when a client and client settings are both given. */
+export function checkConnectionOptions(options: AwsConnectionOptions, source: string): void {
+  if (!options.client) return;
+  const conflicting = (["region", "endpoint", "credentials", "maxAttempts", "clientConfig"] as const).filter(
+    (name) => options[name] !== undefined,
+  );
+  if (conflicting.length > 0) {
+    throw new ConfigurationError(
+      `Pass either an existing client or client settings, not both (got client and ${conflicting.join(", ")}).`,
+      {},
+      { source },
+    );
+  }
+}
+
+/** Lazily imports the SDK and builds (or adopts) the client, once. */
+export function lazyConnection(
+  options: AwsConnectionOptions,
+  usedBy: string,
+): { get(): Promise<AwsConnection>; close(): Promise<void> } {
+  let pending: Promise<AwsConnection> | undefined;
+  let built: SecretsManagerClient | undefined;
+  return {
+    get() {
+      pending ??= (async () => {
+        const sdk = await importOptional(
+          "@aws-sdk/client-secrets-manager",
+          usedBy,
+          () => import("@aws-sdk/client-secrets-manager"),
+          options.lib,
+        );
+        if (options.client) return { sdk, client: options.client };
+        const config: SecretsManagerClientConfig = { ...options.clientConfig };
+        if (options.region !== undefined) config.region = options.region;
+        if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+        if (options.credentials !== undefined) config.credentials = options.credentials;
+        if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
+        built = new sdk.SecretsManagerClient(config);
+        return { sdk, client: built };
+      })().catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      });
+      return pending;
+    },
+    async close() {
+      built?.destroy();
+      built = undefined;
+      pending = undefined;
+    },
+  };
+}
+
+/**
+ * Runs one SDK call under `timeoutMs`, SDK retries included: the request is aborted and an
+ * `UnavailableError` thrown when time runs out. Other failures are thrown as the SDK raised them.
+ */
+export async function withTimeout<T>(
+  timeoutMs: number,
+  source: string,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(
+        new UnavailableError(
+          `AWS Secrets Manager did not answer within ${timeoutMs} ms (option timeoutMs).`,
+          { source },
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([call(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
