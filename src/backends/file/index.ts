@@ -17,6 +17,7 @@ import type {
   Backend,
   BackendListEntry,
   BackendListOptions,
+  BackendPutOptions,
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
@@ -96,6 +97,22 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
 
   const folderOf = (key: BackendKey) => join(records, key.tenantSegment, key.nameSegment);
 
+  /**
+   * Writes to one credential from this process go one at a time: other processes are handled by
+   * the link race below, and queueing here spares every writer but one a lost race.
+   */
+  const writeQueues = new Map<string, Promise<unknown>>();
+  const serialized = <T>(folder: string, write: () => Promise<T>): Promise<T> => {
+    const previous = writeQueues.get(folder) ?? Promise.resolve();
+    const next = previous.then(write, write);
+    const tail = next.catch(() => undefined);
+    writeQueues.set(folder, tail);
+    void tail.then(() => {
+      if (writeQueues.get(folder) === tail) writeQueues.delete(folder);
+    });
+    return next;
+  };
+
   const versionsIn = async (folder: string): Promise<number[] | undefined> => {
     let names: string[];
     try {
@@ -153,6 +170,59 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
     }
   };
 
+  /** Publishes the next version of one credential (see the module comment). */
+  const publish = async (
+    key: BackendKey,
+    folder: string,
+    write: BackendWrite,
+    options: BackendPutOptions,
+  ): Promise<{ version: number }> => {
+    try {
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw fileError(error, "create a credential folder");
+    }
+    const temp = join(folder, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    try {
+      await writeDurably(temp, JSON.stringify(write));
+    } catch (error) {
+      throw fileError(error, "write a credential version");
+    }
+    try {
+      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        const versions = (await versionsIn(folder)) ?? [];
+        const latest = versions.at(-1) ?? 0;
+        const deleted = await isDeleted(folder);
+        const current = deleted ? 0 : latest;
+        if (options.ifVersion !== undefined && options.ifVersion !== current) {
+          throw versionConflict(NAME, key, options.ifVersion, current);
+        }
+        try {
+          await link(temp, join(folder, versionFile(latest + 1)));
+        } catch (error) {
+          if (isCode(error, "EEXIST")) {
+            if (options.ifVersion !== undefined) throw versionConflict(NAME, key, options.ifVersion);
+            continue;
+          }
+          if (isCode(error, "ENOENT")) {
+            // why: a concurrent purge removed the folder; recreate it and try again.
+            await mkdir(folder, { recursive: true, mode: 0o700 });
+            await writeDurably(temp, JSON.stringify(write)).catch(() => undefined);
+            continue;
+          }
+          throw fileError(error, "publish a credential version");
+        }
+        await syncDirectory(folder);
+        if (deleted) await unlink(join(folder, DELETED_MARKER)).catch(() => undefined);
+        await tidy(folder, [...versions, latest + 1]);
+        return { version: latest + 1 };
+      }
+      throw new UnavailableError("Too many concurrent writers to one credential.", { source: NAME });
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  };
+
   return {
     name: NAME,
     capabilities: {
@@ -173,52 +243,9 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
       return readVersion(folder, options.version ?? (versions.at(-1) as number));
     },
 
-    async put(key, write, options = {}) {
+    put(key, write, options = {}) {
       const folder = folderOf(key);
-      try {
-        await mkdir(folder, { recursive: true, mode: 0o700 });
-      } catch (error) {
-        throw fileError(error, "create a credential folder");
-      }
-      const temp = join(folder, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
-      try {
-        await writeDurably(temp, JSON.stringify(write));
-      } catch (error) {
-        throw fileError(error, "write a credential version");
-      }
-      try {
-        for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-          const versions = (await versionsIn(folder)) ?? [];
-          const latest = versions.at(-1) ?? 0;
-          const deleted = await isDeleted(folder);
-          const current = deleted ? 0 : latest;
-          if (options.ifVersion !== undefined && options.ifVersion !== current) {
-            throw versionConflict(NAME, key, options.ifVersion, current);
-          }
-          try {
-            await link(temp, join(folder, versionFile(latest + 1)));
-          } catch (error) {
-            if (isCode(error, "EEXIST")) {
-              if (options.ifVersion !== undefined) throw versionConflict(NAME, key, options.ifVersion);
-              continue;
-            }
-            if (isCode(error, "ENOENT")) {
-              // why: a concurrent purge removed the folder; recreate it and try again.
-              await mkdir(folder, { recursive: true, mode: 0o700 });
-              await writeDurably(temp, JSON.stringify(write)).catch(() => undefined);
-              continue;
-            }
-            throw fileError(error, "publish a credential version");
-          }
-          await syncDirectory(folder);
-          if (deleted) await unlink(join(folder, DELETED_MARKER)).catch(() => undefined);
-          await tidy(folder, [...versions, latest + 1]);
-          return { version: latest + 1 };
-        }
-        throw new UnavailableError("Too many concurrent writers to one credential.", { source: NAME });
-      } finally {
-        await unlink(temp).catch(() => undefined);
-      }
+      return serialized(folder, () => publish(key, folder, write, options));
     },
 
     async delete(key, options = {}) {
