@@ -1,0 +1,157 @@
+/**
+ * `http` mode: the Cloudflare REST API (`/client/v4/accounts/{account}/storage/kv/namespaces/{ns}`)
+ * over `fetch`, for services outside Workers. No SDK: the API is a handful of JSON and raw-body
+ * endpoints, described in docs/backends/cloudflare.md.
+ */
+import {
+  KvFailure,
+  type KvListedKey,
+  type KvListPage,
+  type KvPutOptions,
+  type KvTransport,
+} from "./transport.js";
+
+/** The public API's base URL. */
+export const DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4";
+/** The error code of a missing key. */
+export const KEY_NOT_FOUND = 10009;
+
+/** What the REST transport needs; the backend fills it from options and the environment. */
+export interface HttpTransportOptions {
+  readonly accountId: string;
+  readonly namespaceId: string;
+  readonly apiToken: string;
+  readonly baseUrl: string;
+  readonly fetch: typeof fetch;
+}
+
+interface Envelope<T> {
+  success?: boolean;
+  errors?: Array<{ code?: number; message?: string }>;
+  result?: T;
+  result_info?: { cursor?: string; count?: number };
+}
+
+async function envelopeOf<T>(response: Response): Promise<Envelope<T> | undefined> {
+  const text = await response.text();
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === "object" && parsed !== null ? (parsed as Envelope<T>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The failure a non-successful response stands for (status, first error code and message). */
+function failureOf(response: Response, envelope: Envelope<unknown> | undefined, action: string): KvFailure {
+  const first = envelope?.errors?.[0];
+  const detail = first?.message ? `: ${first.message}` : "";
+  return new KvFailure(
+    `Cloudflare KV ${action} failed with HTTP ${response.status}${detail}`,
+    response.status,
+    typeof first?.code === "number" ? first.code : undefined,
+  );
+}
+
+/** A transport over the REST API. */
+export function httpTransport(options: HttpTransportOptions): KvTransport {
+  const base = `${options.baseUrl.replace(/\/+$/, "")}/accounts/${encodeURIComponent(
+    options.accountId,
+  )}/storage/kv/namespaces/${encodeURIComponent(options.namespaceId)}`;
+  const authorization = `Bearer ${options.apiToken}`;
+  const doFetch = options.fetch;
+
+  const request = (path: string, init: RequestInit, signal: AbortSignal) =>
+    doFetch(`${base}${path}`, {
+      ...init,
+      signal,
+      headers: { authorization, ...(init.headers as Record<string, string> | undefined) },
+    });
+
+  /** Sends a request answered by an envelope and returns it, or throws its failure. */
+  const call = async <T>(path: string, init: RequestInit, signal: AbortSignal, action: string) => {
+    const response = await request(path, init, signal);
+    const envelope = await envelopeOf<T>(response);
+    if (!response.ok || envelope?.success === false || envelope === undefined) {
+      throw failureOf(response, envelope, action);
+    }
+    return envelope;
+  };
+
+  const valuePath = (key: string) => `/values/${encodeURIComponent(key)}`;
+
+  return {
+    mode: "http",
+    secrets: [options.apiToken],
+
+    async get(key, signal) {
+      const response = await request(
+        valuePath(key),
+        { method: "GET", headers: { accept: "application/octet-stream" } },
+        signal,
+      );
+      if (response.ok) return await response.text();
+      const envelope = await envelopeOf(response);
+      // why: only KV's own "key not found" is absence; a 404 from a wrong URL or namespace is a failure.
+      if (response.status === 404 && envelope?.errors?.some((error) => error.code === KEY_NOT_FOUND)) {
+        return undefined;
+      }
+      throw failureOf(response, envelope, "read");
+    },
+
+    async getMany(keys, signal) {
+      const envelope = await call<{ values?: Record<string, unknown> }>(
+        "/bulk/get",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ keys, type: "text", withMetadata: false }),
+        },
+        signal,
+        "bulk read",
+      );
+      const values = envelope.result?.values ?? {};
+      return keys.map((key) => {
+        const value = values[key];
+        return typeof value === "string" ? value : undefined;
+      });
+    },
+
+    async put(key: string, value: string, putOptions: KvPutOptions, signal) {
+      const query = putOptions.expiration !== undefined ? `?expiration=${putOptions.expiration}` : "";
+      let init: RequestInit;
+      if (putOptions.metadata !== undefined) {
+        // why: the REST API takes metadata only as a multipart part beside the value.
+        const form = new FormData();
+        form.set("value", value);
+        form.set("metadata", JSON.stringify(putOptions.metadata));
+        init = { method: "PUT", body: form };
+      } else {
+        init = { method: "PUT", headers: { "content-type": "text/plain;charset=UTF-8" }, body: value };
+      }
+      await call(`${valuePath(key)}${query}`, init, signal, "write");
+    },
+
+    async delete(key, signal) {
+      await call(valuePath(key), { method: "DELETE" }, signal, "delete");
+    },
+
+    async deleteMany(keys, signal) {
+      await call(
+        "/bulk/delete",
+        { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(keys) },
+        signal,
+        "bulk delete",
+      );
+    },
+
+    async list({ prefix, limit, cursor }, signal): Promise<KvListPage> {
+      const query = new URLSearchParams({ prefix, limit: String(limit) });
+      if (cursor) query.set("cursor", cursor);
+      const envelope = await call<KvListedKey[]>(`/keys?${query}`, { method: "GET" }, signal, "list");
+      const next = envelope.result_info?.cursor;
+      const keys = envelope.result ?? [];
+      return next ? { keys, cursor: next } : { keys };
+    },
+  };
+}
