@@ -1,0 +1,69 @@
+/**
+ * How Vault's answers become credkit errors. node-vault rejects every status other than 200 and
+ * 204 with an `ApiResponseError` carrying `response.statusCode` and the body; transport failures
+ * (refused, reset, timed out) arrive as axios errors with a `code`.
+ */
+import {
+  AuthError,
+  CredkitError,
+  NotFoundError,
+  ThrottledError,
+  UnavailableError,
+  ValidationError,
+} from "../../core/errors.js";
+import { scrubError } from "../../core/redact.js";
+
+export const NAME = "vault";
+
+/** Vault's CAS failure message (`path_data.go`, `validateCheckAndSetOption`). */
+const CAS_MISMATCH = "check-and-set parameter did not match";
+
+/** The HTTP status of a Vault API error, if it is one. */
+export function statusOf(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const response = (error as { response?: { statusCode?: unknown } }).response;
+  return typeof response?.statusCode === "number" ? response.statusCode : undefined;
+}
+
+/** The body of a Vault API error, if it is one. */
+export function bodyOf(error: unknown): unknown {
+  if (statusOf(error) === undefined) return undefined;
+  return (error as { response: { body?: unknown } }).response.body;
+}
+
+/** True for Vault's 400 "check-and-set parameter did not match the current version". */
+export function isCasMismatch(error: unknown): boolean {
+  return statusOf(error) === 400 && error instanceof Error && error.message.includes(CAS_MISMATCH);
+}
+
+/** True when Vault answered 403 (bad, expired or revoked token, or no policy for the path). */
+export function isPermissionDenied(error: unknown): boolean {
+  return statusOf(error) === 403;
+}
+
+/**
+ * Maps anything a Vault call throws to a credkit error. `what` names the operation and path
+ * (never a value); `secrets` are the backend's own credentials, scrubbed from the cause.
+ */
+export function vaultError(error: unknown, what: string, secrets: readonly (string | undefined)[]): Error {
+  if (CredkitError.isInstance(error)) return error;
+  const options = { source: NAME, cause: scrubError(error, secrets) };
+  const status = statusOf(error);
+  if (status === undefined) {
+    // why: no HTTP answer at all: refused, reset, DNS, TLS or timed out. All worth a retry.
+    return new UnavailableError(`Vault could not be reached to ${what}.`, options);
+  }
+  if (status === 401 || status === 403) {
+    return new AuthError(
+      `Vault denied the request to ${what} (${status}): the token is invalid, expired or revoked, or its policy does not grant this path.`,
+      options,
+    );
+  }
+  if (status === 404) return new NotFoundError(`Vault has nothing at the path to ${what}.`, options);
+  if (status === 429) return new ThrottledError(`Vault rate-limited the request to ${what} (429).`, options);
+  // why: 412 is a performance standby that has not caught up yet; 5xx is sealed, standby or failing.
+  if (status === 412 || status >= 500) {
+    return new UnavailableError(`Vault failed to ${what} (${status}).`, options);
+  }
+  return new ValidationError(`Vault rejected the request to ${what} (${status}).`, undefined, options);
+}
