@@ -1,0 +1,182 @@
+/**
+ * Secret Manager failures → credkit's typed errors. In gRPC mode the SDK reports gRPC status
+ * codes (0–16); in REST fallback mode google-gax 5 hands back a `GaxiosError` whose `code` is the
+ * HTTP status, with the API's `{"error":{"code","status","message"}}` body as its message, and
+ * google-gax 6 may map it back to a gRPC code. Both are normalised to a gRPC status name first.
+ */
+import {
+  AuthError,
+  ConflictError,
+  type CredkitError,
+  NotFoundError,
+  ThrottledError,
+  UnavailableError,
+  UnsupportedError,
+  ValidationError,
+} from "../../core/errors.js";
+import { scrubError } from "../../core/redact.js";
+
+/** gRPC status names by code. */
+const GRPC_NAMES = [
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+] as const;
+
+/** A gRPC status name, e.g. `NOT_FOUND`. */
+export type GrpcStatusName = (typeof GRPC_NAMES)[number];
+
+/** The gRPC status an HTTP status stands for (google.rpc.Code's HTTP mapping). */
+const HTTP_TO_GRPC: Readonly<Record<number, GrpcStatusName>> = {
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  408: "DEADLINE_EXCEEDED",
+  409: "ABORTED",
+  412: "FAILED_PRECONDITION",
+  429: "RESOURCE_EXHAUSTED",
+  499: "CANCELLED",
+  500: "INTERNAL",
+  501: "UNIMPLEMENTED",
+  502: "UNAVAILABLE",
+  503: "UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
+};
+
+/** Network error codes of Node and gaxios: the endpoint could not be reached. */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "ECONNABORTED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "ABORT_ERR",
+]);
+
+function isStatusName(value: unknown): value is GrpcStatusName {
+  return typeof value === "string" && (GRPC_NAMES as readonly string[]).includes(value);
+}
+
+/** The `error.status` string of a REST error body, found in the response data or the message. */
+function restStatus(record: Record<string, unknown>): GrpcStatusName | undefined {
+  const response = record.response as { data?: unknown } | undefined;
+  const data = response?.data as { error?: { status?: unknown } } | string | undefined;
+  const status = data && typeof data === "object" ? data.error?.status : undefined;
+  if (isStatusName(status)) return status;
+  for (const text of [typeof data === "string" ? data : undefined, record.message]) {
+    if (typeof text !== "string") continue;
+    const match = /"status"\s*:\s*"([A-Z_]+)"/.exec(text);
+    if (match && isStatusName(match[1])) return match[1];
+  }
+  return undefined;
+}
+
+function httpStatus(record: Record<string, unknown>): number | undefined {
+  if (typeof record.code === "number" && record.code >= 100) return record.code;
+  if (typeof record.code === "string" && /^\d{3}$/.test(record.code)) return Number(record.code);
+  if (typeof record.status === "number" && record.status >= 100) return record.status;
+  const response = record.response as { status?: unknown } | undefined;
+  return typeof response?.status === "number" ? response.status : undefined;
+}
+
+/**
+ * The gRPC status of an SDK error, from a gRPC code, a REST error body or an HTTP status;
+ * `UNAVAILABLE` for network failures; undefined when it carries none.
+ */
+export function grpcStatusOf(error: unknown): GrpcStatusName | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const record = error as Record<string, unknown>;
+  if (typeof record.code === "number" && record.code >= 0 && record.code < GRPC_NAMES.length) {
+    return GRPC_NAMES[record.code];
+  }
+  if (isStatusName(record.code)) return record.code;
+  const fromBody = restStatus(record);
+  if (fromBody) return fromBody;
+  const status = httpStatus(record);
+  if (status !== undefined) return HTTP_TO_GRPC[status] ?? (status >= 500 ? "UNAVAILABLE" : "UNKNOWN");
+  if (typeof record.code === "string" && NETWORK_CODES.has(record.code)) return "UNAVAILABLE";
+  if (record.name === "AbortError" || record.name === "TimeoutError") return "DEADLINE_EXCEEDED";
+  if (record.cause !== undefined && record.cause !== error) return grpcStatusOf(record.cause);
+  return undefined;
+}
+
+/** Auth-library failures that carry no status: no credentials, a bad key, a refused token. */
+const AUTH_MESSAGE =
+  /default credentials|invalid_grant|unauthorized_client|invalid_client|private key|PEM|decoder|credential/i;
+
+/**
+ * Maps an SDK error to a credkit error, keeping it as a cause scrubbed of `secrets`. `action`
+ * says what was being done ("read credential "x""), for the message.
+ */
+export function classifyGcpError(
+  error: unknown,
+  action: string,
+  source: string,
+  secrets: readonly string[],
+): CredkitError {
+  const cause = scrubError(error, secrets);
+  const options = { source, cause };
+  const status = grpcStatusOf(error);
+  switch (status) {
+    case "NOT_FOUND":
+      return new NotFoundError(`Secret Manager found nothing to ${action}.`, options);
+    case "ALREADY_EXISTS":
+    case "ABORTED":
+    case "FAILED_PRECONDITION":
+      return new ConflictError(
+        `Secret Manager refused to ${action}: it changed concurrently (${status}).`,
+        undefined,
+        options,
+      );
+    case "PERMISSION_DENIED":
+    case "UNAUTHENTICATED":
+      return new AuthError(`Secret Manager refused our credentials to ${action} (${status}).`, options);
+    case "RESOURCE_EXHAUSTED":
+      return new ThrottledError(`Secret Manager throttled the call to ${action}.`, options);
+    case "INVALID_ARGUMENT":
+    case "OUT_OF_RANGE":
+      return new ValidationError(
+        `Secret Manager rejected the request to ${action} (${status}).`,
+        undefined,
+        options,
+      );
+    case "UNIMPLEMENTED":
+      return new UnsupportedError(`The Secret Manager endpoint cannot ${action} (UNIMPLEMENTED).`, options);
+    case "CANCELLED":
+    case "DEADLINE_EXCEEDED":
+    case "UNAVAILABLE":
+    case "INTERNAL":
+    case "UNKNOWN":
+    case "DATA_LOSS":
+      return new UnavailableError(`Secret Manager could not ${action} (${status}).`, options);
+    default: {
+      const message =
+        typeof (error as { message?: unknown })?.message === "string" ? (error as Error).message : "";
+      if (AUTH_MESSAGE.test(message)) {
+        return new AuthError(`Secret Manager credentials could not be used to ${action}.`, options);
+      }
+      return new UnavailableError(`Secret Manager could not ${action}.`, options);
+    }
+  }
+}
