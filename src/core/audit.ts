@@ -50,39 +50,91 @@ export interface AccessStats {
   readonly lastAccessAt?: number;
 }
 
-/** A bounded in-memory ring of the latest events. */
+/**
+ * A bounded in-memory ring of the latest events. Fields are kept in columns rather than as the
+ * event objects themselves: a read's event object then dies young instead of being promoted by
+ * the garbage collector, which keeps the cache-hit path cheap. `events()` rebuilds the objects.
+ */
 export class AuditRing {
-  readonly #events: AuditEvent[] = [];
   readonly #capacity: number;
+  readonly #time: Float64Array;
+  readonly #version: Float64Array;
+  readonly #tenant: string[];
+  readonly #name: Array<string | undefined>;
+  readonly #accessor: string[];
+  readonly #action: AuditAction[];
+  readonly #outcome: Array<AuditEvent["outcome"]>;
+  readonly #cache: Array<CacheOutcome | undefined>;
+  readonly #errorCode: Array<AuditEvent["errorCode"]>;
+  #size = 0;
   #next = 0;
 
   constructor(capacity = 1000) {
     this.#capacity = capacity;
+    this.#time = new Float64Array(capacity);
+    this.#version = new Float64Array(capacity);
+    this.#tenant = new Array(capacity);
+    this.#name = new Array(capacity);
+    this.#accessor = new Array(capacity);
+    this.#action = new Array(capacity);
+    this.#outcome = new Array(capacity);
+    this.#cache = new Array(capacity);
+    this.#errorCode = new Array(capacity);
   }
 
   readonly sink: AuditSink = (event) => {
-    if (this.#events.length < this.#capacity) this.#events.push(event);
-    else this.#events[this.#next] = event;
-    this.#next = (this.#next + 1) % this.#capacity;
+    const slot = this.#next;
+    this.#time[slot] = event.time;
+    this.#version[slot] = event.version ?? Number.NaN;
+    this.#tenant[slot] = event.tenant;
+    this.#name[slot] = event.name;
+    this.#accessor[slot] = event.accessor;
+    this.#action[slot] = event.action;
+    this.#outcome[slot] = event.outcome;
+    this.#cache[slot] = event.cache;
+    this.#errorCode[slot] = event.errorCode;
+    this.#next = slot + 1 === this.#capacity ? 0 : slot + 1;
+    if (this.#size < this.#capacity) this.#size++;
   };
+
+  #event(slot: number): AuditEvent {
+    const version = this.#version[slot] as number;
+    const name = this.#name[slot];
+    const cache = this.#cache[slot];
+    const errorCode = this.#errorCode[slot];
+    return {
+      time: this.#time[slot] as number,
+      tenant: this.#tenant[slot] as string,
+      ...(name !== undefined ? { name } : {}),
+      accessor: this.#accessor[slot] as string,
+      action: this.#action[slot] as AuditAction,
+      outcome: this.#outcome[slot] as AuditEvent["outcome"],
+      ...(Number.isNaN(version) ? {} : { version }),
+      ...(cache !== undefined ? { cache } : {}),
+      ...(errorCode !== undefined ? { errorCode } : {}),
+    };
+  }
 
   /** Events oldest first, optionally filtered. */
   events(filter: Partial<Pick<AuditEvent, "tenant" | "name" | "action">> = {}): AuditEvent[] {
-    const ordered =
-      this.#events.length < this.#capacity
-        ? [...this.#events]
-        : [...this.#events.slice(this.#next), ...this.#events.slice(0, this.#next)];
-    return ordered.filter(
-      (event) =>
-        (filter.tenant === undefined || event.tenant === filter.tenant) &&
-        (filter.name === undefined || event.name === filter.name) &&
-        (filter.action === undefined || event.action === filter.action),
-    );
+    const first = this.#size < this.#capacity ? 0 : this.#next;
+    const events: AuditEvent[] = [];
+    for (let offset = 0; offset < this.#size; offset++) {
+      const slot = (first + offset) % this.#capacity;
+      if (filter.tenant !== undefined && this.#tenant[slot] !== filter.tenant) continue;
+      if (filter.name !== undefined && this.#name[slot] !== filter.name) continue;
+      if (filter.action !== undefined && this.#action[slot] !== filter.action) continue;
+      events.push(this.#event(slot));
+    }
+    return events;
   }
 
   clear(): void {
-    this.#events.length = 0;
+    this.#size = 0;
     this.#next = 0;
+    this.#tenant.fill("");
+    this.#name.fill(undefined);
+    this.#accessor.fill("");
   }
 }
 
@@ -123,7 +175,11 @@ export function jsonLinesSink(path: string): AuditSink & { flush(): Promise<void
   return sink;
 }
 
-/** Fans events out to sinks and keeps per-credential access statistics. */
+/**
+ * Fans events out to sinks and keeps per-credential access statistics. Statistics are keyed by
+ * the caller's credential key (the core passes its cache key of the latest version), so the
+ * read path builds no extra strings.
+ */
 export class AuditTrail {
   readonly #sinks: AuditSink[];
   readonly #stats = new Map<string, { accessCount: number; lastAccessAt?: number }>();
@@ -133,16 +189,6 @@ export class AuditTrail {
   }
 
   emit(event: AuditEvent): void {
-    if (event.action === "read" && event.outcome === "success" && event.name !== undefined) {
-      const key = statsKey(event.tenant, event.name);
-      const stats = this.#stats.get(key);
-      if (stats) {
-        stats.accessCount++;
-        stats.lastAccessAt = event.time;
-      } else {
-        this.#stats.set(key, { accessCount: 1, lastAccessAt: event.time });
-      }
-    }
     for (const sink of this.#sinks) {
       try {
         sink(event);
@@ -152,15 +198,22 @@ export class AuditTrail {
     }
   }
 
-  stats(tenant: string, name: string): AccessStats {
-    return this.#stats.get(statsKey(tenant, name)) ?? { accessCount: 0 };
+  /** Counts a successful read of the credential under `credential`. */
+  countAccess(credential: string, time: number): void {
+    const stats = this.#stats.get(credential);
+    if (stats) {
+      stats.accessCount++;
+      stats.lastAccessAt = time;
+    } else {
+      this.#stats.set(credential, { accessCount: 1, lastAccessAt: time });
+    }
   }
 
-  forget(tenant: string, name: string): void {
-    this.#stats.delete(statsKey(tenant, name));
+  stats(credential: string): AccessStats {
+    return this.#stats.get(credential) ?? { accessCount: 0 };
   }
-}
 
-function statsKey(tenant: string, name: string): string {
-  return `${tenant.length}:${tenant}${name}`;
+  forget(credential: string): void {
+    this.#stats.delete(credential);
+  }
 }

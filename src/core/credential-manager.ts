@@ -5,6 +5,7 @@
 import { type AuditEvent, AuditRing, type AuditSink, AuditTrail, type CacheOutcome } from "./audit.js";
 import type { Backend, BackendListEntry, BackendRecord, RecordMetadata } from "./backend.js";
 import { type CachedCredential, type CacheOptions, CredentialCache, cacheKey } from "./cache.js";
+import { coarseNow } from "./clock.js";
 import { type CredentialInput, type CredentialType, validateCredential } from "./credential-types.js";
 import { EnvelopeCodec, type PayloadCodec, PlainCodec } from "./envelope.js";
 import {
@@ -188,15 +189,26 @@ export class CredentialManager {
     userId: string,
     options: GetOptions = {},
   ): Promise<SecretFields> {
-    return (await this.#read(connectionId, userId, options)).fields;
+    const key = cacheKey(userId, connectionId, options.version);
+    const hit = options.forceRefresh ? undefined : this.#cache.get(key);
+    if (hit !== undefined) return this.#served(hit, key, userId, connectionId, options, "hit").fields;
+    return (await this.#miss(key, connectionId, userId, options)).fields;
   }
 
+  /** A read through the cache: the hit path without an extra promise, else the backend. */
   async #read(connectionId: string, userId: string, options: GetOptions): Promise<CachedCredential> {
     const key = cacheKey(userId, connectionId, options.version);
-    if (!options.forceRefresh) {
-      const hit = this.#cache.get(key);
-      if (hit !== undefined) return this.#served(hit, userId, connectionId, options, "hit");
-    }
+    const hit = options.forceRefresh ? undefined : this.#cache.get(key);
+    if (hit !== undefined) return this.#served(hit, key, userId, connectionId, options, "hit");
+    return this.#miss(key, connectionId, userId, options);
+  }
+
+  async #miss(
+    key: string,
+    connectionId: string,
+    userId: string,
+    options: GetOptions,
+  ): Promise<CachedCredential> {
     try {
       requireId(connectionId, "connectionId");
       requireId(userId, "userId");
@@ -204,29 +216,32 @@ export class CredentialManager {
         this.#load(userId, connectionId, options.version),
       );
       const cache = outcome === "stale" ? "stale" : this.#cache.enabled ? "miss" : "bypass";
-      return this.#served(value, userId, connectionId, options, cache);
+      return this.#served(value, key, userId, connectionId, options, cache);
     } catch (error) {
       throw this.#fail("read", userId, connectionId, options.accessor, error);
     }
   }
 
-  /** Checks expiry and records the read; returns the entry to hand out. */
+  /** Checks expiry, counts the access and records the read; returns the entry to hand out. */
   #served(
     entry: CachedCredential,
+    key: string,
     tenant: string,
     name: string,
     options: GetOptions,
     cache: CacheOutcome,
   ): CachedCredential {
-    if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now() && !options.allowExpired) {
+    const now = coarseNow();
+    if (entry.expiresAt !== undefined && entry.expiresAt <= now && !options.allowExpired) {
       const error = new ExpiredError(
         `Credential "${name}" expired at ${new Date(entry.expiresAt).toISOString()}.`,
         new Date(entry.expiresAt),
       );
       throw this.#fail("read", tenant, name, options.accessor, error);
     }
+    this.#trail.countAccess(options.version === undefined ? key : cacheKey(tenant, name), now);
     this.#trail.emit({
-      time: Date.now(),
+      time: now,
       tenant,
       name,
       accessor: options.accessor ?? UNKNOWN_ACCESSOR,
@@ -339,9 +354,11 @@ export class CredentialManager {
             const record = records[position];
             if (record instanceof Error) throw record;
             const entry = await this.#decrypt(key, record);
-            this.#cache.set(cacheKey(key.tenant, key.name), entry);
+            const latest = cacheKey(key.tenant, key.name);
+            this.#cache.set(latest, entry);
             return this.#served(
               entry,
+              latest,
               key.tenant,
               key.name,
               options,
@@ -388,7 +405,7 @@ export class CredentialManager {
   }
 
   #info(metadata: RecordMetadata, version: number, deleted: boolean): CredentialInfo {
-    const stats = this.#trail.stats(metadata.tenant, metadata.name);
+    const stats = this.#trail.stats(cacheKey(metadata.tenant, metadata.name));
     const expiresAt = metadata.expiresAt ? new Date(metadata.expiresAt) : undefined;
     const status: CredentialStatus = deleted
       ? "deleted"
@@ -541,7 +558,7 @@ export class CredentialManager {
       const key = this.#key(userId, connectionId);
       await this.#backendCall(() => this.backend.delete(key, { purge: options.purge ?? false }));
       this.#cache.invalidate(userId, connectionId, true);
-      if (options.purge) this.#trail.forget(userId, connectionId);
+      if (options.purge) this.#trail.forget(cacheKey(userId, connectionId));
       this.#emit(action, userId, connectionId, options.actor ?? UNKNOWN_ACCESSOR);
     } catch (error) {
       throw this.#fail(action, userId, connectionId, options.actor, error);

@@ -1,0 +1,184 @@
+/**
+ * `npm run bench`: measures credkit against floors measured in the same run, and writes
+ * bench/results.json. Ratios, not wall-clock limits: the machine's speed cancels out.
+ *
+ * 1. Cache-hit getCredentials vs a bare Map.get (same async calling convention).   target ≤ 5×
+ * 2. Uncached memory-backend getCredentials vs a raw node:crypto AES-256-GCM decrypt. target ≤ 3×
+ * 3. 1,000 concurrent cold reads of one key → backend reads.                         target = 1
+ * 4. Cache-hit getCredentials vs @aws-lambda-powertools/parameters cached getSecret. aim: faster
+ * 5. File backend writes/s and uncached reads/s.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { fileBackend } from "../src/backends/file/index.js";
+import { memoryBackend } from "../src/backends/memory/index.js";
+import type { Backend } from "../src/core/backend.js";
+import { CredentialManager } from "../src/core/credential-manager.js";
+import { LocalKeyring } from "../src/core/keyring.js";
+
+const ROUNDS = 7;
+const key = new LocalKeyring(randomBytes(32));
+const apiKey = `sk-bench-${randomBytes(24).toString("hex")}`;
+
+/**
+ * Median nanoseconds per operation of `floor` and `subject`, measured in alternating rounds of
+ * `iterations` so that drift in the machine's speed affects both alike.
+ */
+async function compare(
+  iterations: number,
+  floor: () => unknown,
+  subject: () => unknown,
+): Promise<{ floorNs: number; subjectNs: number }> {
+  const run = async (operation: () => unknown) => {
+    const start = process.hrtime.bigint();
+    for (let index = 0; index < iterations; index++) await operation();
+    return Number(process.hrtime.bigint() - start) / iterations;
+  };
+  await run(floor);
+  await run(subject);
+  const floors: number[] = [];
+  const subjects: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    floors.push(await run(floor));
+    subjects.push(await run(subject));
+  }
+  const median = (samples: number[]) =>
+    samples.sort((x, y) => x - y)[Math.floor(samples.length / 2)] as number;
+  return { floorNs: median(floors), subjectNs: median(subjects) };
+}
+
+function round(value: number, digits = 2): number {
+  return Number(value.toFixed(digits));
+}
+
+async function cacheHit() {
+  const manager = new CredentialManager({ backend: memoryBackend(), encryption: key });
+  await manager.storeCredentials("openai", "tenant-1", { apiKey });
+  await manager.getCredentials("openai", "tenant-1");
+  const map = new Map([["tenant-1/openai", { apiKey }]]);
+  const bareGet = async () => map.get("tenant-1/openai");
+  const { floorNs, subjectNs } = await compare(200_000, bareGet, () =>
+    manager.getCredentials("openai", "tenant-1"),
+  );
+  return { manager, floorNs, credkitNs: subjectNs };
+}
+
+async function uncachedRead() {
+  const manager = new CredentialManager({ backend: memoryBackend(), encryption: key, cache: false });
+  await manager.storeCredentials("openai", "tenant-1", { apiKey });
+  const dataKey = randomBytes(32);
+  const nonce = randomBytes(12);
+  const plaintext = JSON.stringify({ apiKey });
+  const cipher = createCipheriv("aes-256-gcm", dataKey, nonce);
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  const rawDecrypt = async () => {
+    const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce);
+    decipher.setAuthTag(tag);
+    return decipher.update(body, undefined, "utf8") + decipher.final("utf8");
+  };
+  const { floorNs, subjectNs } = await compare(20_000, rawDecrypt, () =>
+    manager.getCredentials("openai", "tenant-1"),
+  );
+  return { floorNs, credkitNs: subjectNs };
+}
+
+async function coldReads() {
+  const inner = memoryBackend();
+  let reads = 0;
+  const backend: Backend = {
+    ...inner,
+    async get(backendKey, options) {
+      reads++;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      return inner.get(backendKey, options);
+    },
+  };
+  const manager = new CredentialManager({ backend, encryption: key });
+  await manager.storeCredentials("openai", "tenant-1", { apiKey });
+  reads = 0;
+  await Promise.all(Array.from({ length: 1000 }, () => manager.getCredentials("openai", "tenant-1")));
+  return { concurrentReads: 1000, backendReads: reads };
+}
+
+async function powertools(credkit: CredentialManager) {
+  const client = new SecretsManagerClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+  });
+  // why: answer GetSecretValue in process so the benchmark never touches a network.
+  client.middlewareStack.add(
+    () => async () => ({ output: { SecretString: apiKey, $metadata: {} }, response: {} }),
+    { step: "initialize", name: "benchAnswer" },
+  );
+  const provider = new SecretsProvider({ awsSdkV3Client: client });
+  await provider.get("tenant-1/openai", { maxAge: 3600 });
+  const { floorNs, subjectNs } = await compare(
+    200_000,
+    () => provider.get("tenant-1/openai", { maxAge: 3600 }),
+    () => credkit.getCredentials("openai", "tenant-1"),
+  );
+  return { powertoolsNs: floorNs, credkitNs: subjectNs };
+}
+
+async function fileStore() {
+  const directory = await mkdtemp(join(tmpdir(), "credkit-bench-"));
+  const manager = new CredentialManager({
+    backend: fileBackend({ directory }),
+    encryption: key,
+    cache: false,
+  });
+  const writes = 300;
+  let start = process.hrtime.bigint();
+  for (let index = 0; index < writes; index++) {
+    await manager.storeCredentials(`conn-${index % 30}`, "tenant-1", { apiKey: `${apiKey}-${index}` });
+  }
+  const writeSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const reads = 3000;
+  start = process.hrtime.bigint();
+  for (let index = 0; index < reads; index++) await manager.getCredentials(`conn-${index % 30}`, "tenant-1");
+  const readSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await rm(directory, { recursive: true, force: true });
+  return {
+    writesPerSecond: Math.round(writes / writeSeconds),
+    readsPerSecond: Math.round(reads / readSeconds),
+  };
+}
+
+const hit = await cacheHit();
+const uncached = await uncachedRead();
+const cold = await coldReads();
+const peer = await powertools(hit.manager);
+const file = await fileStore();
+
+const results = {
+  node: process.version,
+  measuredAt: new Date().toISOString(),
+  cacheHit: {
+    bareMapGetNs: round(hit.floorNs),
+    getCredentialsNs: round(hit.credkitNs),
+    ratio: round(hit.credkitNs / hit.floorNs),
+    target: "<= 5",
+  },
+  uncachedMemoryRead: {
+    rawAesGcmDecryptNs: round(uncached.floorNs),
+    getCredentialsNs: round(uncached.credkitNs),
+    ratio: round(uncached.credkitNs / uncached.floorNs),
+    target: "<= 3",
+  },
+  coldConcurrentReads: { ...cold, target: "backendReads = 1" },
+  versusPowertools: {
+    powertoolsCachedGetSecretNs: round(peer.powertoolsNs),
+    credkitCacheHitNs: round(peer.credkitNs),
+    speedup: round(peer.powertoolsNs / peer.credkitNs),
+    target: "speedup > 1",
+  },
+  fileBackend: file,
+};
+
+await writeFile(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));
