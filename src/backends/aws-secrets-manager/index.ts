@@ -491,10 +491,7 @@ export function awsSecretsManagerBackend(
       try {
         await scheduleDeletion(name);
       } catch (error) {
-        if (
-          errorCode(error) === "ResourceNotFoundException" ||
-          errorCode(error) === "InvalidRequestException"
-        ) {
+        if (errorCode(error) === "ResourceNotFoundException" || isMarkedForDeletion(error)) {
           throw missingRecord(NAME, key);
         }
         throw fail(error, what);
