@@ -136,6 +136,11 @@ export class CloudflareKvServer {
     this.#faults.push({ count: 1, ...fault });
   }
 
+  /** Drops every pending fault. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
   /** Reads of `key` keep answering its current value (or absence) until `unfreeze`. */
   freeze(key: string): void {
     this.#frozen.set(key, this.#live(key));

@@ -1,0 +1,226 @@
+/**
+ * Cloudflare-specific cases both modes must pass, run by the binding test (real workerd KV
+ * through miniflare) and the REST test (the loopback server). They look at the raw KV keys
+ * underneath through the mode's own transport.
+ */
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { classifyKvError } from "../../../src/backends/cloudflare-kv/errors.js";
+import {
+  type CloudflareKvCommonOptions,
+  DEFAULT_EXPIRY_GRACE_SECONDS,
+  MAX_KEY_BYTES,
+  MAX_METADATA_BYTES,
+} from "../../../src/backends/cloudflare-kv/index.js";
+import type { KvListedKey, KvTransport } from "../../../src/backends/cloudflare-kv/transport.js";
+import type { Backend } from "../../../src/core/backend.js";
+import { CredentialManager } from "../../../src/core/credential-manager.js";
+import { DeletedError, NotFoundError, ValidationError } from "../../../src/core/errors.js";
+import { encodeKey } from "../../../src/core/key-encoding.js";
+import { canary, keyring } from "../../support/fixtures.js";
+
+export interface KvCaseTarget {
+  /** A backend of this mode with these options (the prefix is always given). */
+  create(options: CloudflareKvCommonOptions & { prefix: string }): Backend;
+  /** The mode's transport over the same namespace, to look at raw keys. */
+  transport(): KvTransport;
+}
+
+const signal = () => AbortSignal.timeout(10_000);
+const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+/** A prefix no other test uses, so raw listings see only this test's keys. */
+const freshPrefix = () => `t${randomBytes(4).toString("hex")}/`;
+
+export async function rawKeys(transport: KvTransport, prefix: string): Promise<KvListedKey[]> {
+  const keys: KvListedKey[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await transport.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) }, signal());
+    keys.push(...page.keys);
+    cursor = page.cursor;
+  } while (cursor);
+  return keys;
+}
+
+function managerOf(backend: Backend): CredentialManager {
+  return new CredentialManager({ backend, encryption: keyring(), cache: false });
+}
+
+export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): void {
+  describe(`cloudflare KV specifics (${mode})`, () => {
+    it("declares KV's limits and best-effort semantics honestly", () => {
+      const prefix = freshPrefix();
+      const backend = target().create({ prefix });
+      expect(backend.capabilities).toEqual({
+        versions: true,
+        compareAndSet: "best-effort",
+        softDelete: true,
+        batchGet: true,
+        consistency: "eventual",
+        // the version key adds "v/", "/" and ten digits to prefix + id
+        maxKeyLength: MAX_KEY_BYTES - bytes(prefix) - 13,
+      });
+    });
+
+    it("stores keys at exactly 512 bytes, and hashes a name one byte longer", async () => {
+      const prefix = freshPrefix();
+      const backend = target().create({ prefix });
+      const manager = managerOf(backend);
+      const max = backend.capabilities.maxKeyLength;
+      const atLimit = "n".repeat(max - "t--".length);
+      expect(encodeKey("t", atLimit, max).id).toHaveLength(max);
+      await manager.storeCredentials(atLimit, "t", { apiKey: "limit-value-0001" });
+      await manager.rotateCredentials(atLimit, "t", { apiKey: "limit-value-0002" });
+      const names = (await rawKeys(target().transport(), prefix)).map((key) => key.name);
+      expect(Math.max(...names.map(bytes))).toBe(MAX_KEY_BYTES);
+      expect(names.filter((name) => bytes(name) === MAX_KEY_BYTES)).toHaveLength(2);
+      expect((await manager.getCredentials(atLimit, "t", { version: 1 })).apiKey?.reveal()).toBe(
+        "limit-value-0001",
+      );
+      expect((await manager.getCredentials(atLimit, "t")).apiKey?.reveal()).toBe("limit-value-0002");
+
+      const beyond = `${atLimit}n`;
+      const hashed = encodeKey("t", beyond, max);
+      expect(hashed.nameSegment.startsWith("-h")).toBe(true);
+      await manager.storeCredentials(beyond, "t", { apiKey: "beyond-value-001" });
+      expect((await manager.getCredentials(beyond, "t")).apiKey?.reveal()).toBe("beyond-value-001");
+      expect((await manager.getCredentials(atLimit, "t")).apiKey?.reveal()).toBe("limit-value-0002");
+      for (const key of await rawKeys(target().transport(), prefix)) {
+        expect(bytes(key.name)).toBeLessThanOrEqual(MAX_KEY_BYTES);
+      }
+    });
+
+    it("the store itself refuses a 513-byte key, typed as ValidationError; the backend never sends one", async () => {
+      const transport = target().transport();
+      const key512 = `${freshPrefix()}${"k".repeat(MAX_KEY_BYTES - 10)}`;
+      await transport.put(key512, "ok", {}, signal());
+      await transport.delete(key512, signal());
+      const refused = await transport.put(`${key512}k`, "no", {}, signal()).catch((error: unknown) => error);
+      const typed = classifyKvError(refused, []);
+      expect(ValidationError.isInstance(typed)).toBe(true);
+      expect((typed as ValidationError).field).toBe("key");
+
+      const backend = target().create({ prefix: freshPrefix() });
+      const max = backend.capabilities.maxKeyLength;
+      const tooLong = {
+        tenant: "t",
+        name: "n",
+        tenantSegment: "t",
+        nameSegment: "n".repeat(max),
+        id: `t--${"n".repeat(max)}`,
+      };
+      const error = await backend.get(tooLong).catch((e: unknown) => e);
+      expect(ValidationError.isInstance(error)).toBe(true);
+    });
+
+    it("maps credential expiry onto KV expiration, never under KV's 60-second minimum", async () => {
+      const prefix = freshPrefix();
+      const exact = managerOf(target().create({ prefix, expiryGraceSeconds: 0 }));
+      const expiresAt = new Date(Date.now() + 2 * 3600_000 + 123);
+      await exact.storeCredentials("soon", "t", { apiKey: "expiring-value-1" }, { expiresAt });
+      const keyed = async () => (await rawKeys(target().transport(), prefix)).map((key) => key.expiration);
+      expect(await keyed()).toEqual([
+        Math.ceil(expiresAt.getTime() / 1000),
+        Math.ceil(expiresAt.getTime() / 1000),
+      ]);
+
+      const pastPrefix = freshPrefix();
+      const past = managerOf(target().create({ prefix: pastPrefix, expiryGraceSeconds: 0 }));
+      const before = Math.floor(Date.now() / 1000);
+      await past.storeCredentials(
+        "old",
+        "t",
+        { apiKey: "expired-value-01" },
+        { expiresAt: new Date(Date.now() - 3600_000) },
+      );
+      for (const key of await rawKeys(target().transport(), pastPrefix)) {
+        expect(key.expiration).toBeGreaterThanOrEqual(before + 60);
+        expect(key.expiration).toBeLessThanOrEqual(before + 60 + 10 + 5);
+      }
+      expect((await past.describeCredentials("old", "t")).status).toBe("expired");
+
+      const gracePrefix = freshPrefix();
+      const graced = managerOf(target().create({ prefix: gracePrefix }));
+      await graced.storeCredentials("g", "t", { apiKey: "graced-value-001" }, { expiresAt });
+      for (const key of await rawKeys(target().transport(), gracePrefix)) {
+        expect(key.expiration).toBe(Math.ceil(expiresAt.getTime() / 1000) + DEFAULT_EXPIRY_GRACE_SECONDS);
+      }
+
+      const neverPrefix = freshPrefix();
+      const never = managerOf(target().create({ prefix: neverPrefix, expiryGraceSeconds: false }));
+      await never.storeCredentials("n", "t", { apiKey: "never-value-0001" }, { expiresAt });
+      for (const key of await rawKeys(target().transport(), neverPrefix))
+        expect(key.expiration).toBeUndefined();
+
+      // a later version without expiry leaves the head without a KV expiration
+      await exact.rotateCredentials("soon", "t", { apiKey: "expiring-value-2" }, { expiresAt: undefined });
+      const head = (await rawKeys(target().transport(), `${prefix}c/`))[0];
+      expect(head?.expiration).toBeUndefined();
+    });
+
+    it("keeps non-secret metadata in KV metadata, compact when it would pass 1024 bytes", async () => {
+      const prefix = freshPrefix();
+      const manager = managerOf(target().create({ prefix }));
+      const secret = canary();
+      await manager.storeCredentials("short", "tenant-a", { apiKey: secret });
+      const [short] = await rawKeys(target().transport(), `${prefix}c/`);
+      expect(short?.metadata).toMatchObject({
+        v: 1,
+        m: { tenant: "tenant-a", name: "short", type: "custom" },
+      });
+      expect(JSON.stringify(short?.metadata)).not.toContain(secret);
+
+      const longTenant = "ü".repeat(400);
+      const fields = Object.fromEntries(
+        Array.from({ length: 30 }, (_, i) => [`field${i}`, `value-${i}-${secret}`]),
+      );
+      await manager.storeCredentials("long", longTenant, fields);
+      const heads = await rawKeys(target().transport(), `${prefix}c/`);
+      const compact = heads.find((key) => key.name !== short?.name);
+      expect(compact?.metadata).toEqual({ v: 1, r: expect.any(Number) });
+      const listed = await manager.listCredentials(longTenant);
+      expect(listed.items.map((item) => [item.connectionId, Object.keys(item.fingerprints).length])).toEqual([
+        ["long", 30],
+      ]);
+      for (const key of heads)
+        expect(bytes(JSON.stringify(key.metadata))).toBeLessThanOrEqual(MAX_METADATA_BYTES);
+    });
+
+    it("keeps every version under its own key; soft delete flags the head, purge removes every key", async () => {
+      const prefix = freshPrefix();
+      const backend = target().create({ prefix, maxVersions: 2 });
+      const manager = managerOf(backend);
+      for (let i = 1; i <= 4; i++) await manager.storeCredentials("v", "t", { apiKey: `version-value-${i}` });
+      const names = (await rawKeys(target().transport(), prefix)).map((key) => key.name);
+      expect(
+        names.filter((name) => name.startsWith(`${prefix}v/`)).map((name) => Number(name.slice(-10))),
+      ).toEqual([3, 4]);
+      expect((await manager.getCredentials("v", "t", { version: 3 })).apiKey?.reveal()).toBe(
+        "version-value-3",
+      );
+      const pruned = await manager.getCredentials("v", "t", { version: 1 }).catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(pruned) && !DeletedError.isInstance(pruned)).toBe(true);
+
+      await manager.deleteCredentials("v", "t");
+      const [head] = await rawKeys(target().transport(), `${prefix}c/`);
+      expect(head?.metadata).toMatchObject({ v: 4, d: 1 });
+      const pinned = await manager.getCredentials("v", "t", { version: 3 }).catch((e: unknown) => e);
+      expect(DeletedError.isInstance(pinned)).toBe(true);
+      await manager.purgeCredentials("v", "t");
+      expect(await rawKeys(target().transport(), prefix)).toEqual([]);
+    });
+
+    it("reads a batch in bulk: a record, an absence or a deleted error per slot", async () => {
+      const backend = target().create({ prefix: freshPrefix() });
+      const manager = managerOf(backend);
+      await manager.storeCredentials("a", "t", { apiKey: "bulk-value-aaaa" });
+      await manager.storeCredentials("d", "t", { apiKey: "bulk-value-dddd" });
+      await manager.deleteCredentials("d", "t");
+      const max = backend.capabilities.maxKeyLength;
+      const slots = await backend.getMany?.(["a", "missing", "d"].map((name) => encodeKey("t", name, max)));
+      expect(slots?.[0]).toMatchObject({ version: 1, metadata: { name: "a" } });
+      expect(slots?.[1]).toBeUndefined();
+      expect(DeletedError.isInstance(slots?.[2])).toBe(true);
+    });
+  });
+}
