@@ -480,17 +480,7 @@ export class VaultServer {
       throw new HttpError(400, ["check-and-set parameter required for this call"]);
     }
     if (!meta) {
-      const time = now();
-      meta = {
-        versions: new Map(),
-        currentVersion: 0,
-        oldestVersion: 0,
-        maxVersions: 0,
-        casRequired: false,
-        customMetadata: null,
-        createdTime: time,
-        updatedTime: time,
-      };
+      meta = newKey();
       store.set(key, meta);
     }
     const number = meta.currentVersion + 1;
@@ -629,17 +619,7 @@ export class VaultServer {
       : undefined;
     let meta = store.get(key);
     if (!meta) {
-      const time = now();
-      meta = {
-        versions: new Map(),
-        currentVersion: 0,
-        oldestVersion: 0,
-        maxVersions: 0,
-        casRequired: false,
-        customMetadata: null,
-        createdTime: time,
-        updatedTime: time,
-      };
+      meta = newKey();
       store.set(key, meta);
     }
     if (has("max_versions")) meta.maxVersions = Number(body.max_versions) || 0;
@@ -679,6 +659,20 @@ export class VaultServer {
     if (keys.size === 0) throw new HttpError(404, []);
     return [200, envelope({ keys: [...keys].sort() })];
   }
+}
+
+function newKey(): KeyMeta {
+  const time = now();
+  return {
+    versions: new Map(),
+    currentVersion: 0,
+    oldestVersion: 0,
+    maxVersions: 0,
+    casRequired: false,
+    customMetadata: null,
+    createdTime: time,
+    updatedTime: time,
+  };
 }
 
 function headerOf(request: IncomingMessage, name: string): string | undefined {
