@@ -1,0 +1,331 @@
+/**
+ * `defineConnector`: turns a spec and a `setup` function into a connector factory with every
+ * guarantee built in: credentials checked and wrapped as `Secret`s, errors typed and scrubbed of
+ * the connection's secrets (cause chain included), `testConnection()` with the format check
+ * first, and `cleanup()` / `await using`. Built-in connectors use it; so can yours.
+ */
+import { inspect } from "node:util";
+import { CredkitError, UnsupportedError, ValidationError } from "../core/errors.js";
+import { importOptional } from "../core/import-optional.js";
+import { Redactor } from "../core/redact.js";
+import { Secret } from "../core/secret.js";
+import { classifyFailure, type Failure, failureError, testFailureMessage } from "./failures.js";
+import type {
+  Connector,
+  ConnectorCredentials,
+  ConnectorOptions,
+  ConnectorSpec,
+  CredentialFieldSpec,
+  TestConnectionResult,
+} from "./types.js";
+
+/** Facts a verification call may report besides success. */
+export interface VerifyDetails {
+  readonly models?: readonly string[];
+  readonly remainingCredits?: number;
+}
+
+/** An async method a connector adds to the base `Connector`. */
+// biome-ignore lint/suspicious/noExplicitAny: method parameters are whatever the connector declares
+export type ConnectorMethod = (...args: any[]) => Promise<unknown>;
+
+/** What `setup` receives. */
+export interface ConnectorSetupContext<Lib = unknown> {
+  readonly spec: ConnectorSpec;
+  readonly options: ConnectorOptions<Lib>;
+  /** Aborted when the connector is cleaned up: pass it to every request. */
+  readonly signal: AbortSignal;
+  /** A secret field's value; `ValidationError` naming the field when absent. */
+  secret(name: string): Secret;
+  /** A secret field's value, or undefined. */
+  optionalSecret(name: string): Secret | undefined;
+  /** A non-secret setting (e.g. `model`), or undefined. */
+  setting(name: string): string | undefined;
+  /** Imports the SDK lazily (or takes `options.lib`); missing package → `DependencyMissingError`. */
+  load<T>(packageName: string, loader: () => Promise<T>): Promise<T>;
+}
+
+/** What `setup` returns. */
+export interface ConnectorParts<Client, Methods extends Record<keyof Methods, ConnectorMethod>> {
+  readonly client: Client;
+  /** The connector's own methods; each runs guarded (typed, scrubbed errors; refused after cleanup). */
+  readonly methods: Methods;
+  /** The cheapest authenticated call; throws what the SDK throws on failure. */
+  verify(): Promise<VerifyDetails | undefined>;
+  /** Releases what the client holds. */
+  close?(): void | Promise<void>;
+  /** Provider-specific classification, e.g. Gemini's 400 for a bad key; undefined → the default. */
+  classify?(error: unknown): Failure | undefined;
+}
+
+/** A connector's definition: its spec and its factory. */
+export interface ConnectorDefinition<
+  Id extends string = string,
+  C extends Connector = Connector,
+  Lib = unknown,
+> {
+  readonly spec: ConnectorSpec<Id>;
+  create(credentials: ConnectorCredentials, options?: ConnectorOptions<Lib>): Promise<C>;
+}
+
+/** The connector type `defineConnector` builds: the base plus the connector's methods. */
+export type DefinedConnector<Client, Methods> = Connector<Client> & Methods;
+
+/** Folds a field name for matching: case, `_` and `-` are ignored. */
+export function foldFieldName(name: string): string {
+  return name.toLowerCase().replace(/[_-]/g, "");
+}
+
+/** Finds a spec field by name or alias, ignoring case, `_` and `-`. */
+export function findField(spec: ConnectorSpec, name: string): CredentialFieldSpec | undefined {
+  const folded = foldFieldName(name);
+  return spec.fields.find(
+    (field) =>
+      foldFieldName(field.name) === folded ||
+      (field.aliases ?? []).some((alias) => foldFieldName(alias) === folded),
+  );
+}
+
+interface ReadFields {
+  readonly secrets: Map<string, Secret>;
+  readonly settings: Map<string, string>;
+  /** Every secret value handed in, known field or not: all are scrubbed. */
+  readonly scrub: Secret[];
+}
+
+function readFields(spec: ConnectorSpec, credentials: ConnectorCredentials): ReadFields {
+  if (typeof credentials !== "object" || credentials === null) {
+    throw new ValidationError(`Credentials for ${spec.displayName} must be an object.`);
+  }
+  const secrets = new Map<string, Secret>();
+  const settings = new Map<string, string>();
+  const scrub: Secret[] = [];
+  for (const [name, raw] of Object.entries(credentials)) {
+    const field = findField(spec, name);
+    if (raw instanceof Secret) scrub.push(raw);
+    if (!field || raw === undefined || raw === null) continue;
+    if (field.secret) {
+      if (typeof raw !== "string" && !(raw instanceof Secret)) {
+        throw new ValidationError(`Field "${field.name}" must be a string or a Secret.`, field.name);
+      }
+      const secret = Secret.from(raw);
+      if (!(raw instanceof Secret)) scrub.push(secret);
+      secrets.set(field.name, secret);
+    } else if (typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean") {
+      settings.set(field.name, String(raw));
+    } else if (raw instanceof Secret) {
+      settings.set(field.name, raw.reveal());
+    }
+  }
+  for (const field of spec.fields) {
+    const present = field.secret ? secrets.get(field.name)?.length : settings.get(field.name)?.length;
+    if (field.required && !present) {
+      throw new ValidationError(
+        `Missing credential field "${field.name}" for ${spec.displayName}.`,
+        field.name,
+      );
+    }
+  }
+  return { secrets, settings, scrub };
+}
+
+/** The first secret field whose value does not match its pattern, if any. */
+function malformedField(spec: ConnectorSpec, secrets: Map<string, Secret>): CredentialFieldSpec | undefined {
+  return spec.fields.find((field) => {
+    const value = secrets.get(field.name);
+    return (
+      field.pattern !== undefined && value !== undefined && !new RegExp(field.pattern).test(value.reveal())
+    );
+  });
+}
+
+/**
+ * Defines a connector. `setup` builds the SDK client from the context; the result's `create`
+ * returns a `Connector<Client> & Methods`.
+ */
+export function defineConnector<
+  Id extends string,
+  Client,
+  Methods extends Record<keyof Methods, ConnectorMethod>,
+  Lib = unknown,
+>(definition: {
+  spec: ConnectorSpec<Id>;
+  setup(context: ConnectorSetupContext<Lib>): Promise<ConnectorParts<Client, Methods>>;
+}): ConnectorDefinition<Id, DefinedConnector<Client, Methods>, Lib> {
+  const { spec } = definition;
+  return {
+    spec,
+    async create(credentials, options = {}) {
+      const fields = readFields(spec, credentials);
+      const redactor = new Redactor([...fields.scrub, ...(options.redact ?? [])]);
+      const patternsOnly = new Redactor();
+      const controller = new AbortController();
+      let closed = false;
+      let cleanupRun: Promise<void> | undefined;
+      const context: ConnectorSetupContext<Lib> = {
+        spec,
+        options,
+        signal: controller.signal,
+        secret(name) {
+          const value = fields.secrets.get(name);
+          if (!value?.length) {
+            throw new ValidationError(`Missing credential field "${name}" for ${spec.displayName}.`, name);
+          }
+          return value;
+        },
+        optionalSecret: (name) => fields.secrets.get(name),
+        setting: (name) => fields.settings.get(name),
+        load: (packageName, loader) =>
+          importOptional(packageName, `the ${spec.id} connector`, loader, options.lib as never),
+      };
+      let parts: ConnectorParts<Client, Methods> | undefined;
+      try {
+        parts = await definition.setup(context);
+      } catch (error) {
+        throw CredkitError.isInstance(error)
+          ? error
+          : new ValidationError(`Could not set up the ${spec.displayName} client.`, undefined, {
+              source: spec.id,
+              cause: redactor.scrubError(error),
+            });
+      }
+      const classify = (error: unknown): Failure => parts?.classify?.(error) ?? classifyFailure(error);
+
+      const fail = (operation: string, error: unknown): Error => {
+        if (closed) {
+          return new UnsupportedError(`${operation}: the ${spec.id} connector was cleaned up.`, {
+            source: spec.id,
+            cause: redactor.scrubError(error),
+          });
+        }
+        if (CredkitError.isInstance(error)) return error;
+        return failureError(
+          spec.displayName,
+          spec.id,
+          operation,
+          classify(error),
+          redactor.scrubError(error),
+        );
+      };
+
+      const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+        if (closed)
+          throw new UnsupportedError(`${operation}: the ${spec.id} connector was cleaned up.`, {
+            source: spec.id,
+          });
+        try {
+          return await run();
+        } catch (error) {
+          throw fail(operation, error);
+        }
+      };
+
+      const testConnection = async (): Promise<TestConnectionResult> => {
+        if (closed)
+          throw new UnsupportedError(`testConnection: the ${spec.id} connector was cleaned up.`, {
+            source: spec.id,
+          });
+        const testedAt = new Date().toISOString();
+        const malformed = malformedField(spec, fields.secrets);
+        if (malformed) {
+          return {
+            success: false,
+            status: "error",
+            code: "invalid_format",
+            error: `Invalid ${malformed.label} format for ${spec.displayName}`,
+            details: { latencyMs: 0 },
+            testedAt,
+          };
+        }
+        const started = performance.now();
+        try {
+          const details = (await parts?.verify()) ?? {};
+          return {
+            success: true,
+            status: "active",
+            details: { latencyMs: Math.round(performance.now() - started), ...details },
+            testedAt,
+          };
+        } catch (error) {
+          const latencyMs = Math.round(performance.now() - started);
+          if (closed) throw fail("testConnection", error);
+          const failure = classify(error);
+          return {
+            success: false,
+            status: "error",
+            ...testFailureMessage(spec.displayName, failure),
+            details: { latencyMs, ...(failure.status ? { httpStatus: failure.status } : {}) },
+            testedAt,
+          };
+        }
+      };
+
+      const cleanup = (): Promise<void> => {
+        cleanupRun ??= (async () => {
+          closed = true;
+          controller.abort(
+            new UnsupportedError(`The ${spec.id} connector was cleaned up.`, { source: spec.id }),
+          );
+          fields.secrets.clear();
+          const close = parts?.close?.bind(parts);
+          parts = undefined;
+          let failure: unknown;
+          for (const step of [close, options.onCleanup]) {
+            try {
+              await step?.();
+            } catch (error) {
+              failure ??= error;
+            }
+          }
+          if (failure !== undefined) {
+            throw new UnsupportedError(
+              `cleanup: a cleanup step of the ${spec.id} connector failed; the connector is closed.`,
+              { source: spec.id, cause: redactor.scrubError(failure) },
+            );
+          }
+        })();
+        return cleanupRun;
+      };
+
+      const scrub = (error: unknown): unknown => {
+        let text: string;
+        try {
+          text = inspect(error, { depth: 8, showHidden: true });
+        } catch {
+          return redactor.scrubError(error);
+        }
+        return redactor.redact(text) === patternsOnly.redact(text) ? error : redactor.scrubError(error);
+      };
+
+      const connector: Record<string | symbol, unknown> = {
+        id: spec.id,
+        spec,
+        testConnection,
+        scrub,
+        call: <T>(operation: (client: Client, signal: AbortSignal) => Promise<T>) =>
+          guard("call", () =>
+            operation((parts as ConnectorParts<Client, Methods>).client, controller.signal),
+          ),
+        cleanup,
+        [Symbol.asyncDispose]: cleanup,
+      };
+      Object.defineProperties(connector, {
+        client: {
+          enumerable: true,
+          get: () => {
+            if (closed)
+              throw new UnsupportedError(`client: the ${spec.id} connector was cleaned up.`, {
+                source: spec.id,
+              });
+            return parts?.client;
+          },
+        },
+        closed: { enumerable: true, get: () => closed },
+      });
+      for (const [name, method] of Object.entries(parts.methods) as [string, ConnectorMethod][]) {
+        connector[name] = (...args: unknown[]) => guard(name, () => method(...args));
+      }
+      return connector as unknown as DefinedConnector<Client, Methods>;
+    },
+  };
+}

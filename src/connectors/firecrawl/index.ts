@@ -1,0 +1,238 @@
+/**
+ * `firecrawl`: the official `@mendable/firecrawl-js`, imported on first use. Works with both
+ * shapes of the SDK: 1.x (`FirecrawlApp`: `scrapeUrl`, `crawlUrl`, `search` on the v1 API) and
+ * 2.x-4.x (`Firecrawl`: `scrape`, `crawl`, `search`, `getCreditUsage` on the v2 API). Results are
+ * normalised to one shape. `testConnection()` reads the team's credit usage: the cheapest
+ * authenticated call, free of charge.
+ *
+ * Options: `baseURL` → `apiUrl`; with 2.x+ `timeout` → `timeoutMs` and `maxRetries` → the
+ * SDK's attempts (`maxRetries + 1`). 1.x (axios) takes neither, so the connector enforces
+ * `timeout` itself; `fetch` only applies to the 1.x credit-usage check (axios does the rest).
+ */
+import type FirecrawlApp from "@mendable/firecrawl-js";
+import { firecrawlSpec } from "../catalog.js";
+import { type DefinedConnector, defineConnector } from "../define.js";
+import type { ConnectorOptions } from "../types.js";
+
+/** The `@mendable/firecrawl-js` module (for the `lib` option). */
+export type FirecrawlModule = typeof import("@mendable/firecrawl-js");
+
+/** A scraped page: the formats asked for, plus metadata. */
+export interface FirecrawlDocument {
+  readonly url?: string;
+  readonly markdown?: string;
+  readonly html?: string;
+  readonly rawHtml?: string;
+  readonly links?: readonly string[];
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly [field: string]: unknown;
+}
+
+/** Options of `scrapeUrl`, passed to the SDK as they are. */
+export interface ScrapeOptions {
+  /** e.g. `["markdown", "html"]`. @default ["markdown"] (the API's default) */
+  formats?: string[];
+  onlyMainContent?: boolean;
+  /** Server-side time limit of the scrape, in milliseconds. */
+  timeout?: number;
+  readonly [option: string]: unknown;
+}
+
+/** Options of `crawl`. */
+export interface CrawlOptions {
+  /** Most pages to crawl. */
+  limit?: number;
+  /** Seconds between status polls. @default 2 */
+  pollInterval?: number;
+  readonly [option: string]: unknown;
+}
+
+/** A finished crawl. */
+export interface CrawlResult {
+  readonly status: string;
+  readonly total?: number;
+  readonly documents: readonly FirecrawlDocument[];
+}
+
+/** Options of `search`. */
+export interface SearchOptions {
+  /** Most results. */
+  limit?: number;
+  readonly [option: string]: unknown;
+}
+
+/** One web search result. */
+export interface SearchResult {
+  readonly url: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly markdown?: string;
+}
+
+interface FirecrawlMethods {
+  /** Scrapes one page. */
+  scrapeUrl(url: string, options?: ScrapeOptions): Promise<FirecrawlDocument>;
+  /** Crawls a site and waits for the crawl to finish. */
+  crawl(url: string, options?: CrawlOptions): Promise<CrawlResult>;
+  /** Searches the web. */
+  search(query: string, options?: SearchOptions): Promise<SearchResult[]>;
+}
+
+/**
+ * The connector `getConnector("firecrawl", …)` returns. `client` is the SDK instance: a
+ * `FirecrawlApp` with 1.x, a `Firecrawl` (v2 client) with 2.x and later.
+ */
+export type FirecrawlConnector = DefinedConnector<FirecrawlApp, FirecrawlMethods>;
+
+/** Options of the firecrawl connector. */
+export type FirecrawlConnectorOptions = ConnectorOptions<FirecrawlModule>;
+
+type AnyRecord = Record<string, unknown>;
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+/** An error carrying the HTTP status of a failed call made outside the SDK. */
+class FirecrawlHttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = "FirecrawlHttpError";
+  }
+}
+
+/** Rejects when `signal` aborts or `ms` passes, whichever comes first. */
+function bounded<T>(promise: Promise<T>, signal: AbortSignal, ms: number | undefined): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    const timer =
+      ms === undefined
+        ? undefined
+        : setTimeout(() => {
+            const error = new Error(`Firecrawl request timed out after ${ms} ms.`);
+            error.name = "TimeoutError";
+            reject(error);
+          }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    });
+  });
+}
+
+/** Drops the v1 envelope fields (`success`, `warning`, `error`) from a document. */
+function documentOf(value: unknown): FirecrawlDocument {
+  const { success: _success, warning: _warning, error: _error, ...document } = (value ?? {}) as AnyRecord;
+  return document;
+}
+
+/** v1 answers `{ success: false, error }` instead of throwing for some failures. */
+function unwrapV1(value: unknown, action: string): AnyRecord {
+  const record = (value ?? {}) as AnyRecord;
+  if (record.success === false) {
+    throw new FirecrawlHttpError(`Firecrawl could not ${action}.`, 502);
+  }
+  return record;
+}
+
+export const definition = defineConnector<"firecrawl", FirecrawlApp, FirecrawlMethods, FirecrawlModule>({
+  spec: firecrawlSpec,
+  async setup(context) {
+    const module = (await context.load(
+      "@mendable/firecrawl-js",
+      () => import("@mendable/firecrawl-js"),
+    )) as AnyRecord;
+    const Client = (module.default ?? module.Firecrawl ?? module.FirecrawlApp) as new (
+      config: AnyRecord,
+    ) => AnyRecord;
+    const { options, signal } = context;
+    const apiKey = context.secret("apiKey");
+    const apiUrl = (options.baseURL ?? firecrawlSpec.baseURL).replace(/\/+$/, "");
+    const v2 = typeof (Client.prototype as AnyRecord).scrape === "function";
+    const client = new Client({
+      apiKey: apiKey.reveal(),
+      apiUrl,
+      ...(v2 && options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+      ...(v2 && options.maxRetries !== undefined ? { maxRetries: options.maxRetries + 1 } : {}),
+    });
+    const invoke = (name: string, ...args: unknown[]): Promise<unknown> =>
+      bounded((client[name] as Method).apply(client, args), signal, v2 ? undefined : options.timeout);
+
+    const creditUsageV1 = async (): Promise<number | undefined> => {
+      const fetcher = options.fetch ?? globalThis.fetch;
+      const response = await bounded(
+        fetcher(`${apiUrl}/v1/team/credit-usage`, {
+          headers: { Authorization: `Bearer ${apiKey.reveal()}` },
+          signal,
+        }),
+        signal,
+        options.timeout,
+      );
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new FirecrawlHttpError(
+          `Firecrawl credit usage check failed (HTTP ${response.status}).`,
+          response.status,
+        );
+      }
+      const body = (await response.json()) as { data?: { remaining_credits?: number } };
+      return body.data?.remaining_credits;
+    };
+
+    return {
+      client: client as unknown as FirecrawlApp,
+      methods: {
+        async scrapeUrl(url, scrape = {}) {
+          if (v2) return documentOf(await invoke("scrape", url, scrape));
+          return documentOf(unwrapV1(await invoke("scrapeUrl", url, scrape), "scrape the URL"));
+        },
+        async crawl(url, crawl = {}) {
+          const { pollInterval = 2, ...params } = crawl;
+          if (v2) {
+            const job = (await invoke("crawl", url, { ...params, pollInterval })) as AnyRecord;
+            return {
+              status: String(job.status),
+              ...(typeof job.total === "number" ? { total: job.total } : {}),
+              documents: ((job.data as unknown[]) ?? []).map(documentOf),
+            };
+          }
+          const job = unwrapV1(await invoke("crawlUrl", url, params, pollInterval), "crawl the site");
+          return {
+            status: String(job.status),
+            ...(typeof job.total === "number" ? { total: job.total } : {}),
+            documents: ((job.data as unknown[]) ?? []).map(documentOf),
+          };
+        },
+        async search(query, search = {}) {
+          const response = (await invoke("search", query, search)) as AnyRecord;
+          const items = v2
+            ? ((response.web as unknown[]) ?? [])
+            : ((unwrapV1(response, "search").data as unknown[]) ?? []);
+          return items.map((item) => {
+            const { url, title, description, markdown } = item as AnyRecord;
+            return {
+              url: String(url),
+              ...(typeof title === "string" ? { title } : {}),
+              ...(typeof description === "string" ? { description } : {}),
+              ...(typeof markdown === "string" ? { markdown } : {}),
+            };
+          });
+        },
+      },
+      async verify() {
+        if (v2) {
+          const usage = (await invoke("getCreditUsage")) as { remainingCredits?: number };
+          return typeof usage.remainingCredits === "number"
+            ? { remainingCredits: usage.remainingCredits }
+            : {};
+        }
+        const remainingCredits = await creditUsageV1();
+        return typeof remainingCredits === "number" ? { remainingCredits } : {};
+      },
+    };
+  },
+});
+
+/** `getConnector("firecrawl", credentials, options)` without the registry. */
+export const createFirecrawlConnector = definition.create;

@@ -1,0 +1,132 @@
+/**
+ * `openai`: the official `openai` SDK (majors 4 to 7), imported on first use.
+ * `generateText`, `createEmbeddings`, `listModels`; `testConnection()` lists models
+ * (`GET /v1/models`). The client never falls back to the server's environment
+ * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`): a tenant's
+ * connector uses the tenant's key and settings only.
+ */
+import type OpenAI from "openai";
+import { openaiSpec } from "../catalog.js";
+import { type DefinedConnector, defineConnector } from "../define.js";
+import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+
+/** The `openai` module (for the `lib` option). */
+export type OpenAIModule = typeof import("openai");
+
+/** Options of `createEmbeddings`. */
+export interface EmbeddingsOptions {
+  /** @default "text-embedding-3-small" */
+  model?: string;
+  /** Output dimensions, for models that take them. */
+  dimensions?: number;
+}
+
+/** Vectors for the texts, in input order. */
+export interface EmbeddingsResult {
+  readonly embeddings: number[][];
+  readonly model: string;
+  readonly usage?: { readonly inputTokens?: number };
+}
+
+/** Default chat model. */
+export const OPENAI_DEFAULT_MODEL = "gpt-4o-mini";
+/** Default embedding model. */
+export const OPENAI_DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
+
+interface OpenAIMethods {
+  /** One chat completion for `prompt`. */
+  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
+  /** Embeddings of one text or several. */
+  createEmbeddings(texts: string | readonly string[], options?: EmbeddingsOptions): Promise<EmbeddingsResult>;
+  /** Every model the key can use. */
+  listModels(): Promise<ModelInfo[]>;
+}
+
+/** The connector `getConnector("openai", …)` returns. `client` is the `OpenAI` instance. */
+export type OpenAIConnector = DefinedConnector<OpenAI, OpenAIMethods>;
+
+/** Options of the openai connector. */
+export type OpenAIConnectorOptions = ConnectorOptions<OpenAIModule>;
+
+export const definition = defineConnector<"openai", OpenAI, OpenAIMethods, OpenAIModule>({
+  spec: openaiSpec,
+  async setup(context) {
+    const module = await context.load("openai", () => import("openai"));
+    const OpenAIClass = (module.default ?? module.OpenAI) as typeof OpenAI;
+    const { options, signal } = context;
+    const client = new OpenAIClass({
+      apiKey: context.secret("apiKey").reveal(),
+      baseURL: options.baseURL ?? openaiSpec.baseURL,
+      organization: context.setting("organization") ?? null,
+      project: null,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    });
+    const defaultModel = context.setting("model") ?? OPENAI_DEFAULT_MODEL;
+
+    const listModels = async (): Promise<ModelInfo[]> => {
+      const models: ModelInfo[] = [];
+      for await (const model of client.models.list({ signal })) models.push({ id: model.id });
+      return models;
+    };
+
+    return {
+      client,
+      methods: {
+        async generateText(prompt, generate = {}) {
+          const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
+          if (generate.system) messages.push({ role: "system", content: generate.system });
+          messages.push({ role: "user", content: prompt });
+          const completion = await client.chat.completions.create(
+            {
+              model: generate.model ?? defaultModel,
+              messages,
+              ...(generate.maxTokens !== undefined ? { max_completion_tokens: generate.maxTokens } : {}),
+              ...(generate.temperature !== undefined ? { temperature: generate.temperature } : {}),
+            },
+            { signal },
+          );
+          const choice = completion.choices[0];
+          return {
+            text: choice?.message?.content ?? "",
+            model: completion.model,
+            ...(choice?.finish_reason ? { finishReason: choice.finish_reason } : {}),
+            ...(completion.usage
+              ? {
+                  usage: {
+                    inputTokens: completion.usage.prompt_tokens,
+                    outputTokens: completion.usage.completion_tokens,
+                  },
+                }
+              : {}),
+          };
+        },
+        async createEmbeddings(texts, embed = {}) {
+          const input = typeof texts === "string" ? [texts] : [...texts];
+          const response = await client.embeddings.create(
+            {
+              model: embed.model ?? OPENAI_DEFAULT_EMBEDDING_MODEL,
+              input,
+              ...(embed.dimensions !== undefined ? { dimensions: embed.dimensions } : {}),
+            },
+            { signal },
+          );
+          const ordered = [...response.data].sort((a, b) => a.index - b.index);
+          return {
+            embeddings: ordered.map((item) => item.embedding),
+            model: response.model,
+            ...(response.usage ? { usage: { inputTokens: response.usage.prompt_tokens } } : {}),
+          };
+        },
+        listModels,
+      },
+      async verify() {
+        return { models: (await listModels()).map((model) => model.id) };
+      },
+    };
+  },
+});
+
+/** `getConnector("openai", credentials, options)` without the registry. */
+export const createOpenAIConnector = definition.create;

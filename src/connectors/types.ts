@@ -1,0 +1,165 @@
+/**
+ * The shapes every connector shares: the declarative spec, the credentials a connector takes, the
+ * options passed through to the provider SDK, the test-connection result and the connector
+ * object itself. Type-only: importing this file loads no SDK.
+ */
+import type { LibOption } from "../core/import-optional.js";
+import type { Secret } from "../core/secret.js";
+
+/** Groups connectors in a catalog UI. Known categories, or any string of your own. */
+export type ConnectorCategory = "ai_ml" | "data_extraction" | "http" | (string & {});
+
+/** One credential or setting a connector reads. */
+export interface CredentialFieldSpec {
+  /** Canonical field name, e.g. `apiKey`. Lookups ignore case, `_` and `-`: `api_key` matches. */
+  readonly name: string;
+  /** Label for forms. */
+  readonly label: string;
+  /** Whether the value is secret: stored encrypted, masked in views, scrubbed from errors. */
+  readonly secret: boolean;
+  /** Whether the connector cannot work without it. */
+  readonly required: boolean;
+  /** Other names accepted for the field (matched the same way as `name`). */
+  readonly aliases?: readonly string[];
+  /**
+   * The format a value must have, as a regular expression source (e.g. `^sk-`). Checked by
+   * `testConnection()` before any network call.
+   */
+  readonly pattern?: string;
+  /** A placeholder showing the format; never a real value. */
+  readonly example?: string;
+  readonly description?: string;
+}
+
+/** How `testConnection()` verifies a credential: the cheapest authenticated call. */
+export interface VerificationSpec {
+  readonly method: "GET" | "POST";
+  /** Path of the call, relative to the API base URL. */
+  readonly path: string;
+  readonly description: string;
+}
+
+/** The declarative description of a connector: what a catalog UI and the service need. */
+export interface ConnectorSpec<Id extends string = string> {
+  readonly id: Id;
+  readonly displayName: string;
+  readonly category: ConnectorCategory;
+  readonly description: string;
+  /** Fields the connector reads from its credentials (secret and not). */
+  readonly fields: readonly CredentialFieldSpec[];
+  /** The official SDK the connector runs on, if any, and the major versions it supports. */
+  readonly sdk?: { readonly package: string; readonly versions: string };
+  /** The default API base URL. */
+  readonly baseURL?: string;
+  readonly verification?: VerificationSpec;
+  /** Provider documentation for obtaining a key. */
+  readonly docsUrl: string;
+}
+
+/**
+ * What a connector is built from: field name → value. Secret fields may be plain strings or
+ * `Secret`s (plain strings are wrapped at once); other fields (e.g. `model`) are settings.
+ * Field names are matched ignoring case, `_` and `-`, so `api_key` and `apiKey` are the same.
+ */
+export type ConnectorCredentials = Readonly<Record<string, unknown>>;
+
+/** Options passed through to the provider SDK. */
+export interface ConnectorOptions<Lib = unknown> {
+  /** API base URL, e.g. a proxy or a test server. @default the provider's public endpoint */
+  baseURL?: string;
+  /** `fetch` implementation for the SDK's requests, where the SDK takes one. */
+  fetch?: typeof globalThis.fetch;
+  /** Time limit of each request in milliseconds. @default the SDK's own default */
+  timeout?: number;
+  /** Retries after a failed request (429, 5xx, network). @default the SDK's own default */
+  maxRetries?: number;
+  /** The SDK module, or a function that loads it, instead of importing the package. */
+  lib?: LibOption<Lib>;
+  /** More values to scrub from every error this connector throws (besides its secret fields). */
+  redact?: Iterable<string | Secret>;
+  /** Called once when the connector is cleaned up. */
+  onCleanup?: () => void | Promise<void>;
+}
+
+/** Why a connection test failed, for code to branch on (the message is for people). */
+export type TestFailureCode =
+  | "invalid_format"
+  | "unauthorized"
+  | "forbidden"
+  | "rate_limited"
+  | "unreachable"
+  | "provider_error"
+  | "missing_credentials"
+  | "unresolved_reference"
+  | "expired";
+
+/** The verdict of `testConnection()`: never throws, never contains a secret. */
+export interface TestConnectionResult {
+  readonly success: boolean;
+  /** The connection status this verdict leads to (`expired` only from the connector service). */
+  readonly status: "active" | "error" | "expired";
+  readonly details: {
+    /** Time of the verification call; 0 when no call was made (format check failed). */
+    readonly latencyMs: number;
+    /** Models the key can use, where the provider lists them. */
+    readonly models?: readonly string[];
+    /** HTTP status the provider answered with, when it answered. */
+    readonly httpStatus?: number;
+    /** Credits left, where the provider reports them (Firecrawl). */
+    readonly remainingCredits?: number;
+  };
+  /** The seeds' message, e.g. "OpenAI API key is invalid or expired". */
+  readonly error?: string;
+  readonly code?: TestFailureCode;
+  /** ISO 8601 time of the test. */
+  readonly testedAt: string;
+}
+
+/** Text generated by a model. */
+export interface GenerateTextResult {
+  readonly text: string;
+  readonly model: string;
+  readonly finishReason?: string;
+  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
+}
+
+/** Options of `generateText`. */
+export interface GenerateTextOptions {
+  /** Model id, e.g. `gpt-4o-mini` or `claude-3-haiku-20240307`. @default the connection's `model` setting, else the connector's default */
+  model?: string;
+  /** System instruction. */
+  system?: string;
+  /** Most tokens to generate. */
+  maxTokens?: number;
+  temperature?: number;
+}
+
+/** A model a key can use. */
+export interface ModelInfo {
+  readonly id: string;
+  readonly displayName?: string;
+}
+
+/** What every connector has. */
+export interface Connector<Client = unknown> extends AsyncDisposable {
+  readonly id: string;
+  readonly spec: ConnectorSpec;
+  /** The configured SDK client, for calls the connector does not wrap. Prefer `call()`. */
+  readonly client: Client;
+  /** True once `cleanup()` ran; every method then throws. */
+  readonly closed: boolean;
+  /** Checks the key format, then makes the cheapest authenticated call. Never throws. */
+  testConnection(): Promise<TestConnectionResult>;
+  /**
+   * Runs `operation` on the SDK client with the connector's guarantees: its errors become typed
+   * credkit errors scrubbed of the connection's secrets, and cleanup aborts it.
+   */
+  call<T>(operation: (client: Client, signal: AbortSignal) => Promise<T>): Promise<T>;
+  /**
+   * The error unchanged when it carries none of this connection's secrets (in any encoding),
+   * else a scrubbed copy. For errors of calls made on `client` directly.
+   */
+  scrub(error: unknown): unknown;
+  /** Aborts requests in flight, releases the client and drops the credentials. Idempotent. */
+  cleanup(): Promise<void>;
+}
