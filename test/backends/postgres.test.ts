@@ -308,7 +308,7 @@ describePostgres("postgres backend: what only the database shows", () => {
     const backend = open();
     const tenant = uniqueId("tenant");
     await managerOf(backend).storeCredentials("bytes", tenant, { apiKey: "bytea-value-0001" });
-    const plain = new CredentialManager({ backend, cache: false });
+    const plain = new CredentialManager({ backend, encryption: false, cache: false });
     await plain.storeCredentials("text", tenant, { apiKey: "plain-value-0001" });
     const { rows } = await admin.query<{ name: string; encrypted_value: Buffer; value_encoding: string }>(
       `SELECT name, encrypted_value, value_encoding FROM ${table} WHERE tenant = $1 ORDER BY name`,
@@ -525,6 +525,18 @@ describePostgres("postgres backend: the migration", () => {
     const error = await backend.get(encodeKey("t", "n", 512)).catch((e: unknown) => e);
     expect(ConfigurationError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/migrate\(\)/);
+  });
+
+  it("schemaSql() is the same schema, for teams that apply DDL themselves", async () => {
+    const schema = fresh();
+    const backend = open(schema, { autoMigrate: false, rowLevelSecurity: true });
+    await admin.query(backend.schemaSql());
+    expect(await backend.migrate()).toMatchObject({ version: 1, rlsEnabled: true, rlsForced: true });
+    expect(await applied(schema)).toEqual([1]);
+    const plain = open(schema, { autoMigrate: false });
+    const manager = new CredentialManager({ backend: plain, encryption: keyring(), cache: false });
+    await manager.storeCredentials("ddl", "tenant", { apiKey: "schema-sql-value" });
+    expect((await manager.getCredentials("ddl", "tenant")).apiKey?.reveal()).toBe("schema-sql-value");
   });
 
   it("honours custom schema and table names, quoting them", async () => {

@@ -130,6 +130,9 @@ export interface PostgresRetryEvent {
 
 /** The PostgreSQL backend: a `Backend` plus schema management. */
 export interface PostgresBackend extends Backend {
+  getMany(keys: readonly BackendKey[]): Promise<Array<BackendRecord | undefined | Error>>;
+  restore(key: BackendKey): Promise<void>;
+  close(): Promise<void>;
   /** Applies any missing migration (idempotent; safe to run concurrently). */
   migrate(): Promise<SchemaState>;
   /** The pool in use (created on first use unless one was passed in). */
@@ -442,7 +445,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
       SELECT version FROM written`;
   };
 
-  /** Metadata-only rows for listing and for `getMany` misses. */
+  /** Metadata-only columns, for listing. */
   const listColumns = `${METADATA_COLUMNS}, r.version, r.deleted_at IS NOT NULL AS deleted, r.tenant_key, r.name_key`;
 
   return {

@@ -70,6 +70,19 @@ interface Migration {
   statements(names: QualifiedNames): string[];
 }
 
+/** Columns a credential row and a version row share: the payload and its metadata. */
+const RECORD_COLUMNS = `tenant text NOT NULL,
+        name text NOT NULL,
+        credential_type text NOT NULL,
+        encrypted_value bytea NOT NULL,
+        value_encoding text NOT NULL CHECK (value_encoding IN ('base64', 'utf8')),
+        key_id text,
+        fingerprints jsonb NOT NULL DEFAULT '{}'::jsonb,
+        expires_at timestamptz,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        created_by text`;
+
 const tenantMatches = `tenant_key = current_setting('${TENANT_SETTING}', true)`;
 
 const MIGRATIONS: readonly Migration[] = [
@@ -81,19 +94,9 @@ const MIGRATIONS: readonly Migration[] = [
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         tenant_key text COLLATE "C" NOT NULL,
         name_key text COLLATE "C" NOT NULL,
-        tenant text NOT NULL,
-        name text NOT NULL,
-        credential_type text NOT NULL,
-        encrypted_value bytea NOT NULL,
-        value_encoding text NOT NULL CHECK (value_encoding IN ('base64', 'utf8')),
-        key_id text,
-        fingerprints jsonb NOT NULL DEFAULT '{}'::jsonb,
+        ${RECORD_COLUMNS},
         version integer NOT NULL CHECK (version > 0),
         status text GENERATED ALWAYS AS (CASE WHEN deleted_at IS NULL THEN 'active' ELSE 'deleted' END) STORED,
-        expires_at timestamptz,
-        created_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL,
-        created_by text,
         deleted_at timestamptz,
         UNIQUE (tenant_key, name_key)
       )`,
@@ -101,17 +104,7 @@ const MIGRATIONS: readonly Migration[] = [
         credential_id bigint NOT NULL REFERENCES ${credentials} (id) ON DELETE CASCADE,
         version integer NOT NULL CHECK (version > 0),
         tenant_key text COLLATE "C" NOT NULL,
-        tenant text NOT NULL,
-        name text NOT NULL,
-        credential_type text NOT NULL,
-        encrypted_value bytea NOT NULL,
-        value_encoding text NOT NULL CHECK (value_encoding IN ('base64', 'utf8')),
-        key_id text,
-        fingerprints jsonb NOT NULL DEFAULT '{}'::jsonb,
-        expires_at timestamptz,
-        created_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL,
-        created_by text,
+        ${RECORD_COLUMNS},
         PRIMARY KEY (credential_id, version)
       )`,
       // why: policies exist from the start but act only once row-level security is enabled
@@ -241,5 +234,5 @@ export function schemaSql(names: QualifiedNames, options: { rowLevelSecurity?: b
       statements.push(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
     }
   }
-  return `${statements.map((statement) => statement.replace(/\n {6}/g, "\n  ")).join(";\n\n")};\n`;
+  return `${statements.map((statement) => statement.replace(/\n {6}/g, "\n")).join(";\n\n")};\n`;
 }
