@@ -242,6 +242,13 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
     throw new ConfigurationError("maxVersions must be a whole number of at least 1.", {}, { source: NAME });
   }
   const grace = options.expiryGraceSeconds ?? DEFAULT_EXPIRY_GRACE_SECONDS;
+  if (grace !== false && !(Number.isInteger(grace) && grace >= 0)) {
+    throw new ConfigurationError(
+      "expiryGraceSeconds must be a whole number of seconds (0 or more), or false.",
+      {},
+      { source: NAME },
+    );
+  }
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const recent = new RecentWrites();
   const { secrets } = transport;
@@ -310,22 +317,21 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
   const isLive = (state: HeadState | undefined): state is HeadState =>
     state !== undefined && !state.purged && !state.deleted;
 
+  /** Values of many keys, in bulk reads of at most 100; a slot is undefined when absent. */
+  const bulkRead = async (names: readonly string[]): Promise<Array<string | undefined>> => {
+    const values: Array<string | undefined> = [];
+    for (const part of chunks(names, MAX_BULK_GET_KEYS)) {
+      values.push(...(await call((signal) => transport.getMany(part, signal))));
+    }
+    return values;
+  };
+
   /** Reads heads (and, for stale ones, version keys) of several ids; one slot per id. */
   const readMany = async (keys: readonly BackendKey[]): Promise<Array<BackendRecord | undefined | Error>> => {
     const ids = keys.map(checkKey);
-    const heads: Array<string | undefined> = [];
-    for (const part of chunks(ids, MAX_BULK_GET_KEYS)) {
-      heads.push(
-        ...(await call((signal) =>
-          transport.getMany(
-            part.map((id) => layout.head(id)),
-            signal,
-          ),
-        )),
-      );
-    }
+    const heads = await bulkRead(ids.map((id) => layout.head(id)));
     const results: Array<BackendRecord | undefined | Error> = [];
-    const staleSlots: Array<{ slot: number; id: string; version: number }> = [];
+    const stale: Array<{ slot: number; name: string }> = [];
     ids.forEach((id, slot) => {
       try {
         const now = resolve(id, parseHead(heads[slot]));
@@ -334,28 +340,21 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
         else if (now.head) results.push(recordOf(now.head));
         else {
           results.push(undefined);
-          staleSlots.push({ slot, id, version: now.state.version });
+          stale.push({ slot, name: layout.version(id, now.state.version) });
         }
       } catch (error) {
         results.push(classifyKvError(error, secrets));
       }
     });
-    for (const part of chunks(staleSlots, MAX_BULK_GET_KEYS)) {
-      const texts = await call((signal) =>
-        transport.getMany(
-          part.map(({ id, version }) => layout.version(id, version)),
-          signal,
-        ),
-      );
-      part.forEach(({ slot }, index) => {
-        const text = texts[index];
-        try {
-          results[slot] = text === undefined ? undefined : recordOf(parseStored(text, "version"));
-        } catch (error) {
-          results[slot] = classifyKvError(error, secrets);
-        }
-      });
-    }
+    const versions = await bulkRead(stale.map(({ name }) => name));
+    stale.forEach(({ slot }, index) => {
+      const text = versions[index];
+      try {
+        results[slot] = text === undefined ? undefined : recordOf(parseStored(text, "version"));
+      } catch (error) {
+        results[slot] = classifyKvError(error, secrets);
+      }
+    });
     return results;
   };
 
@@ -516,18 +515,11 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
           entries.push(undefined);
         }
       }
-      for (const part of chunks(unindexed, MAX_BULK_GET_KEYS)) {
-        const texts = await call((signal) =>
-          transport.getMany(
-            part.map(({ id }) => layout.head(id)),
-            signal,
-          ),
-        );
-        part.forEach(({ slot }, index) => {
-          const head = parseHead(texts[index]);
-          if (head) entries[slot] = { metadata: head.metadata, version: head.version, deleted: head.deleted };
-        });
-      }
+      const texts = await bulkRead(unindexed.map(({ id }) => layout.head(id)));
+      unindexed.forEach(({ slot }, index) => {
+        const head = parseHead(texts[index]);
+        if (head) entries[slot] = { metadata: head.metadata, version: head.version, deleted: head.deleted };
+      });
       const visible = entries.filter(
         (entry): entry is BackendListEntry =>
           entry !== undefined && (listOptions.includeDeleted === true || !entry.deleted),
