@@ -79,6 +79,28 @@ function managerFor(backend: Backend): CredentialManager {
   return new CredentialManager({ backend, encryption: keyring(), cache: false });
 }
 
+/** A fresh backend on the loopback server, a manager over it and a tenant of its own. */
+function fixture(tenantPrefix: string, options: GcpSecretManagerBackendOptions = {}) {
+  const backend = backendFor(options);
+  const tenant = uniqueId(tenantPrefix);
+  return {
+    backend,
+    manager: managerFor(backend),
+    tenant,
+    key: (name: string) => encodeKey(tenant, name, backend.capabilities.maxKeyLength),
+  };
+}
+
+/** An SDK client of our own on the loopback server (close it). */
+function directClient(): SecretManagerClient {
+  return new sdk.SecretManagerServiceClient({
+    apiEndpoint: "127.0.0.1",
+    port: server.port,
+    universeDomain: UNIVERSE,
+    sslCreds: gax.grpc.credentials.createInsecure(),
+  });
+}
+
 beforeAll(async () => {
   server = await startGcpSecretManagerServer();
 });
@@ -104,12 +126,10 @@ describe("gcp: CRC32C", () => {
   });
 
   it("sends a checksum with every write, which the server verified", async () => {
-    const backend = backendFor();
-    const manager = managerFor(backend);
-    const tenant = uniqueId("crc");
+    const { manager, tenant, key: keyOf } = fixture("crc");
     await manager.storeCredentials("c", tenant, { apiKey: "checksum-value-1" });
     await manager.rotateCredentials("c", tenant, { apiKey: "checksum-value-2" });
-    const key = encodeKey(tenant, "c", backend.capabilities.maxKeyLength);
+    const key = keyOf("c");
     const stored = server.secret(`credkit-${key.id}`);
     expect(stored?.versions.map((version) => version.clientChecksum)).toEqual([true, true]);
     const adds = server.calls.filter(
@@ -124,9 +144,7 @@ describe("gcp: CRC32C", () => {
   });
 
   it("rejects a corrupted payload with IntegrityError and returns no data", async () => {
-    const backend = backendFor();
-    const manager = managerFor(backend);
-    const tenant = uniqueId("corrupt");
+    const { backend, manager, tenant, key: keyOf } = fixture("corrupt");
     const secret = canary();
     await manager.storeCredentials("c", tenant, { apiKey: secret });
     server.corruptNextAccess(1);
@@ -135,7 +153,7 @@ describe("gcp: CRC32C", () => {
     expect((error as Error).message).toMatch(/CRC32C/);
     assertNoLeak(error, secret);
     const raw = await backend
-      .get(encodeKey(tenant, "c", backend.capabilities.maxKeyLength))
+      .get(keyOf("c"))
       .then(() => "read")
       .catch((e: unknown) => e);
     expect(raw).toBe("read");
@@ -144,9 +162,7 @@ describe("gcp: CRC32C", () => {
 
 describe("gcp: versions, states, concurrency", () => {
   it("concurrent unconditional rotates lose nothing: every value is a version of its own", async () => {
-    const backend = backendFor();
-    const manager = managerFor(backend);
-    const tenant = uniqueId("race");
+    const { manager, tenant } = fixture("race");
     await manager.storeCredentials("hot", tenant, { apiKey: "initial-value-0" });
     const values = Array.from({ length: 10 }, (_, index) => `rotated-value-${index}`);
     const results = await Promise.all(
@@ -164,19 +180,12 @@ describe("gcp: versions, states, concurrency", () => {
   });
 
   it("a disabled version reads as disabled, a destroyed one as destroyed; soft delete and restore", async () => {
-    const backend = backendFor();
-    const manager = managerFor(backend);
-    const tenant = uniqueId("states");
+    const { backend, manager, tenant, key: keyOf } = fixture("states");
     await manager.storeCredentials("c", tenant, { apiKey: "state-value-one" });
     await manager.rotateCredentials("c", tenant, { apiKey: "state-value-two" });
-    const key = encodeKey(tenant, "c", backend.capabilities.maxKeyLength);
+    const key = keyOf("c");
     const name = `projects/${server.projectId}/secrets/credkit-${key.id}`;
-    const client = new sdk.SecretManagerServiceClient({
-      apiEndpoint: "127.0.0.1",
-      port: server.port,
-      universeDomain: UNIVERSE,
-      sslCreds: gax.grpc.credentials.createInsecure(),
-    });
+    const client = directClient();
     try {
       await client.disableSecretVersion({ name: `${name}/versions/1` });
       const disabled = await backend.get(key, { version: 1 }).catch((e: unknown) => e);
@@ -205,10 +214,8 @@ describe("gcp: versions, states, concurrency", () => {
   });
 
   it("a failed add releases its write claim: the next compare-and-set write gets the version", async () => {
-    const backend = backendFor();
-    const tenant = uniqueId("claim");
-    const key = encodeKey(tenant, "c", backend.capabilities.maxKeyLength);
-    const manager = managerFor(backend);
+    const { backend, manager, tenant, key: keyOf } = fixture("claim");
+    const key = keyOf("c");
     await manager.storeCredentials("c", tenant, { apiKey: "claim-value-001" });
     server.fail("AddSecretVersion", 14, 1);
     // The failed add leaves nothing behind: the claim is released and the record stays at 1.
@@ -232,16 +239,14 @@ describe("gcp: versions, states, concurrency", () => {
 
 describe("gcp: labels, annotations, names", () => {
   it("labels secrets with tenant and type, keeps metadata in annotations, fits every id in the rules", async () => {
-    const backend = backendFor();
-    const manager = managerFor(backend);
-    const tenant = uniqueId("Labels Ωmega");
+    const { backend, manager, tenant, key: keyOf } = fixture("Labels Ωmega");
     await manager.storeCredentials(
       "conn/1",
       tenant,
       { token: "label-token-value" },
       { type: "bearer_token" },
     );
-    const key = encodeKey(tenant, "conn/1", backend.capabilities.maxKeyLength);
+    const key = keyOf("conn/1");
     const stored = server.secret(`credkit-${key.id}`);
     expect(stored?.labels.credkit_tenant).toBe(key.tenantSegment.replaceAll("-", "_"));
     expect(stored?.labels.credkit_type).toBe("bearer_token");
@@ -260,10 +265,15 @@ describe("gcp: labels, annotations, names", () => {
   });
 
   it("creates secrets with user-managed replication when configured", async () => {
-    const backend = backendFor({ replication: { locations: ["europe-west1", "europe-west4"] } });
-    const tenant = uniqueId("repl");
-    await managerFor(backend).storeCredentials("c", tenant, { apiKey: "replicated-value" });
-    const key = encodeKey(tenant, "c", backend.capabilities.maxKeyLength);
+    const {
+      manager,
+      tenant,
+      key: keyOf,
+    } = fixture("repl", {
+      replication: { locations: ["europe-west1", "europe-west4"] },
+    });
+    await manager.storeCredentials("c", tenant, { apiKey: "replicated-value" });
+    const key = keyOf("c");
     expect(server.secret(`credkit-${key.id}`)?.replication).toMatchObject({
       user_managed: { replicas: [{ location: "europe-west1" }, { location: "europe-west4" }] },
     });
@@ -380,12 +390,7 @@ describe("gcp: failures are typed, bounded and leak nothing", () => {
 
 describe("gcp: clients and configuration", () => {
   it("uses an existing client and leaves it open on close", async () => {
-    const client = new sdk.SecretManagerServiceClient({
-      apiEndpoint: "127.0.0.1",
-      port: server.port,
-      universeDomain: UNIVERSE,
-      sslCreds: gax.grpc.credentials.createInsecure(),
-    });
+    const client = directClient();
     try {
       const backend = gcpSecretManagerBackend({ client, projectId: server.projectId, retry: FAST_RETRY });
       const manager = managerFor(backend);

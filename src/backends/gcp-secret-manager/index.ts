@@ -442,6 +442,38 @@ export function gcpSecretManagerBackend(options: GcpSecretManagerBackendOptions 
     }
   };
 
+  /** Soft delete (disable the latest version) or restore (enable it), guarded by the version's etag. */
+  const switchLatest = async (key: BackendKey, to: "disabled" | "enabled"): Promise<void> => {
+    const action = to === "disabled" ? "delete" : "restore";
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const latest = await getVersion(key, "latest");
+      if (!latest?.name) throw missingRecord(NAME, key);
+      const state = versionState(latest);
+      if (to === "disabled" && state !== "enabled") throw missingRecord(NAME, key);
+      if (to === "enabled" && state === "enabled") return;
+      if (state === "destroyed") {
+        throw new DeletedError(`Credential "${key.name}" is destroyed and cannot be restored.`, "destroyed", {
+          source: NAME,
+        });
+      }
+      const request = { name: latest.name, ...(latest.etag ? { etag: latest.etag } : {}) };
+      try {
+        await rpc(`${action} credential "${key.name}"`, (client, o) =>
+          to === "disabled"
+            ? client.disableSecretVersion(request, o)
+            : client.enableSecretVersion(request, o),
+        );
+        return;
+      } catch (error) {
+        // why: the version changed between read and write (its etag moved); look again.
+        if (statusOf(error) !== "FAILED_PRECONDITION" && statusOf(error) !== "ABORTED") throw error;
+      }
+    }
+    throw new ConflictError(`Credential "${key.name}" kept changing during ${action}.`, undefined, {
+      source: NAME,
+    });
+  };
+
   const backend: Backend = {
     name: NAME,
     capabilities: {
@@ -639,57 +671,11 @@ export function gcpSecretManagerBackend(options: GcpSecretManagerBackendOptions 
         );
         return;
       }
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const latest = await getVersion(key, "latest");
-        if (!latest || versionState(latest) !== "enabled" || !latest.name) throw missingRecord(NAME, key);
-        try {
-          await rpc(`delete credential "${key.name}"`, (client, o) =>
-            client.disableSecretVersion(
-              { name: latest.name as string, ...(latest.etag ? { etag: latest.etag } : {}) },
-              o,
-            ),
-          );
-          return;
-        } catch (error) {
-          // why: the version changed between read and disable (etag); look again.
-          if (statusOf(error) !== "FAILED_PRECONDITION" && statusOf(error) !== "ABORTED") throw error;
-        }
-      }
-      throw new ConflictError(`Credential "${key.name}" kept changing while being deleted.`, undefined, {
-        source: NAME,
-      });
+      await switchLatest(key, "disabled");
     },
 
     async restore(key) {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const latest = await getVersion(key, "latest");
-        if (!latest?.name) throw missingRecord(NAME, key);
-        const state = versionState(latest);
-        if (state === "enabled") return;
-        if (state === "destroyed") {
-          throw new DeletedError(
-            `Credential "${key.name}" is destroyed and cannot be restored.`,
-            "destroyed",
-            {
-              source: NAME,
-            },
-          );
-        }
-        try {
-          await rpc(`restore credential "${key.name}"`, (client, o) =>
-            client.enableSecretVersion(
-              { name: latest.name as string, ...(latest.etag ? { etag: latest.etag } : {}) },
-              o,
-            ),
-          );
-          return;
-        } catch (error) {
-          if (statusOf(error) !== "FAILED_PRECONDITION" && statusOf(error) !== "ABORTED") throw error;
-        }
-      }
-      throw new ConflictError(`Credential "${key.name}" kept changing while being restored.`, undefined, {
-        source: NAME,
-      });
+      await switchLatest(key, "enabled");
     },
 
     async list(listOptions: BackendListOptions = {}) {
