@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs the packed tarball into an empty directory WITHOUT the optional peer SDKs and checks
+# that: the root entry imports (ESM and CommonJS) and works on the embedded backends; a backend
+# and a connector whose SDK is missing fail with DependencyMissingError naming the package.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$root"
+npm run --silent build >/dev/null
+tarball=$(npm pack --silent --pack-destination "$scratch" | tail -n 1)
+cd "$scratch"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "./$tarball" >/dev/null
+for sdk in openai @aws-sdk/client-secrets-manager pg node-vault; do
+  if [ -d "node_modules/$sdk" ]; then echo "smoke: optional peer $sdk was installed" >&2; exit 1; fi
+done
+cat > smoke.mjs <<'JS'
+import assert from "node:assert/strict";
+import { createCredentialManager, DependencyMissingError, Secret } from "credkit";
+import { awsSecretsManagerBackend } from "credkit/backends/aws-secrets-manager";
+
+const key = "ab".repeat(32);
+const manager = await createCredentialManager({ backend: "memory", encryptionKey: key });
+await manager.storeCredentials("c", "t", { apiKey: "sk-smoke-test-value-123" });
+const creds = await manager.getCredentials("c", "t");
+assert.ok(creds.apiKey instanceof Secret);
+assert.equal(creds.apiKey.reveal(), "sk-smoke-test-value-123");
+assert.equal(String(creds.apiKey), "***ue-123");
+
+async function missing(run, pkg) {
+  try {
+    await run();
+  } catch (error) {
+    assert.ok(DependencyMissingError.isInstance(error), `expected DependencyMissingError, got ${error}`);
+    assert.equal(error.packageName, pkg);
+    assert.match(error.message, new RegExp(`npm install ${pkg.replace("/", "\\/")}`));
+    return;
+  }
+  assert.fail(`expected ${pkg} to be reported missing`);
+}
+
+await missing(async () => {
+  const aws = await createCredentialManager({
+    backend: awsSecretsManagerBackend({ region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: { accessKeyId: "x", secretAccessKey: "y" } }),
+    encryptionKey: key,
+  });
+  await aws.getCredentials("c", "t");
+}, "@aws-sdk/client-secrets-manager");
+await missing(async () => {
+  const pg = await createCredentialManager({ backend: "postgres", encryptionKey: key, env: { DATABASE_URL: "postgres://127.0.0.1:9/none" } });
+  await pg.getCredentials("c", "t");
+}, "pg");
+const { getConnector } = await import("credkit");
+await missing(() => getConnector("openai", { apiKey: "sk-smoke-connector-123" }), "openai");
+console.log("smoke (ESM): ok");
+JS
+cat > smoke.cjs <<'JS'
+const assert = require("node:assert/strict");
+const credkit = require("credkit");
+assert.equal(typeof credkit.createCredentialManager, "function");
+assert.equal(typeof credkit.Secret, "function");
+assert.equal(String(new credkit.Secret("sk-commonjs-smoke-value")), "***-value");
+console.log("smoke (CommonJS): ok");
+JS
+node smoke.mjs
+node smoke.cjs
