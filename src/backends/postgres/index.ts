@@ -283,6 +283,10 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
       // why: a connection dying while idle in the pool is reported here; the pool has already
       // dropped it and the next call opens a new one. Without a listener Node would crash.
       pool.on("error", ignore);
+      // why: pg-pool drops its own listener when it hands a client out, and a connection killed
+      // right after its handshake reports that before our code runs; give every client a
+      // listener from birth. The failure still reaches the next query, which retries.
+      pool.on("connect", (client) => client.on("error", ignore));
       return pool;
     })();
     poolPromise.catch(() => {
@@ -308,9 +312,14 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
         client.release();
         return result;
       } catch (error) {
-        client?.off("error", ignore);
-        // why: a connection that failed mid-transaction is in an unknown state; drop it.
-        client?.release(CredkitError.isInstance(error) ? undefined : true);
+        if (client && CredkitError.isInstance(error)) {
+          client.off("error", ignore);
+          client.release();
+        } else {
+          // why: a connection that failed mid-transaction is in an unknown state; drop it, and
+          // keep the listener to absorb whatever its dying socket still reports.
+          client?.release(true);
+        }
         if (CredkitError.isInstance(error)) throw error;
         const retryable =
           !(error instanceof AmbiguousCommit) && (isConnectionError(error) || isSerializationError(error));
