@@ -171,8 +171,7 @@ export class CredentialManager {
     this.backend = options.backend;
     const provider = options.encryption;
     this.#codec = provider ? new EnvelopeCodec(provider) : new PlainCodec();
-    this.#fingerprint =
-      provider && provider.fingerprint ? provider.fingerprint.bind(provider) : plainFingerprint;
+    this.#fingerprint = (provider ? provider.fingerprint?.bind(provider) : undefined) ?? plainFingerprint;
     this.#cache = new CredentialCache(options.cache === false ? { ttlMs: 0 } : options.cache);
     this.audit = new AuditRing(options.audit?.ringSize);
     this.#trail = new AuditTrail([this.audit.sink, ...(options.audit?.sinks ?? [])]);
