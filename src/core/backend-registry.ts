@@ -31,17 +31,26 @@ export interface BackendDefinition {
   developmentKey?(env: Environment): Promise<KeyProvider>;
 }
 
+/** Every `VAULT_TYPE` value credkit knows. */
+export type BackendType = "memory" | "file" | "postgres" | "aws" | "vault" | "gcp" | "azure" | "cloudflare";
+
+type BackendLoader = () => Promise<{ definition: BackendDefinition }>;
+
 /**
  * Loaders by `VAULT_TYPE`. Relative dynamic imports keep the root entry free of SDKs: a backend
- * module is imported only when chosen. Each backend adds its line here.
+ * module is imported only when chosen, and imports its SDK only when first used. (The explicit
+ * type keeps the backends' own types out of the root's declarations.)
  */
-const LOADERS = {
+const LOADERS: Readonly<Record<BackendType, BackendLoader>> = {
   memory: () => import("../backends/memory/index.js"),
   file: () => import("../backends/file/index.js"),
-} satisfies Record<string, () => Promise<{ definition: BackendDefinition }>>;
-
-/** Every `VAULT_TYPE` value credkit knows. */
-export type BackendType = keyof typeof LOADERS;
+  postgres: () => import("../backends/postgres/index.js"),
+  aws: () => import("../backends/aws-secrets-manager/index.js"),
+  vault: () => import("../backends/vault/index.js"),
+  gcp: () => import("../backends/gcp-secret-manager/index.js"),
+  azure: () => import("../backends/azure-key-vault/index.js"),
+  cloudflare: () => import("../backends/cloudflare-kv/index.js"),
+};
 
 /** Long names accepted for `VAULT_TYPE` values. */
 const ALIASES: Readonly<Record<string, string>> = {
