@@ -88,7 +88,11 @@ export const geminiSpec = {
   ],
   sdk: { package: "@google/genai", versions: ">=1" },
   baseURL: "https://generativelanguage.googleapis.com",
-  verification: { method: "GET", path: "/v1beta/models", description: "Lists the models the key can use." },
+  verification: {
+    method: "GET",
+    path: "/v1beta/models (/v1/models with @google/genai 3)",
+    description: "Lists the models the key can use.",
+  },
   docsUrl: "https://aistudio.google.com/app/apikey",
 } as const satisfies ConnectorSpec<"gemini">;
 

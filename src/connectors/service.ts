@@ -435,14 +435,18 @@ export class ConnectorService {
     for (const name of names) this.#tenant.recordTest(name, accessor, result.success);
     await this.#mutate(id, (current) => ({
       record: result.success ? { ...current, validatedVersions: versions } : current,
-      to: result.status,
-      reason:
-        result.status === "active"
-          ? "validated"
-          : result.status === "expired"
-            ? "expired"
-            : "validation_failed",
-      ...(result.error !== undefined ? { message: result.error } : {}),
+      ...(current.status === result.status
+        ? {}
+        : {
+            to: result.status,
+            reason:
+              result.status === "active"
+                ? ("validated" as const)
+                : result.status === "expired"
+                  ? ("expired" as const)
+                  : ("validation_failed" as const),
+            ...(result.error !== undefined ? { message: result.error } : {}),
+          }),
     }));
     return result;
   }
@@ -556,7 +560,7 @@ export class ConnectorService {
         if (typeof value !== "string" && !(value instanceof Secret)) {
           throw new ValidationError(`Secret field "${key}" must be a string or a Secret.`, key);
         }
-        secrets[field?.name ?? key] = value;
+        secrets[key] = value;
       } else if (isJson(value)) {
         configuration[key] = value;
       } else {

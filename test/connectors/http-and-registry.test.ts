@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { BUILTIN_SPECS } from "../../src/connectors/catalog.js";
 import { type DefinedConnector, defineConnector } from "../../src/connectors/define.js";
-import type { HttpConnector } from "../../src/connectors/http/index.js";
+import type { HttpConnector, HttpConnectorOptions } from "../../src/connectors/http/index.js";
 import type { OpenAIConnector } from "../../src/connectors/openai/index.js";
 import {
   connectorCatalog,
@@ -64,7 +64,10 @@ describe("http connector", () => {
     ],
   ])("applies %s credentials to every request", async (_kind, credentials, extra, check) => {
     server.requests.length = 0;
-    await using http = await getConnector("http", credentials, { baseURL: server.url, ...extra });
+    await using http = await getConnector("http", credentials, {
+      baseURL: server.url,
+      ...(extra as HttpConnectorOptions),
+    });
     const response = await http.post<{ method: string; body: unknown }>(
       "/items",
       { a: 1 },
@@ -125,7 +128,7 @@ describe("catalog and registry", () => {
     expect(openai.category).toBe("ai_ml");
     expect(BUILTIN_SPECS.firecrawl.category).toBe("data_extraction");
     const pattern = (id: "openai" | "anthropic" | "firecrawl") =>
-      new RegExp(BUILTIN_SPECS[id].fields[0].pattern);
+      new RegExp(BUILTIN_SPECS[id].fields[0].pattern as string);
     expect(pattern("openai").test("sk-proj-abcdefghijklmnopqrstuvwxyz")).toBe(true);
     expect(pattern("anthropic").test("sk-abcdefghijklmnopqrstuvwxyz")).toBe(false);
     expect(pattern("anthropic").test("sk-ant-api03-abcdefghijklmnopqrstuvwxyz")).toBe(true);

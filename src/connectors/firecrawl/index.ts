@@ -6,8 +6,9 @@
  * authenticated call, free of charge.
  *
  * Options: `baseURL` → `apiUrl`; with 2.x+ `timeout` → `timeoutMs` and `maxRetries` → the
- * SDK's attempts (`maxRetries + 1`). 1.x (axios) takes neither, so the connector enforces
- * `timeout` itself; `fetch` only applies to the 1.x credit-usage check (axios does the rest).
+ * SDK's attempts (`maxRetries + 1`); 1.x (axios) takes neither. The connector also enforces
+ * `timeout` on each single request itself (2.x+ overrides its own timeout on scrape); `fetch`
+ * only applies to the 1.x credit-usage check (axios does the rest).
  */
 import type FirecrawlApp from "@mendable/firecrawl-js";
 import { firecrawlSpec } from "../catalog.js";
@@ -156,8 +157,14 @@ export const definition = defineConnector<"firecrawl", FirecrawlApp, FirecrawlMe
       ...(v2 && options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
       ...(v2 && options.maxRetries !== undefined ? { maxRetries: options.maxRetries + 1 } : {}),
     });
+    // why: 2.x+ sets its own per-request timeout on scrape (auto-resume), overriding `timeoutMs`,
+    // so the connector bounds single requests itself; a crawl polls for long and is not bounded.
     const invoke = (name: string, ...args: unknown[]): Promise<unknown> =>
-      bounded((client[name] as Method).apply(client, args), signal, v2 ? undefined : options.timeout);
+      bounded(
+        (client[name] as Method).apply(client, args),
+        signal,
+        name === "crawl" || name === "crawlUrl" ? undefined : options.timeout,
+      );
 
     const creditUsageV1 = async (): Promise<number | undefined> => {
       const fetcher = options.fetch ?? globalThis.fetch;

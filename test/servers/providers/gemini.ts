@@ -1,5 +1,6 @@
 /**
- * Gemini API on loopback: `GET /v1beta/models` and `POST /v1beta/models/{model}:generateContent`.
+ * Gemini API on loopback: `GET /v1beta/models` and `POST /v1beta/models/{model}:generateContent`
+ * (and the same under `/v1`, which the API also serves and `@google/genai` 3.x uses).
  * The key is accepted in `x-goog-api-key` or `?key=`; a bad key gets the real API's answer: 400
  * INVALID_ARGUMENT with reason API_KEY_INVALID (not 401).
  */
@@ -60,7 +61,7 @@ export async function startGeminiServer(options: {
             },
           },
     (request) => {
-      if (request.method === "GET" && request.path === "/v1beta/models") {
+      if (request.method === "GET" && /^\/v1(beta)?\/models$/.test(request.path)) {
         return {
           status: 200,
           body: {
@@ -72,7 +73,7 @@ export async function startGeminiServer(options: {
           },
         };
       }
-      const generate = /^\/v1beta\/models\/([^:]+):generateContent$/.exec(request.path);
+      const generate = /^\/v1(?:beta)?\/models\/([^:]+):generateContent$/.exec(request.path);
       if (request.method === "POST" && generate) {
         const body = (request.body ?? {}) as { contents?: Array<{ parts?: Array<{ text?: string }> }> };
         const prompt =
