@@ -33,18 +33,6 @@ export interface Failure {
 }
 
 const MAX_DEPTH = 8;
-const TRANSPORT_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "ECONNABORTED",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ERR_NETWORK",
-]);
 const TIMEOUT_PATTERN = /time(d)?[ -]?out/i;
 
 function chain(error: unknown): Record<string, unknown>[] {
@@ -88,11 +76,6 @@ export function classifyFailure(error: unknown): Failure {
   if (status === 408 || status >= 500) return { kind: "unreachable", status };
   if (status >= 400) return { kind: "invalid_request", status };
   return { kind: "provider_error", status };
-}
-
-/** True when some link of the chain has a transport error code (refused, reset, DNS…). */
-export function isTransportFailure(error: unknown): boolean {
-  return chain(error).some((link) => typeof link.code === "string" && TRANSPORT_CODES.has(link.code));
 }
 
 /** The seeds' test-connection message and code for a failure. */
