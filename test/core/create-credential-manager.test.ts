@@ -104,4 +104,24 @@ describe("createCredentialManager", () => {
     });
     expect((await manager.storeCredentials("c", "t", { apiKey: "plain-on-purpose" })).keyId).toBeNull();
   });
+
+  it("names every missing variable of each backend in one error, before any SDK loads", async () => {
+    const expected: Record<string, string[]> = {
+      memory: [],
+      file: [],
+      postgres: ["DATABASE_URL"],
+      aws: ["AWS_REGION"],
+      vault: ["VAULT_ADDR", "VAULT_TOKEN (or VAULT_ROLE_ID and VAULT_SECRET_ID, or VAULT_K8S_ROLE)"],
+      gcp: ["GOOGLE_CLOUD_PROJECT"],
+      azure: ["AZURE_KEY_VAULT_URL"],
+      cloudflare: ["CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_KV_NAMESPACE_ID", "CLOUDFLARE_API_TOKEN"],
+    };
+    for (const [type, missing] of Object.entries(expected)) {
+      const error = await configurationError(
+        createCredentialManager({ env: { VAULT_TYPE: type, NODE_ENV: "production" } }),
+      );
+      expect(error.missing).toEqual([...missing, "CREDENTIAL_ENCRYPTION_KEY"]);
+      for (const name of error.missing) expect(error.message).toContain(name);
+    }
+  });
 });
