@@ -2,6 +2,74 @@
  * credkit: store, resolve and use other people's credentials safely.
  * The root entry is the core only; it imports no cloud or provider SDK.
  */
+
+export type { AnthropicConnector } from "./connectors/anthropic/index.js";
+export { BUILTIN_SPECS, type BuiltinConnectorId } from "./connectors/catalog.js";
+export {
+  type ConnectionRecord,
+  type ConnectionStore,
+  type JsonValue,
+  memoryConnectionStore,
+  type SecretReference,
+} from "./connectors/connection-store.js";
+export {
+  type ConnectorDefinition,
+  type ConnectorMethod,
+  type ConnectorParts,
+  type ConnectorSetupContext,
+  type DefinedConnector,
+  defineConnector,
+  type VerifyDetails,
+} from "./connectors/define.js";
+export { classifyFailure, type Failure, type FailureKind } from "./connectors/failures.js";
+export type { FirecrawlConnector } from "./connectors/firecrawl/index.js";
+export type { GeminiConnector } from "./connectors/gemini/index.js";
+export type { HttpConnector, HttpConnectorOptions } from "./connectors/http/index.js";
+export {
+  type ConnectionStatus,
+  canTransition,
+  DEFAULT_HISTORY_LIMIT,
+  type LifecycleState,
+  type StatusEvent,
+  type StatusTransition,
+  type TransitionReason,
+} from "./connectors/lifecycle.js";
+export type { OpenAIConnector } from "./connectors/openai/index.js";
+export {
+  type ConnectorOptionTypes,
+  ConnectorRegistry,
+  type ConnectorTypes,
+  connectorCatalog,
+  connectorIds,
+  createConnectorRegistry,
+  defaultRegistry,
+  getConnector,
+  type OptionsFor,
+  registerConnector,
+  withConnector,
+} from "./connectors/registry.js";
+export {
+  type ConnectionCredentials,
+  ConnectorService,
+  type ConnectorServiceOptions,
+  type CreateConnectionInput,
+  UnresolvedReferenceError,
+  type UpdateConnectionInput,
+} from "./connectors/service.js";
+export type {
+  Connector,
+  ConnectorCategory,
+  ConnectorCredentials,
+  ConnectorOptions,
+  ConnectorSpec,
+  CredentialFieldSpec,
+  GenerateTextOptions,
+  GenerateTextResult,
+  ModelInfo,
+  TestConnectionResult,
+  TestFailureCode,
+  VerificationSpec,
+} from "./connectors/types.js";
 export {
   type AccessStats,
   type AuditAction,

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds, then checks the package as published: publint, and @arethetypeswrong/cli on the root
+# and on every credkit/backends/<name> and credkit/connectors/<name> entry (attw cannot expand
+# the wildcard exports itself).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run --silent build >/dev/null
+npx publint --strict
+entries=()
+for folder in src/backends/*/ src/connectors/*/; do
+  kind=$(basename "$(dirname "$folder")")
+  entries+=("./$kind/$(basename "$folder")")
+done
+npx attw --pack . --profile node16 --entrypoints . "${entries[@]}"
