@@ -16,5 +16,8 @@ npm install --no-save --no-audit --no-fund --loglevel=error \
   @google-cloud/secret-manager@latest @azure/keyvault-secrets@latest @azure/identity@latest \
   @aws-sdk/client-secrets-manager@latest node-vault@latest pg@latest miniflare@latest >/dev/null
 echo "Node $(node --version); SDK versions:"
-node -e 'for (const p of ["openai","@anthropic-ai/sdk","@mendable/firecrawl-js","@google/genai","@google-cloud/secret-manager","@azure/keyvault-secrets","@azure/identity","@aws-sdk/client-secrets-manager","node-vault","pg","miniflare"]) { try { console.log("  " + p + "@" + require(require.resolve(p + "/package.json", { paths: [process.cwd()] })).version) } catch { console.log("  " + p + ": not resolvable by package.json") } }'
+for package in openai @anthropic-ai/sdk @mendable/firecrawl-js @google/genai @google-cloud/secret-manager \
+  @azure/keyvault-secrets @azure/identity @aws-sdk/client-secrets-manager node-vault pg miniflare; do
+  echo "  $package@$(node -p "require('./node_modules/$package/package.json').version")"
+done
 npx vitest run "$@"
