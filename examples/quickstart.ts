@@ -15,7 +15,9 @@ const stored = await credentials.storeCredentials(
   { apiKey: "sk-quickstart-demo-key-1234567890" },
   { type: "api_key", actor: "admin@example.com" },
 );
-console.log(`stored openai for user-42 at version ${stored.version} (fingerprint ${stored.fingerprints.apiKey})`);
+console.log(
+  `stored openai for user-42 at version ${stored.version} (fingerprint ${stored.fingerprints.apiKey})`,
+);
 
 // Listing shows metadata only; values never leave as plain text.
 const { items } = await credentials.listCredentials("user-42");
@@ -42,7 +44,9 @@ console.log("audit trail (no values, ever):");
 for (const event of credentials.audit.events({ tenant: "user-42" })) {
   const when = new Date(event.time).toISOString();
   const cache = event.cache ? ` cache=${event.cache}` : "";
-  console.log(`  ${when} ${event.action} ${event.name ?? ""} by ${event.accessor}: ${event.outcome} v${event.version ?? "-"}${cache}`);
+  console.log(
+    `  ${when} ${event.action} ${event.name ?? ""} by ${event.accessor}: ${event.outcome} v${event.version ?? "-"}${cache}`,
+  );
 }
 
 await credentials.close();

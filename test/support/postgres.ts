@@ -48,7 +48,9 @@ export function describePostgres(title: string, body: () => void): void {
   if (process.env.CI === "true") {
     describe(title, () => {
       it("needs a reachable PostgreSQL server", () => {
-        throw new Error(`${message} Start the server (.ci/run does) or point CREDKIT_TEST_POSTGRES_URL at one.`);
+        throw new Error(
+          `${message} Start the server (.ci/run does) or point CREDKIT_TEST_POSTGRES_URL at one.`,
+        );
       });
     });
     return;
