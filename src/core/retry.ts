@@ -51,10 +51,30 @@ export interface AttemptContext {
   readonly attempt: number;
 }
 
+/** Settles with `promise`, or rejects when `signal` aborts first: a hung call cannot outlive it. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) abort();
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * Runs `operation` until it succeeds, fails with a non-transient error, or runs out of
  * attempts. `classify` maps whatever the operation throws to a credkit error (transient ones
- * are retried). A timed-out attempt counts as an `UnavailableError`.
+ * are retried). An attempt that outlives its timeout is abandoned, whether or not the operation
+ * honours the signal, and counts as an `UnavailableError`.
  */
 export async function withRetry<T>(
   operation: (context: AttemptContext) => Promise<T>,
@@ -66,7 +86,7 @@ export async function withRetry<T>(
     const signal = AbortSignal.timeout(settings.timeoutMs);
     let failure: Error;
     try {
-      return await operation({ signal, attempt });
+      return await raceAbort(operation({ signal, attempt }), signal);
     } catch (error) {
       failure = signal.aborted
         ? new UnavailableError(`Call timed out after ${settings.timeoutMs} ms.`, {

@@ -187,24 +187,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function rejectOnAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -324,11 +306,10 @@ export function gcpSecretManagerBackend(options: GcpSecretManagerBackendOptions 
     let project = options.projectId ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT ?? fromCredentials;
     if (!project) {
       try {
-        project = await withRetry(
-          ({ signal }) => rejectOnAbort(client.getProjectId(), signal),
-          classify("detect the project"),
-          { ...retry, attempts: 1 },
-        );
+        project = await withRetry(() => client.getProjectId(), classify("detect the project"), {
+          ...retry,
+          attempts: 1,
+        });
       } catch (error) {
         throw new ConfigurationError(
           "No GCP project: set GOOGLE_CLOUD_PROJECT or the projectId option.",
@@ -355,7 +336,7 @@ export function gcpSecretManagerBackend(options: GcpSecretManagerBackendOptions 
     retries = true,
   ): Promise<T> =>
     connect().then(({ client }) =>
-      withRetry(({ signal }) => rejectOnAbort(call(client, callOptions), signal), classify(action), {
+      withRetry(() => call(client, callOptions), classify(action), {
         ...retry,
         ...(retries ? {} : { attempts: 1 }),
       }),

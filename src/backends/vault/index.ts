@@ -141,25 +141,6 @@ function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Rejects when `signal` aborts, so a hung request cannot outlive its attempt. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(new Error("The Vault request did not finish in time."));
-    if (signal.aborted) return abort();
-    signal.addEventListener("abort", abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", abort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /** Creates a Vault KV v2 backend. No request is made until the first call. */
 export function vaultBackend(options: VaultBackendOptions = {}): Backend {
   const mount = checkPath(options.mount ?? "secret", "mount (VAULT_KV_MOUNT)", false);
@@ -224,12 +205,9 @@ export function vaultBackend(options: VaultBackendOptions = {}): Backend {
   ): Promise<T> => {
     const { client, tokens } = await connect();
     return withRetry(
-      ({ signal, attempt }) => {
+      ({ attempt }) => {
         onAttempt?.(attempt);
-        return untilAborted(
-          tokens.authorized(() => run(client)),
-          signal,
-        );
+        return tokens.authorized(() => run(client));
       },
       (error) => vaultError(error, what, tokens.secrets()),
       retry,
