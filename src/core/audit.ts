@@ -83,19 +83,44 @@ export class AuditRing {
   }
 
   readonly sink: AuditSink = (event) => {
+    this.record(
+      event.time,
+      event.tenant,
+      event.name,
+      event.accessor,
+      event.action,
+      event.outcome,
+      event.version,
+      event.cache,
+      event.errorCode,
+    );
+  };
+
+  /** Stores one event given field by field: the same as `sink`, without an event object. */
+  record(
+    time: number,
+    tenant: string,
+    name: string | undefined,
+    accessor: string,
+    action: AuditAction,
+    outcome: AuditEvent["outcome"],
+    version: number | undefined,
+    cache: CacheOutcome | undefined,
+    errorCode: AuditEvent["errorCode"],
+  ): void {
     const slot = this.#next;
-    this.#time[slot] = event.time;
-    this.#version[slot] = event.version ?? Number.NaN;
-    this.#tenant[slot] = event.tenant;
-    this.#name[slot] = event.name;
-    this.#accessor[slot] = event.accessor;
-    this.#action[slot] = event.action;
-    this.#outcome[slot] = event.outcome;
-    this.#cache[slot] = event.cache;
-    this.#errorCode[slot] = event.errorCode;
+    this.#time[slot] = time;
+    this.#version[slot] = version ?? Number.NaN;
+    this.#tenant[slot] = tenant;
+    this.#name[slot] = name;
+    this.#accessor[slot] = accessor;
+    this.#action[slot] = action;
+    this.#outcome[slot] = outcome;
+    this.#cache[slot] = cache;
+    this.#errorCode[slot] = errorCode;
     this.#next = slot + 1 === this.#capacity ? 0 : slot + 1;
     if (this.#size < this.#capacity) this.#size++;
-  };
+  }
 
   #event(slot: number): AuditEvent {
     const version = this.#version[slot] as number;
@@ -181,14 +206,41 @@ export function jsonLinesSink(path: string): AuditSink & { flush(): Promise<void
  * read path builds no extra strings.
  */
 export class AuditTrail {
+  readonly #ring: AuditRing;
   readonly #sinks: AuditSink[];
   readonly #stats = new Map<string, { accessCount: number; lastAccessAt?: number }>();
 
-  constructor(sinks: AuditSink[]) {
+  constructor(ring: AuditRing, sinks: AuditSink[]) {
+    this.#ring = ring;
     this.#sinks = sinks;
   }
 
   emit(event: AuditEvent): void {
+    this.#ring.sink(event);
+    this.#send(event);
+  }
+
+  /**
+   * Records a successful read and counts the access. The hot path of every cache hit: it builds
+   * an event object only when a sink besides the ring wants one.
+   */
+  read(
+    credential: string,
+    time: number,
+    tenant: string,
+    name: string,
+    accessor: string,
+    version: number,
+    cache: CacheOutcome,
+  ): void {
+    this.#countAccess(credential, time);
+    this.#ring.record(time, tenant, name, accessor, "read", "success", version, cache, undefined);
+    if (this.#sinks.length > 0) {
+      this.#send({ time, tenant, name, accessor, action: "read", outcome: "success", version, cache });
+    }
+  }
+
+  #send(event: AuditEvent): void {
     for (const sink of this.#sinks) {
       try {
         sink(event);
@@ -199,7 +251,7 @@ export class AuditTrail {
   }
 
   /** Counts a successful read of the credential under `credential`. */
-  countAccess(credential: string, time: number): void {
+  #countAccess(credential: string, time: number): void {
     const stats = this.#stats.get(credential);
     if (stats) {
       stats.accessCount++;

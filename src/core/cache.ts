@@ -61,9 +61,32 @@ const DEFAULT_TTL_MS = 5000;
 const DEFAULT_MAX_ENTRIES = 1000;
 const DEFAULT_MAX_STALE_MS = 60_000;
 
+/** Most memoised latest-version keys before the memo starts over. */
+const MAX_MEMOISED_KEYS = 10_000;
+/** tenant → name → key. Building and hashing a fresh key string costs more than a whole hit. */
+const latestKeys = new Map<string, Map<string, string>>();
+let memoisedKeys = 0;
+
 /** The cache key of a credential version; `version` undefined means latest. */
 export function cacheKey(tenant: string, name: string, version?: number): string {
-  return `${namePrefix(tenant, name)}${version ?? "latest"}`;
+  if (version !== undefined) return `${namePrefix(tenant, name)}${version}`;
+  let names = latestKeys.get(tenant);
+  let key = names?.get(name);
+  if (key === undefined) {
+    key = `${namePrefix(tenant, name)}latest`;
+    if (memoisedKeys >= MAX_MEMOISED_KEYS) {
+      latestKeys.clear();
+      memoisedKeys = 0;
+      names = undefined;
+    }
+    if (!names) {
+      names = new Map();
+      latestKeys.set(tenant, names);
+    }
+    names.set(name, key);
+    memoisedKeys++;
+  }
+  return key;
 }
 
 function namePrefix(tenant: string, name: string): string {

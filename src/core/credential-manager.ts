@@ -174,7 +174,7 @@ export class CredentialManager {
     this.#fingerprint = (provider ? provider.fingerprint?.bind(provider) : undefined) ?? plainFingerprint;
     this.#cache = new CredentialCache(options.cache === false ? { ttlMs: 0 } : options.cache);
     this.audit = new AuditRing(options.audit?.ringSize);
-    this.#trail = new AuditTrail([this.audit.sink, ...(options.audit?.sinks ?? [])]);
+    this.#trail = new AuditTrail(this.audit, options.audit?.sinks ?? []);
   }
 
   // ---------------------------------------------------------------- reads
@@ -238,17 +238,15 @@ export class CredentialManager {
       );
       throw this.#fail("read", tenant, name, options.accessor, error);
     }
-    this.#trail.countAccess(options.version === undefined ? key : cacheKey(tenant, name), now);
-    this.#trail.emit({
-      time: now,
+    this.#trail.read(
+      options.version === undefined ? key : cacheKey(tenant, name),
+      now,
       tenant,
       name,
-      accessor: options.accessor ?? UNKNOWN_ACCESSOR,
-      action: "read",
-      outcome: "success",
-      version: entry.version,
+      options.accessor ?? UNKNOWN_ACCESSOR,
+      entry.version,
       cache,
-    });
+    );
     return entry;
   }
 

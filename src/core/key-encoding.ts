@@ -2,8 +2,9 @@
  * The injective mapping (tenant, name) → backend key.
  *
  * Each component is escaped into `[a-z0-9]` plus `-hh` escapes (lowercase hex of each UTF-8
- * byte; the empty string is `-z`), so keys are valid and case-insensitively distinct on every backend (Azure Key Vault
- * names are case-insensitive, and so are some file systems). The two components are joined with
+ * byte; `-uhhhh` for a lone surrogate; `-z` for the empty string), so keys are valid and
+ * case-insensitively distinct on every backend (Azure Key Vault names are case-insensitive, and
+ * so are some file systems). The two components are joined with
  * `--`, which an escaped component never contains, and an escaped component never ends in `-`,
  * so the split is unambiguous. A component too long for the backend's limit is replaced by
  * `-h` + a SHA-256 digest; `-h` cannot start an escape, so hashed and escaped forms never meet.
@@ -37,25 +38,51 @@ const HASHED_LENGTH = HASH_MARK.length + HASH_HEX_LENGTH;
 /** A tenant segment longer than this is hashed, so a tenant's prefix never depends on a name. */
 const MAX_TENANT_SEGMENT = 64;
 
-/** Escapes a string into `[a-z0-9]` and `-hh` escapes. Injective. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+/** Marks a lone surrogate (`-u` + 4 hex): UTF-8 cannot carry one, so it gets an escape of its own. */
+const SURROGATE_MARK = "-u";
+const SAFE = /^[a-z0-9]+$/;
+const UNSAFE = /[^a-z0-9]/gu;
+
+function escapeCharacter(character: string): string {
+  const code = character.charCodeAt(0);
+  if (character.length === 1 && code < 0x80) return `-${HEX[code]}`;
+  if (character.length === 1 && code >= 0xd800 && code <= 0xdfff) {
+    return SURROGATE_MARK + code.toString(16);
+  }
+  let escaped = "";
+  for (const byte of Buffer.from(character, "utf8")) escaped += `-${HEX[byte]}`;
+  return escaped;
+}
+
+/**
+ * Escapes a string into `[a-z0-9]` with `-hh` escapes (each UTF-8 byte), `-uhhhh` (a lone
+ * surrogate) and `-z` (the empty string). Injective for every JavaScript string.
+ */
 export function escapeComponent(value: string): string {
   if (value === "") return EMPTY_SEGMENT;
-  let result = "";
-  for (const byte of Buffer.from(value, "utf8")) {
-    const isLowerAlnum = (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39);
-    result += isLowerAlnum ? String.fromCharCode(byte) : `-${byte.toString(16).padStart(2, "0")}`;
-  }
-  return result;
+  return SAFE.test(value) ? value : value.replace(UNSAFE, escapeCharacter);
 }
 
 /** Reverses `escapeComponent`; undefined for a hashed or malformed segment. */
 export function unescapeComponent(segment: string): string | undefined {
   if (segment === EMPTY_SEGMENT) return "";
   if (segment.startsWith(HASH_MARK)) return undefined;
-  const bytes: number[] = [];
+  let result = "";
+  let bytes: number[] = [];
+  const flush = () => {
+    result += Buffer.from(bytes).toString("utf8");
+    bytes = [];
+  };
   for (let index = 0; index < segment.length; index++) {
     const character = segment[index] as string;
-    if (character === "-") {
+    if (segment.startsWith(SURROGATE_MARK, index)) {
+      const hex = segment.slice(index + 2, index + 6);
+      if (!/^d[89a-f][0-9a-f]{2}$/.test(hex)) return undefined;
+      flush();
+      result += String.fromCharCode(Number.parseInt(hex, 16));
+      index += 5;
+    } else if (character === "-") {
       const hex = segment.slice(index + 1, index + 3);
       if (!/^[0-9a-f]{2}$/.test(hex)) return undefined;
       bytes.push(Number.parseInt(hex, 16));
@@ -66,18 +93,20 @@ export function unescapeComponent(segment: string): string | undefined {
       return undefined;
     }
   }
-  return Buffer.from(bytes).toString("utf8");
+  flush();
+  return result;
 }
 
-function hashComponent(kind: string, value: string): string {
-  const digest = createHash("sha256").update(`${kind}\0${value}`, "utf8").digest("hex");
+/** Hashes the escaped form, which (unlike UTF-8) is injective for lone surrogates too. */
+function hashComponent(kind: string, escaped: string): string {
+  const digest = createHash("sha256").update(`${kind}\0${escaped}`, "utf8").digest("hex");
   return HASH_MARK + digest.slice(0, HASH_HEX_LENGTH);
 }
 
 /** The encoded tenant segment, identical for every name of that tenant. */
 export function encodeTenant(tenant: string): string {
   const escaped = escapeComponent(tenant);
-  return escaped.length <= MAX_TENANT_SEGMENT ? escaped : hashComponent("tenant", tenant);
+  return escaped.length <= MAX_TENANT_SEGMENT ? escaped : hashComponent("tenant", escaped);
 }
 
 /**
@@ -91,7 +120,7 @@ export function encodeKey(tenant: string, name: string, maxLength: number): Back
     throw new RangeError(`maxLength ${maxLength} leaves no room for a credential name`);
   }
   const escaped = escapeComponent(name);
-  const nameSegment = escaped.length <= budget ? escaped : hashComponent("name", name);
+  const nameSegment = escaped.length <= budget ? escaped : hashComponent("name", escaped);
   return { tenant, name, tenantSegment, nameSegment, id: tenantSegment + KEY_SEPARATOR + nameSegment };
 }
 

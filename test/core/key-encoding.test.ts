@@ -10,20 +10,46 @@ import {
 
 const anyId = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
-  fc.constantFrom("", "-", "--", "a--b", "../", "..", "a:b", "a/b", "A", "a", "-z", "-h00", "Ωmega"),
+  fc.constantFrom(
+    "",
+    "-",
+    "--",
+    "a--b",
+    "../",
+    "..",
+    "a:b",
+    "a/b",
+    "A",
+    "a",
+    "-z",
+    "-h00",
+    "Ωmega",
+    "\uD800",
+    "\uFFFD",
+    "x\uDC00y",
+  ),
   fc.string({ unit: "grapheme-ascii", minLength: 100, maxLength: 400 }),
 );
 
 describe("key encoding", () => {
   it("escapes into [a-z0-9-] without '--', never empty, and reverses exactly", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 80 }), (value) => {
-        const escaped = escapeComponent(value);
-        expect(escaped).toMatch(/^[a-z0-9-]+$/);
-        expect(escaped).not.toContain("--");
-        expect(escaped.endsWith("-")).toBe(false);
-        expect(unescapeComponent(escaped)).toBe(value);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 80 }),
+          fc.string({
+            unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+            maxLength: 20,
+          }),
+        ),
+        (value) => {
+          const escaped = escapeComponent(value);
+          expect(escaped).toMatch(/^[a-z0-9-]+$/);
+          expect(escaped).not.toContain("--");
+          expect(escaped.endsWith("-")).toBe(false);
+          expect(unescapeComponent(escaped)).toBe(value);
+        },
+      ),
     );
   });
 
@@ -52,6 +78,12 @@ describe("key encoding", () => {
         expect(key.id.slice(at + 2)).toBe(key.nameSegment);
       }),
     );
+  });
+
+  it("keeps a lone surrogate apart from the replacement character UTF-8 would turn it into", () => {
+    expect(encodeKey("\uD800", "n", 200).id).not.toBe(encodeKey("\uFFFD", "n", 200).id);
+    const long = (tail: string) => encodeKey("t", "n".repeat(300) + tail, 200).id;
+    expect(long("\uDFFF")).not.toBe(long("\uFFFD"));
   });
 
   it("keeps the classic collisions apart and case distinct", () => {
