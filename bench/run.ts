@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures credkit against floors measured in the same run, and writes
+ * `npm run bench`: builds, then measures credkit against floors measured in the same run, and writes
  * bench/results.json. Ratios, not wall-clock limits: the machine's speed cancels out.
  *
  * 1. Cache-hit getCredentials vs a bare Map.get (same async calling convention).   target ≤ 5×
@@ -16,11 +16,22 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { fileBackend } from "../src/backends/file/index.js";
-import { memoryBackend } from "../src/backends/memory/index.js";
-import type { Backend } from "../src/core/backend.js";
-import { CredentialManager } from "../src/core/credential-manager.js";
-import { LocalKeyring } from "../src/core/keyring.js";
+import type { Backend } from "../src/index.js";
+
+/**
+ * credkit as users run it: the built package in dist/ (`npm run bench` builds first), typed by
+ * the sources. The sources run through tsx would carry its transform's overhead.
+ */
+const built = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
+const { CredentialManager, LocalKeyring } = (await import(
+  built("index.js")
+)) as typeof import("../src/index.js");
+const { memoryBackend } = (await import(
+  built("backends/memory/index.js")
+)) as typeof import("../src/backends/memory/index.js");
+const { fileBackend } = (await import(
+  built("backends/file/index.js")
+)) as typeof import("../src/backends/file/index.js");
 
 const ROUNDS = 7;
 const key = new LocalKeyring(randomBytes(32));
@@ -107,7 +118,7 @@ async function coldReads() {
   return { concurrentReads: 1000, backendReads: reads };
 }
 
-async function powertools(credkit: CredentialManager) {
+async function powertools(credkit: InstanceType<typeof CredentialManager>) {
   const client = new SecretsManagerClient({
     region: "us-east-1",
     credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
