@@ -12,7 +12,7 @@ import { fileBackend } from "../../src/backends/file/index.js";
 import { jsonLinesSink } from "../../src/core/audit.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { maskFields } from "../../src/core/secret.js";
-import { assertNoLeak, canary, keyring, TEST_KEY_B } from "../support/fixtures.js";
+import { assertNoLeak, canary, keyring, TEST_KEY_A, TEST_KEY_B } from "../support/fixtures.js";
 
 let directory: string;
 const output: string[] = [];
@@ -101,8 +101,11 @@ describe("leak canaries", () => {
     results.push(await outcome(wrongKey.getCredentials("c", "t")));
 
     await auditFile.flush();
-    results.push(manager.audit.events());
+    results.push(manager.audit.events(), manager, backend);
     for (const result of results) assertNoLeak(result, value);
+    // The encryption key itself never shows either, not even when the manager is inspected.
+    for (const result of results) assertNoLeak(result, TEST_KEY_A);
+    assertNoLeak(results, Buffer.from(TEST_KEY_A, "hex").toString("base64"));
     expect(output.join("")).not.toContain(value);
     expect(await readFile(auditPath, "utf8")).not.toContain(value);
 
