@@ -135,6 +135,9 @@ export type CredentialResult =
 
 const UNKNOWN_ACCESSOR = "unknown";
 
+/** Which (action, tenant, name) each failure was already audited for. */
+const auditedFailures = new WeakMap<CredkitError, Set<string>>();
+
 function parseExpiry(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const date = value instanceof Date ? value : new Date(value);
@@ -710,8 +713,12 @@ export class CredentialManager {
     error: unknown,
   ): CredkitError {
     const failure = asCredkitError(error, this.backend.name);
-    if ((failure as { audited?: boolean }).audited) return failure;
-    Object.defineProperty(failure, "audited", { value: true });
+    // why: one failure can pass through nested handlers (and a batch failure is shared by every
+    // item of the batch); each (tenant, name, action) is recorded exactly once.
+    const subject = `${action}\0${tenant}\0${name ?? ""}`;
+    const recorded = (auditedFailures.get(failure) ?? new Set<string>()) as Set<string>;
+    if (recorded.has(subject)) return failure;
+    auditedFailures.set(failure, recorded.add(subject));
     this.#trail.emit({
       time: Date.now(),
       tenant: typeof tenant === "string" ? tenant : "",

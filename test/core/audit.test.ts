@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { type AuditEvent, AuditRing, jsonLinesSink, loggerSink } from "../../src/core/audit.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
+import { UnavailableError } from "../../src/core/errors.js";
 import { assertNoLeak, canary, keyring } from "../support/fixtures.js";
 
 describe("audit", () => {
@@ -124,5 +125,24 @@ describe("audit", () => {
     });
     await manager.storeCredentials("c", "t", { apiKey: "sink-failure-value" });
     expect((await manager.getCredentials("c", "t")).apiKey?.reveal()).toBe("sink-failure-value");
+  });
+
+  it("audits a failed batch read once for every credential in it", async () => {
+    const inner = memoryBackend({ env: {} });
+    const backend = {
+      ...inner,
+      capabilities: { ...inner.capabilities, batchGet: true },
+      getMany: async () => {
+        throw new UnavailableError("batch endpoint down");
+      },
+    };
+    const manager = new CredentialManager({ backend, encryption: keyring(), cache: false });
+    const results = await manager.getManyCredentials([
+      { connectionId: "a", userId: "t" },
+      { connectionId: "b", userId: "t" },
+    ]);
+    expect(results.map((result) => !result.ok && result.error.code)).toEqual(["unavailable", "unavailable"]);
+    const failures = manager.audit.events({ action: "read" }).filter((event) => event.outcome === "failure");
+    expect(failures.map((event) => event.name)).toEqual(["a", "b"]);
   });
 });
