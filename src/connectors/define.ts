@@ -129,6 +129,27 @@ function readFields(spec: ConnectorSpec, credentials: ConnectorCredentials): Rea
   return { secrets, settings, scrub };
 }
 
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * Makes printing an object show `label` only: `util.inspect`, `console.log` and `JSON.stringify`
+ * of an SDK client would otherwise print the key it holds (e.g. its `apiKey` property). The
+ * methods are own, non-enumerable properties; frozen or primitive values are left as they are.
+ */
+function concealCredentials(target: unknown, label: string): void {
+  if ((typeof target !== "object" && typeof target !== "function") || target === null) return;
+  if (!Object.isExtensible(target)) return;
+  const hidden = { configurable: true, enumerable: false, writable: true };
+  try {
+    Object.defineProperties(target, {
+      [INSPECT]: { ...hidden, value: () => label },
+      toJSON: { ...hidden, value: () => label },
+    });
+  } catch {
+    // a client that refuses new properties keeps its own printing
+  }
+}
+
 /** The first secret field whose value does not match its pattern, if any. */
 function malformedField(spec: ConnectorSpec, secrets: Map<string, Secret>): CredentialFieldSpec | undefined {
   return spec.fields.find((field) => {
@@ -297,6 +318,8 @@ export function defineConnector<
         return redactor.redact(text) === patternsOnly.redact(text) ? error : redactor.scrubError(error);
       };
 
+      const clientLabel = `[${spec.displayName} client: credentials hidden]`;
+      concealCredentials(parts.client, clientLabel);
       const connector: Record<string | symbol, unknown> = {
         id: spec.id,
         spec,
@@ -309,9 +332,14 @@ export function defineConnector<
         cleanup,
         [Symbol.asyncDispose]: cleanup,
       };
+      const printed = () => ({ id: spec.id, connector: spec.displayName, closed, client: clientLabel });
       Object.defineProperties(connector, {
+        // Printing a connector shows what it is, never the SDK client and the key it holds.
+        [INSPECT]: { value: () => `Connector ${inspect(printed())}` },
+        toJSON: { value: printed },
         client: {
-          enumerable: true,
+          // not enumerable: a spread or Object.entries of the connector must not copy the client
+          enumerable: false,
           get: () => {
             if (closed)
               throw new UnsupportedError(`client: the ${spec.id} connector was cleaned up.`, {
