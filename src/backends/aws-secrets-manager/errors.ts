@@ -99,7 +99,7 @@ export function mapAwsError(
     saysMarkedForDeletion(typeof message === "string" ? message : undefined)
   ) {
     return new DeletedError(
-      `${what}: the secret is scheduled for deletion; restore it first.`,
+      `${what}: the secret is scheduled for deletion; restore it or store it again.`,
       "scheduled_for_deletion",
       options,
     );

@@ -146,12 +146,6 @@ export function awsSecretsManagerBackend(
     return withTimeout(timeoutMs, NAME, (signal) => call(aws, signal));
   };
   const fail = (error: unknown, what: string): CredkitError => mapAwsError(error, what, NAME, scrub);
-  const deletedError = (key: BackendKey, error: unknown): DeletedError =>
-    new DeletedError(
-      `Credential "${key.name}" is scheduled for deletion; restore it or store it again.`,
-      "scheduled_for_deletion",
-      { source: NAME, cause: fail(error, "read") },
-    );
   const isMarkedForDeletion = (error: unknown): boolean =>
     errorCode(error) === "InvalidRequestException" &&
     saysMarkedForDeletion((error as { message?: string }).message);
@@ -170,7 +164,7 @@ export function awsSecretsManagerBackend(
       );
     } catch (error) {
       if (errorCode(error) === "ResourceNotFoundException") return undefined;
-      if (isMarkedForDeletion(error)) throw deletedError(key, error);
+      // why: "marked for deletion" becomes DeletedError("scheduled_for_deletion") in mapAwsError.
       throw fail(error, `read credential "${key.name}"`);
     }
     return decodeRecord(output.SecretString, output.VersionId, NAME);
@@ -267,17 +261,7 @@ export function awsSecretsManagerBackend(
     const item = Object.assign(new Error(message ?? code ?? "BatchGetSecretValue item failed"), {
       name: code ?? "Error",
     });
-    if (code === "InvalidRequestException" && saysMarkedForDeletion(message)) {
-      return new DeletedError(
-        "The credential is scheduled for deletion; restore it or store it again.",
-        "scheduled_for_deletion",
-        {
-          source: NAME,
-          cause: fail(item, "read"),
-        },
-      );
-    }
-    return fail(item, "batch read");
+    return fail(item, "read credential (batch)");
   };
 
   /** Metadata of a secret scheduled for deletion: from the description written at delete time. */
@@ -575,6 +559,23 @@ export function awsSecretsManagerBackend(
   };
 }
 
+/**
+ * Credentials named in `env` itself, so a custom `env` (not `process.env`) is honoured like the
+ * SDK chain honours the process environment: a profile first when `AWS_PROFILE` is set, else
+ * static keys. Passing the keys explicitly also lets errors be scrubbed of them.
+ */
+function credentialsFromEnv(env: Environment): Pick<AwsConnectionOptions, "credentials" | "clientConfig"> {
+  if (env.AWS_PROFILE) return { clientConfig: { profile: env.AWS_PROFILE } };
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return {};
+  return {
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    },
+  };
+}
+
 function parseRecoveryDays(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
   const days = Number(value);
@@ -644,9 +645,15 @@ export const definition: BackendDefinition = {
         { source: NAME },
       );
     }
+    const maxAttempts = env.AWS_MAX_ATTEMPTS ? Number(env.AWS_MAX_ATTEMPTS) : undefined;
+    if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
+      throw new ConfigurationError("AWS_MAX_ATTEMPTS must be a whole number from 1.", {}, { source: NAME });
+    }
     return awsSecretsManagerBackend({
       ...(region !== undefined ? { region } : {}),
       ...(endpoint !== undefined ? { endpoint } : {}),
+      ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+      ...credentialsFromEnv(env),
       ...(env.CREDKIT_AWS_PREFIX !== undefined ? { prefix: env.CREDKIT_AWS_PREFIX } : {}),
       ...(env.CREDKIT_AWS_KMS_KEY_ID ? { kmsKeyId: env.CREDKIT_AWS_KMS_KEY_ID } : {}),
       ...(recoveryWindowInDays !== undefined ? { recoveryWindowInDays } : {}),

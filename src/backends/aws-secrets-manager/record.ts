@@ -11,9 +11,9 @@ import { versionOf } from "./names.js";
 /** Format marker of a credkit record. */
 const FORMAT = 1;
 /** Largest SecretString AWS accepts, in bytes. */
-export const MAX_SECRET_STRING_BYTES = 65_536;
+const MAX_SECRET_STRING_BYTES = 65_536;
 /** Longest description AWS accepts. */
-export const MAX_DESCRIPTION = 2048;
+const MAX_DESCRIPTION = 2048;
 
 interface StoredRecord {
   credkit: number;
