@@ -2,7 +2,30 @@
  * AWS Secrets Manager backend: the contract suite and AWS-specific behaviour, driven through the
  * official SDK over HTTP to the loopback service in test/servers/aws-secrets-manager.
  */
+// why: the SDK reads these from the environment; nothing may reach AWS or a metadata endpoint,
+// and no developer profile, endpoint, key or retry setting may leak into the tests.
 process.env.AWS_EC2_METADATA_DISABLED = "true";
+process.env.AWS_CONFIG_FILE = "/nonexistent/credkit-test/aws-config";
+process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credkit-test/aws-credentials";
+for (const name of [
+  "AWS_PROFILE",
+  "AWS_DEFAULT_PROFILE",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+  "AWS_ENDPOINT_URL",
+  "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_ROLE_ARN",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_MAX_ATTEMPTS",
+  "AWS_RETRY_MODE",
+]) {
+  delete process.env[name];
+}
 
 import * as sdk from "@aws-sdk/client-secrets-manager";
 import {
@@ -17,6 +40,7 @@ import {
   definition,
   versionToken,
 } from "../../src/backends/aws-secrets-manager/index.js";
+import { ConnectorService } from "../../src/connectors/service.js";
 import type { Backend, BackendRecord, RecordMetadata } from "../../src/core/backend.js";
 import { createCredentialManager } from "../../src/core/create-credential-manager.js";
 import { CredentialManager, type CredentialManagerOptions } from "../../src/core/credential-manager.js";
@@ -32,6 +56,7 @@ import {
   ValidationError,
 } from "../../src/core/errors.js";
 import { type BackendKey, encodeKey, encodeTenant } from "../../src/core/key-encoding.js";
+import type { Secret } from "../../src/core/secret.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { FakeSecretsManager } from "../servers/aws-secrets-manager/server.js";
 import { assertNoLeak, canary, keyring, uniqueId } from "../support/fixtures.js";
@@ -268,6 +293,30 @@ describe("aws-secrets-manager: batch reads", () => {
     expect(server.count("GetSecretValue")).toBe(0);
     expect(server.requests).toHaveLength(1);
     expect(results.map((result) => result.ok && result.credentials.apiKey?.reveal())).toEqual(
+      names.map((name) => `value-of-${name}`),
+    );
+  });
+
+  it("a connection with 10 secret references resolves with one BatchGetSecretValue call", async () => {
+    const backend = backendWith();
+    const manager = managerOf(backend);
+    const tenant = uniqueId("tenant");
+    const service = new ConnectorService({ credentials: manager, tenantId: tenant });
+    const names = Array.from({ length: 10 }, (_, index) => `svc-secret-${index}`);
+    for (const name of names) await manager.storeCredentials(name, tenant, { value: `value-of-${name}` });
+    const connection = await service.create({
+      connector: "http",
+      instanceName: "Ten references",
+      configuration: { baseURL: "http://127.0.0.1:1" },
+      secretsReferences: Object.fromEntries(
+        names.map((name, index) => [`ref${index}`, { secret_name: name, field: "value" }]),
+      ),
+    });
+    server.reset();
+    const resolved = await service.getConnectorCredentials(connection.id);
+    expect(server.requests.map((request) => request.target)).toEqual(["BatchGetSecretValue"]);
+    expect(server.requests[0]?.body.SecretIdList).toHaveLength(10);
+    expect(names.map((_, index) => (resolved[`ref${index}`] as Secret).reveal())).toEqual(
       names.map((name) => `value-of-${name}`),
     );
   });
@@ -633,6 +682,37 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     });
     await managerOf(viaChain).storeCredentials("env", tenant, { apiKey: "via-chain-value1" });
     expect(server.secret(`chain/${encodeTenant(tenant)}/env`)).toBeDefined();
+  });
+
+  it("takes credentials from a custom env object, not only process.env, and scrubs them from errors", async () => {
+    const secretAccessKey = canary("env-object-secret-key");
+    server.accessKeys.add("AKIDENVOBJECT");
+    const manager = await createCredentialManager({
+      backend: "aws",
+      cache: false,
+      env: {
+        AWS_REGION: "us-east-1",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+        AWS_ACCESS_KEY_ID: "AKIDENVOBJECT",
+        AWS_SECRET_ACCESS_KEY: secretAccessKey,
+        AWS_MAX_ATTEMPTS: "1",
+        CREDKIT_AWS_PREFIX: "envobject/",
+        CREDENTIAL_ENCRYPTION_KEY: "b".repeat(64),
+      },
+    });
+    opened.push(manager.backend);
+    const tenant = uniqueId("tenant");
+    await manager.storeCredentials("env", tenant, { apiKey: "env-object-value" });
+    expect(server.secret(`envobject/${encodeTenant(tenant)}/env`)).toBeDefined();
+    server.reset();
+    server.faults.push({ target: "GetSecretValue", kind: "error500" });
+    const error = await caught(manager.getCredentials("env", tenant));
+    expect(UnavailableError.isInstance(error)).toBe(true);
+    expect(server.count("GetSecretValue")).toBe(1);
+    assertNoLeak(error, secretAccessKey);
+    await expect(definition.fromEnv({ AWS_REGION: "us-east-1", AWS_MAX_ATTEMPTS: "0" })).rejects.toThrow(
+      /AWS_MAX_ATTEMPTS/,
+    );
   });
 
   it("uses an injected SecretsManagerClient and leaves it open on close", async () => {
