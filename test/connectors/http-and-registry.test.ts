@@ -31,13 +31,17 @@ beforeAll(async () => {
       const ok = sent.includes(token) || request.headers.authorization === `Basic ${basic}`;
       return ok ? undefined : { status: 401, body: { error: `bad credential ${sent}` } };
     },
-    (request) =>
-      request.path === "/items"
+    (request) => {
+      if (request.path === "/broken-json") {
+        return { status: 200, body: `{"echo": "${token}"`, headers: { "content-type": "application/json" } };
+      }
+      return request.path === "/items"
         ? {
             status: 200,
             body: { method: request.method, body: request.body ?? null, q: request.query.get("q") },
           }
-        : undefined,
+        : undefined;
+    },
   );
 });
 afterAll(() => server.close());
@@ -99,6 +103,14 @@ describe("http connector", () => {
     expect((await rejection(http.post("/items", {}))).name).toBe("UnavailableError");
     const missing = await rejection(http.get("/nothing"));
     expect(missing.name).toBe("NotFoundError");
+    server.requests.length = 0;
+    const broken = await rejection(http.get("/broken-json"));
+    expect(broken.name).toBe("UnavailableError");
+    expect((broken.cause as Error).message).toBe(
+      "GET /broken-json answered HTTP 200 with a body that is not valid JSON.",
+    );
+    expect(server.requests).toHaveLength(1); // a 2xx answer is final: not retried
+    assertNoLeak(broken, token);
     await using wrong = await getConnector("http", { token: "wrong-token-value" }, { baseURL: server.url });
     const denied = await rejection(wrong.get("/items"));
     expect(denied.name).toBe("AuthError");

@@ -77,18 +77,23 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 const DEFAULT_RETRIES = 2;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** A non-2xx answer. Carries the status only: the body may echo the credential. */
+/**
+ * A non-2xx answer, or a 2xx one whose JSON body does not parse. Carries the status only: the
+ * body may echo the credential.
+ */
 class HttpStatusError extends Error {
   constructor(
     readonly status: number,
     method: string,
     path: string,
+    detail = "",
   ) {
-    super(`${method} ${path} answered HTTP ${status}.`);
+    super(`${method} ${path} answered HTTP ${status}${detail}.`);
     this.name = "HttpStatusError";
   }
 }
 
+/** 429, 5xx and network failures are worth another attempt; any other answer is final. */
 function retryable(error: unknown): boolean {
   const status = (error as { status?: unknown }).status;
   return typeof status === "number" ? status === 429 || status >= 500 : true;
@@ -173,7 +178,14 @@ export const definition = defineConnector<"http", HttpClient, HttpMethods, never
           }
           const text = await response.text();
           let data: unknown = text;
-          if ((response.headers.get("content-type") ?? "").includes("json") && text) data = JSON.parse(text);
+          if ((response.headers.get("content-type") ?? "").includes("json") && text) {
+            try {
+              data = JSON.parse(text);
+            } catch {
+              // not retried, and JSON.parse's message (which quotes the body) is not kept
+              throw new HttpStatusError(response.status, verb, path, " with a body that is not valid JSON");
+            }
+          }
           return { status: response.status, headers: Object.fromEntries(response.headers), data: data as T };
         } catch (error) {
           if (signal.aborted || attempt + 1 >= attempts || !retryable(error)) throw error;
