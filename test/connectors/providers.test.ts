@@ -211,6 +211,17 @@ describe.each(["anthropic", "gemini", "firecrawl"] as const)(
       expect(servers[id].requests.length).toBe(before);
     });
 
+    it("a request that outlives the timeout → Unable to connect", async () => {
+      servers[id].fail({ hang: true }, 1);
+      await using slow = await connect(id, { timeout: 200 });
+      expect(await slow.testConnection()).toMatchObject({
+        success: false,
+        status: "error",
+        code: "unreachable",
+        error: `Unable to connect to ${provider}`,
+      });
+    });
+
     it("a wrong key is rejected, and the server echoing it back never leaks it", async () => {
       await using connector = await connect(id, { apiKey: wrong[id] });
       const result = await connector.testConnection();

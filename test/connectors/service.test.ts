@@ -1,7 +1,11 @@
 /** The tenant connector service: storage options, references, masking, audit, lifecycle, cleanup. */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
-import { memoryConnectionStore } from "../../src/connectors/connection-store.js";
+import {
+  type ConnectionRecord,
+  type ConnectionStore,
+  memoryConnectionStore,
+} from "../../src/connectors/connection-store.js";
 import type { StatusEvent } from "../../src/connectors/lifecycle.js";
 import type { OpenAIConnector } from "../../src/connectors/openai/index.js";
 import { ConnectorService, UnresolvedReferenceError } from "../../src/connectors/service.js";
@@ -47,7 +51,9 @@ function batchingBackend(): Backend & { calls: { get: number; getMany: number } 
   };
 }
 
-function setup(options: { tenantId?: string; historyLimit?: number; backend?: Backend } = {}) {
+function setup(
+  options: { tenantId?: string; historyLimit?: number; backend?: Backend; store?: ConnectionStore } = {},
+) {
   const backend = options.backend ?? memoryBackend({ env: {} });
   const manager = new CredentialManager({ backend, encryption: keyring(), cache: false });
   const events: StatusEvent[] = [];
@@ -57,6 +63,7 @@ function setup(options: { tenantId?: string; historyLimit?: number; backend?: Ba
     tenantId,
     connectorOptions: { baseURL: `${server.url}/v1`, maxRetries: 0 },
     onStatusChange: (event) => events.push(event),
+    ...(options.store ? { store: options.store } : {}),
     ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
   });
   return { manager, service, events, tenantId, backend };
@@ -64,13 +71,26 @@ function setup(options: { tenantId?: string; historyLimit?: number; backend?: Ba
 
 describe("ConnectorService", () => {
   it("option A: a key put in configuration moves to the credential store, encrypted, never kept in config", async () => {
-    const { service, manager, backend, tenantId } = setup();
+    const inner = memoryConnectionStore();
+    const written: ConnectionRecord[] = [];
+    const store: ConnectionStore = {
+      ...inner,
+      put: (record, expected) => {
+        written.push(record);
+        return inner.put(record, expected);
+      },
+    };
+    const { service, manager, backend, tenantId } = setup({ store });
     const record = await service.create({
       connector: "openai",
       instanceName: "My AI Assistant",
       configuration: { api_key: key, model: "gpt-4o" },
     });
-    expect(record.status).toBe("pending");
+    await service.testConnectorConnection(record.id);
+    await service.update(record.id, { instanceName: "Renamed", configuration: { api_key: key } });
+    expect(written.length).toBeGreaterThanOrEqual(4);
+    assertNoLeak(written, key);
+    assertNoLeak(await service.get(record.id), key);
     expect(record.configuration).toEqual({ model: "gpt-4o" });
     expect(record.secretsReferences).toEqual({
       api_key: { secret_name: `connector-${record.id}`, field: "api_key" },
@@ -113,6 +133,41 @@ describe("ConnectorService", () => {
     expect(result).toMatchObject({ text: "echo: Hello world!", model: "gpt-4o" });
     expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${key}`);
     assertNoLeak(manager.audit.events(), key);
+  });
+
+  it("option B: a reference may pin a version and pick a field", async () => {
+    const { service, manager, tenantId } = setup();
+    await manager.storeCredentials("openai_creds", tenantId, { primary: key, note: "first" });
+    await manager.updateCredentials("openai_creds", tenantId, { primary: rotated, note: "second" });
+    const pinned = await service.create({
+      connector: "openai",
+      instanceName: "Pinned",
+      secretsReferences: { api_key: { secret_name: "openai_creds", field: "primary", version: 1 } },
+    });
+    const latest = await service.create({
+      connector: "openai",
+      instanceName: "Latest",
+      secretsReferences: { api_key: { secret_name: "openai_creds", field: "primary" } },
+    });
+    expect(pinned.secretsReferences.api_key).toEqual({
+      secret_name: "openai_creds",
+      field: "primary",
+      version: 1,
+    });
+    expect(((await service.getConnectorCredentials(pinned.id)).api_key as Secret).reveal()).toBe(key);
+    expect(((await service.getConnectorCredentials(latest.id)).api_key as Secret).reveal()).toBe(rotated);
+    await expect(service.rotateCredentials(pinned.id, { api_key: key })).rejects.toThrow(
+      /pinned to a version/,
+    );
+    for (const version of [0, 1.5]) {
+      await expect(
+        service.create({
+          connector: "openai",
+          instanceName: "Bad",
+          secretsReferences: { api_key: { secret_name: "openai_creds", version } },
+        }),
+      ).rejects.toThrow(/version must be a positive integer/);
+    }
   });
 
   it("all references of a connection resolve in one batch where the backend has one", async () => {
@@ -279,10 +334,14 @@ describe("ConnectorService", () => {
       connector: "openai",
       instanceName: "A",
       configuration: { api_key: key },
-      expiresAt: new Date(Date.now() + 40),
+      expiresAt: new Date(Date.now() + 3_600_000),
     });
     expect((await service.checkExpiry(record.id)).status).toBe("pending");
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Two hours pass (only Date is faked; timers and I/O stay real). The core's coarse clock
+    // caches Date.now() for 1 ms: a 2 ms wait lets it read the new time.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 7_200_000 });
+    onTestFinished(() => void vi.useRealTimers());
+    await new Promise((resolve) => setTimeout(resolve, 2));
     expect((await service.checkExpiry(record.id)).status).toBe("expired");
     const result = await service.testConnectorConnection(record.id);
     expect(result).toMatchObject({ success: false, status: "expired", code: "expired" });
