@@ -8,9 +8,12 @@ process.env.METADATA_SERVER_DETECTION = "none";
 delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
 
 import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createRequire } from "node:module";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crc32c } from "../../src/backends/gcp-secret-manager/crc32c.js";
 import {
@@ -30,6 +33,7 @@ import {
   NotFoundError,
   ThrottledError,
   UnavailableError,
+  ValidationError,
 } from "../../src/core/errors.js";
 import { encodeKey } from "../../src/core/key-encoding.js";
 import { runBackendContract } from "../contract/backend-contract.js";
@@ -324,6 +328,44 @@ describe("gcp: failures are typed, bounded and leak nothing", () => {
     expect(NotFoundError.isInstance(down)).toBe(false);
   });
 
+  it("maps every gRPC status the issue names to its typed error", async () => {
+    const backend = backendFor({ retry: { attempts: 1, timeoutMs: 5000 } });
+    const cases: Array<[number, (error: unknown) => boolean]> = [
+      [5, NotFoundError.isInstance],
+      [6, ConflictError.isInstance],
+      [9, ConflictError.isInstance],
+      [7, AuthError.isInstance],
+      [16, AuthError.isInstance],
+      [8, ThrottledError.isInstance],
+      [14, UnavailableError.isInstance],
+      [4, UnavailableError.isInstance],
+    ];
+    for (const [code, expected] of cases) {
+      server.fail("ListSecrets", code, 1);
+      const error = await backend.list({}).catch((e: unknown) => e);
+      expect([code, expected(error)]).toEqual([code, true]);
+    }
+  });
+
+  it("switches the SDK's own retries off: one UNAVAILABLE with one attempt is one call", async () => {
+    const {
+      backend,
+      manager,
+      tenant,
+      key: keyOf,
+    } = fixture("noretry", {
+      retry: { attempts: 1, timeoutMs: 10_000 },
+    });
+    await manager.storeCredentials("c", tenant, { apiKey: "no-retry-value" });
+    const accesses = () => server.calls.filter((call) => call.method === "AccessSecretVersion").length;
+    const before = accesses();
+    server.fail("AccessSecretVersion", 14, 1);
+    // why: with the SDK's policy on, gax would retry after ~2 s and this read would succeed.
+    const error = await backend.get(keyOf("c")).catch((e: unknown) => e);
+    expect(UnavailableError.isInstance(error)).toBe(true);
+    expect(accesses() - before).toBe(1);
+  });
+
   it("a slow server hits the per-call deadline as UnavailableError", async () => {
     const backend = backendFor({ retry: { attempts: 1, timeoutMs: 200 } });
     server.latencyMs = 1000;
@@ -385,6 +427,28 @@ describe("gcp: failures are typed, bounded and leak nothing", () => {
       .get(encodeKey("t", "n", 200))
       .catch((e: unknown) => e);
     expect(ConfigurationError.isInstance(missingFile)).toBe(true);
+  });
+  it("reads a key file: its project_id is the project; a broken one is refused unechoed", async () => {
+    const { keyBody, json } = serviceAccount();
+    const folder = await mkdtemp(join(tmpdir(), "credkit-gcp-"));
+    try {
+      const good = join(folder, "sa.json");
+      await writeFile(good, JSON.stringify({ ...json, project_id: server.projectId }));
+      const backend = backendFor({ keyFilename: good, projectId: undefined, env: {} });
+      const tenant = uniqueId("keyfile");
+      await managerFor(backend).storeCredentials("c", tenant, { apiKey: "key-file-value" });
+      const key = encodeKey(tenant, "c", backend.capabilities.maxKeyLength);
+      expect(server.secret(`credkit-${key.id}`)).toBeDefined();
+      const broken = join(folder, "broken.json");
+      await writeFile(broken, JSON.stringify({ ...json, client_email: undefined }).slice(0, -1));
+      const error = await gcpSecretManagerBackend({ keyFilename: broken, projectId: "p" })
+        .get(encodeKey("t", "n", 200))
+        .catch((e: unknown) => e);
+      expect((error as ConfigurationError).missing).toEqual(["keyFilename"]);
+      assertNoLeak(error, keyBody);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
 
@@ -481,6 +545,35 @@ describe("gcp: REST fallback mode maps HTTP statuses itself", () => {
     expect(UnavailableError.isInstance(await backend.get(key).catch((e: unknown) => e))).toBe(true);
     reply = () => error(409, "ABORTED");
     expect(ConflictError.isInstance(await backend.delete(key).catch((e: unknown) => e))).toBe(true);
+  });
+
+  it("maps every HTTP status the issue names, with or without the body's status", async () => {
+    const backend = backendFor(
+      {
+        fallback: true,
+        clientOptions: { protocol: "http", authClient: new PassThroughClient() },
+        retry: { attempts: 1, timeoutMs: 3000 },
+      },
+      port,
+    );
+    const cases: Array<[number, string, (error: unknown) => boolean, (error: unknown) => boolean]> = [
+      // HTTP status, body status, with the body status, from the HTTP status alone
+      [404, "NOT_FOUND", NotFoundError.isInstance, NotFoundError.isInstance],
+      [409, "ALREADY_EXISTS", ConflictError.isInstance, ConflictError.isInstance],
+      [400, "FAILED_PRECONDITION", ConflictError.isInstance, ValidationError.isInstance],
+      [403, "PERMISSION_DENIED", AuthError.isInstance, AuthError.isInstance],
+      [401, "UNAUTHENTICATED", AuthError.isInstance, AuthError.isInstance],
+      [429, "RESOURCE_EXHAUSTED", ThrottledError.isInstance, ThrottledError.isInstance],
+      [503, "UNAVAILABLE", UnavailableError.isInstance, UnavailableError.isInstance],
+      [504, "DEADLINE_EXCEEDED", UnavailableError.isInstance, UnavailableError.isInstance],
+    ];
+    for (const [code, status, withBody, withoutBody] of cases) {
+      reply = () => error(code, status);
+      const typed = await backend.list({}).catch((e: unknown) => e);
+      reply = () => ({ status: code, body: { error: { code, message: "Injected." } } });
+      const bare = await backend.list({}).catch((e: unknown) => e);
+      expect([status, withBody(typed), withoutBody(bare)]).toEqual([status, true, true]);
+    }
   });
 
   it("400 FAILED_PRECONDITION on access reads the version state: a disabled latest is deleted", async () => {
