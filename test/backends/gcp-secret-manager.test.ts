@@ -221,12 +221,12 @@ describe("gcp: versions, states, concurrency", () => {
     const { backend, manager, tenant, key: keyOf } = fixture("claim");
     const key = keyOf("c");
     await manager.storeCredentials("c", tenant, { apiKey: "claim-value-001" });
-    server.fail("AddSecretVersion", 14, 1);
-    // The failed add leaves nothing behind: the claim is released and the record stays at 1.
+    server.fail("AddSecretVersion", 8, 1);
+    // The refused add leaves nothing behind: the claim is released and the record stays at 1.
     const failed = await manager
       .rotateCredentials("c", tenant, { apiKey: "claim-value-002" })
       .catch((e: unknown) => e);
-    expect(UnavailableError.isInstance(failed)).toBe(true);
+    expect(ThrottledError.isInstance(failed)).toBe(true);
     const again = await manager.rotateCredentials(
       "c",
       tenant,
@@ -238,6 +238,31 @@ describe("gcp: versions, states, concurrency", () => {
       .put(key, (await backend.get(key))!, { ifVersion: 1 })
       .catch((e: unknown) => e);
     expect(ConflictError.isInstance(stale)).toBe(true);
+  });
+});
+
+describe("gcp: an add that times out", () => {
+  it("keeps its claim, so a compare-and-set writer cannot slip in under the late add", async () => {
+    const slowWriter = fixture("late", { retry: { attempts: 1, timeoutMs: 300 }, claimTtlMs: 5000 });
+    const other = managerFor(backendFor());
+    const { tenant } = slowWriter;
+    await slowWriter.manager.storeCredentials("c", tenant, { apiKey: "late-value-001" });
+    server.slow("AddSecretVersion", 700);
+    const timedOut = await slowWriter.manager
+      .rotateCredentials("c", tenant, { apiKey: "late-value-002" })
+      .catch((e: unknown) => e);
+    expect(UnavailableError.isInstance(timedOut)).toBe(true);
+    const raced = await other
+      .rotateCredentials("c", tenant, { apiKey: "late-value-003" }, { ifVersion: 1 })
+      .catch((e: unknown) => e);
+    expect(ConflictError.isInstance(raced)).toBe(true);
+    // The late add lands as version 2; writers then go on from it.
+    for (let tries = 0; (await other.describeCredentials("c", tenant)).version !== 2 && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await other.getCredentials("c", tenant)).apiKey?.reveal()).toBe("late-value-002");
+    const next = await other.rotateCredentials("c", tenant, { apiKey: "late-value-003" }, { ifVersion: 2 });
+    expect(next.version).toBe(3);
   });
 });
 

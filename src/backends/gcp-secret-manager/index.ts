@@ -12,7 +12,8 @@
  * version, check `ifVersion` against that, then write the claim "version N+1 is mine until T"
  * with UpdateSecret guarded by the etag. Only one writer can move an etag, so exactly one claims
  * N+1; it then adds the version. A claim counts while it is unexpired and ahead of the latest
- * version, so it needs no release: adding the version ends it. A compare-and-set writer that
+ * version, so it needs no release: adding the version ends it. A writer whose add is refused
+ * releases its claim; one whose add timed out keeps it until it expires, as the add may still land. A compare-and-set writer that
  * meets another's claim or loses the etag race fails with `ConflictError`; an unconditional
  * writer waits its turn, so concurrent writes each get their own version and none is lost. A
  * writer killed between claim and add blocks others until its claim expires (`claimTtlMs`).
@@ -142,7 +143,7 @@ export interface GcpSecretManagerBackendOptions {
   retry?: RetryOptions;
   /**
    * How long a write claim holds before other writers may take over (a writer killed between
-   * claim and add blocks the credential this long).
+   * claim and add, or whose add timed out, blocks the credential this long).
    * @default 3 × retry.timeoutMs
    */
   claimTtlMs?: number;
@@ -181,6 +182,20 @@ const statuses = new WeakMap<object, GrpcStatusName>();
 
 function statusOf(error: unknown): GrpcStatusName | undefined {
   return typeof error === "object" && error !== null ? statuses.get(error) : undefined;
+}
+
+/** Statuses (or none: a timeout) after which a call may still have taken effect on the server. */
+const UNKNOWN_OUTCOME = new Set<GrpcStatusName | undefined>([
+  undefined,
+  "UNAVAILABLE",
+  "DEADLINE_EXCEEDED",
+  "CANCELLED",
+  "UNKNOWN",
+  "INTERNAL",
+]);
+
+function outcomeUnknown(error: unknown): boolean {
+  return UNKNOWN_OUTCOME.has(statusOf(error));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -609,7 +624,9 @@ export function gcpSecretManagerBackend(options: GcpSecretManagerBackendOptions 
             }
             return { version: number };
           } catch (error) {
-            await releaseClaim(key, token);
+            // why: after a timeout or a lost connection the add may still land; releasing the claim
+            // then would let another writer take this number and be overwritten unseen.
+            if (!outcomeUnknown(error)) await releaseClaim(key, token);
             throw error;
           }
         }

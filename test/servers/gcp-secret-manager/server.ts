@@ -8,7 +8,8 @@
  * add and returned on access, and the service's status codes and messages.
  *
  * Fault injection: `fail(method, code, times)` makes the next calls fail with a status,
- * `latencyMs` delays every call, `corruptNextAccess(n)` flips a payload bit (keeping the stored
+ * `latencyMs` delays every call, `slow(method, ms)` delays the next call of one method (it is
+ * applied late, as a request stuck in flight), `corruptNextAccess(n)` flips a payload bit (keeping the stored
  * checksum) in the next access responses.
  */
 import { createRequire } from "node:module";
@@ -99,6 +100,8 @@ export interface GcpSecretManagerServer {
   latencyMs: number;
   /** Makes the next `times` calls of `method` ("*" for any) fail with `code`. */
   fail(method: string, code: grpc.status, times?: number, message?: string): void;
+  /** Delays the next `times` calls of `method` by `ms` before the server acts on them. */
+  slow(method: string, ms: number, times?: number): void;
   /** Flips a bit of the payload in the next `times` access responses, keeping the stored checksum. */
   corruptNextAccess(times?: number): void;
   /** The stored secret with this id (for assertions). */
@@ -145,6 +148,7 @@ export async function startGcpSecretManagerServer(
   const secrets = new Map<string, StoredSecret>();
   const calls: RecordedCall[] = [];
   const faults: Array<{ method: string; code: grpc.status; times: number; message: string }> = [];
+  const delays: Array<{ method: string; ms: number; times: number }> = [];
   let corruptions = 0;
 
   const secretName = (id: string) => `projects/${projectNumber}/secrets/${id}`;
@@ -491,7 +495,14 @@ export async function startGcpSecretManagerServer(
           else callback({ code: grpc.status.INTERNAL, details: "Internal error." });
         }
       };
-      if (server.latencyMs > 0) setTimeout(respond, server.latencyMs);
+      let delay = server.latencyMs;
+      const slow = delays.find((candidate) => candidate.method === method);
+      if (slow) {
+        delay += slow.ms;
+        slow.times -= 1;
+        if (slow.times <= 0) delays.splice(delays.indexOf(slow), 1);
+      }
+      if (delay > 0) setTimeout(respond, delay);
       else respond();
     };
   }
@@ -512,6 +523,9 @@ export async function startGcpSecretManagerServer(
     latencyMs: 0,
     fail(method, code, times = 1, message = `Injected ${grpc.status[code]}.`) {
       faults.push({ method, code, times, message });
+    },
+    slow(method, ms, times = 1) {
+      delays.push({ method, ms, times });
     },
     corruptNextAccess(times = 1) {
       corruptions += times;
