@@ -411,6 +411,21 @@ describe("azure key vault: failures", () => {
     expect(statuses).toEqual([429, 429, 503, 200]);
   });
 
+  it("waits what Retry-After asks (within maxDelayMs) rather than its own short backoff", async () => {
+    const backend = backendWith({
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5_000, timeoutMs: 5_000 },
+    });
+    const key = encodeKey(uniqueId(), "after", backend.capabilities.maxKeyLength);
+    await backend.put(key, { value: "v", metadata: metadataFor("t", "after") });
+    server.inject({ status: 429, retryAfter: "1", times: 1 });
+    const before = server.requests.length;
+    expect((await backend.get(key))?.value).toBe("v");
+    const [throttled, retried] = server.requests.slice(before);
+    expect([throttled?.status, retried?.status]).toEqual([429, 200]);
+    // why: a lower bound only (timers never fire early); the backoff alone would wait at most 1 ms.
+    expect((retried?.at ?? 0) - (throttled?.at ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
   it("surfaces persistent throttling as ThrottledError after bounded attempts, and 503 as UnavailableError", async () => {
     const backend = backendWith({ retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 5_000 } });
     const key = encodeKey(uniqueId(), "throttle", backend.capabilities.maxKeyLength);

@@ -56,6 +56,8 @@ export interface LoggedRequest {
   path: string;
   authorization: boolean;
   status: number;
+  /** When the request arrived (`Date.now()`). */
+  at: number;
 }
 
 interface Version {
@@ -187,6 +189,7 @@ export class KeyVaultServer {
       path: url.pathname,
       authorization: authorization !== "",
       status: 0,
+      at: Date.now(),
     };
     this.requests.push(log);
     const body = await readBody(request);
