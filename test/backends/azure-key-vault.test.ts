@@ -21,6 +21,7 @@ import {
   NotFoundError,
   ThrottledError,
   UnavailableError,
+  type ValidationError,
 } from "../../src/core/errors.js";
 import { encodeKey } from "../../src/core/key-encoding.js";
 import { runBackendContract } from "../contract/backend-contract.js";
@@ -331,6 +332,8 @@ describe("azure key vault: soft delete", () => {
       expect(pages).toBeGreaterThan(2);
       return seen.sort();
     };
+    const forged = await backend.list({ cursor: "not-a-cursor" }).catch((e: unknown) => e);
+    expect((forged as ValidationError).field).toBe("cursor");
     const live = await collect(false);
     expect(live).toHaveLength(14);
     expect(live.every(([, deleted]) => !deleted)).toBe(true);

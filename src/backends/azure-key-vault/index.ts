@@ -33,6 +33,7 @@ import {
   IntegrityError,
   NotFoundError,
   UnavailableError,
+  ValidationError,
 } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
@@ -121,7 +122,9 @@ export interface AzureKeyVaultBackendOptions extends AzureAuthOptions {
   env?: Environment;
   /** The SDK modules, for bundlers or tests; imported lazily when omitted. */
   lib?: {
+    /** The `@azure/keyvault-secrets` module, or a loader for it. */
     secrets?: LibOption<typeof KeyVaultSecrets>;
+    /** The `@azure/identity` module, or a loader for it (only a named `credential` kind needs it). */
     identity?: LibOption<typeof Identity>;
   };
 }
@@ -157,7 +160,7 @@ function decodeCursor(text: string | undefined): ListCursor {
   } catch {
     // fall through
   }
-  throw new ConfigurationError("The list cursor is not one this backend issued.", { missing: ["cursor"] });
+  throw new ValidationError("The list cursor is not one this backend issued.", "cursor", { source: SOURCE });
 }
 
 function sleep(ms: number): Promise<void> {
