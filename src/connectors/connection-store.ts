@@ -51,6 +51,7 @@ export interface ConnectionRecord extends LifecycleState {
 
 /** Storage of connection records. Every method is scoped by tenant. */
 export interface ConnectionStore {
+  /** A tenant's record, or undefined when that tenant has none with this id. */
   get(tenantId: string, id: string): Promise<ConnectionRecord | undefined>;
   /** A tenant's records, sorted by id. */
   list(tenantId: string): Promise<ConnectionRecord[]>;

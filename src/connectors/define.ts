@@ -71,6 +71,23 @@ export interface ConnectorDefinition<
 /** The connector type `defineConnector` builds: the base plus the connector's methods. */
 export type DefinedConnector<Client, Methods> = Connector<Client> & Methods;
 
+/**
+ * Runs `fn` with `connector` and cleans it up whether `fn` returns or throws; an error `fn`
+ * throws leaves scrubbed of the connector's secrets. `withConnector` is built on it.
+ */
+export async function useConnector<C extends Connector, T>(
+  connector: C,
+  fn: (connector: C) => Promise<T> | T,
+): Promise<T> {
+  try {
+    return await fn(connector);
+  } catch (error) {
+    throw connector.scrub(error);
+  } finally {
+    await connector.cleanup();
+  }
+}
+
 /** Folds a field name for matching: case, `_` and `-` are ignored. */
 export function foldFieldName(name: string): string {
   return name.toLowerCase().replace(/[_-]/g, "");
@@ -211,14 +228,14 @@ export function defineConnector<
             });
       }
       const classify = (error: unknown): Failure => parts?.classify?.(error) ?? classifyFailure(error);
+      const cleanedUp = (operation: string, cause?: unknown) =>
+        new UnsupportedError(`${operation}: the ${spec.id} connector was cleaned up.`, {
+          source: spec.id,
+          ...(cause !== undefined ? { cause: redactor.scrubError(cause) } : {}),
+        });
 
       const fail = (operation: string, error: unknown): Error => {
-        if (closed) {
-          return new UnsupportedError(`${operation}: the ${spec.id} connector was cleaned up.`, {
-            source: spec.id,
-            cause: redactor.scrubError(error),
-          });
-        }
+        if (closed) return cleanedUp(operation, error);
         if (CredkitError.isInstance(error)) return error;
         return failureError(
           spec.displayName,
@@ -230,10 +247,7 @@ export function defineConnector<
       };
 
       const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-        if (closed)
-          throw new UnsupportedError(`${operation}: the ${spec.id} connector was cleaned up.`, {
-            source: spec.id,
-          });
+        if (closed) throw cleanedUp(operation);
         try {
           return await run();
         } catch (error) {
@@ -242,10 +256,7 @@ export function defineConnector<
       };
 
       const testConnection = async (): Promise<TestConnectionResult> => {
-        if (closed)
-          throw new UnsupportedError(`testConnection: the ${spec.id} connector was cleaned up.`, {
-            source: spec.id,
-          });
+        if (closed) throw cleanedUp("testConnection");
         const testedAt = new Date().toISOString();
         const malformed = malformedField(spec, fields.secrets);
         if (malformed) {
@@ -341,10 +352,7 @@ export function defineConnector<
           // not enumerable: a spread or Object.entries of the connector must not copy the client
           enumerable: false,
           get: () => {
-            if (closed)
-              throw new UnsupportedError(`client: the ${spec.id} connector was cleaned up.`, {
-                source: spec.id,
-              });
+            if (closed) throw cleanedUp("client");
             return parts?.client;
           },
         },

@@ -7,7 +7,7 @@
 import { UnknownConnectorError } from "../core/errors.js";
 import type { AnthropicConnector } from "./anthropic/index.js";
 import { BUILTIN_SPECS } from "./catalog.js";
-import type { ConnectorDefinition } from "./define.js";
+import { type ConnectorDefinition, useConnector } from "./define.js";
 import type { FirecrawlConnector } from "./firecrawl/index.js";
 import type { GeminiConnector } from "./gemini/index.js";
 import type { HttpConnector, HttpConnectorOptions } from "./http/index.js";
@@ -46,11 +46,17 @@ const BUILTIN_LOADERS: Record<keyof typeof BUILTIN_SPECS, Loader> = {
   http: async () => (await import("./http/index.js")).definition,
 };
 
+/** Options of `createConnectorRegistry`. */
+export interface ConnectorRegistryOptions {
+  /** Include the built-in connectors (openai, anthropic, firecrawl, gemini, http). @default true */
+  builtins?: boolean;
+}
+
 /** A set of connectors by id. `Types` maps each id to its connector type. */
 export class ConnectorRegistry<Types extends object = ConnectorTypes> {
   readonly #entries = new Map<string, { spec: ConnectorSpec; load: Loader }>();
 
-  constructor(options: { builtins?: boolean } = {}) {
+  constructor(options: ConnectorRegistryOptions = {}) {
     if (options.builtins !== false) {
       for (const [id, load] of Object.entries(BUILTIN_LOADERS)) {
         this.#entries.set(id, { spec: BUILTIN_SPECS[id as keyof typeof BUILTIN_SPECS], load });
@@ -115,14 +121,8 @@ export class ConnectorRegistry<Types extends object = ConnectorTypes> {
     fn: (connector: Types[Id]) => Promise<T> | T,
     options?: OptionsFor<Id>,
   ): Promise<T> {
-    const connector = (await this.get(id, credentials, options as ConnectorOptions)) as unknown as Types[Id];
-    try {
-      return await fn(connector);
-    } catch (error) {
-      throw (connector as unknown as Connector).scrub(error);
-    } finally {
-      await (connector as unknown as Connector).cleanup();
-    }
+    const connector = await this.get(id, credentials, options as ConnectorOptions);
+    return useConnector(connector, fn as unknown as (connector: Connector) => Promise<T> | T);
   }
 
   #entry(id: string): { spec: ConnectorSpec; load: Loader } {
@@ -133,7 +133,7 @@ export class ConnectorRegistry<Types extends object = ConnectorTypes> {
 }
 
 /** A new registry, with the built-in connectors unless `{ builtins: false }`. */
-export function createConnectorRegistry(options?: { builtins?: boolean }): ConnectorRegistry {
+export function createConnectorRegistry(options?: ConnectorRegistryOptions): ConnectorRegistry {
   return new ConnectorRegistry(options);
 }
 

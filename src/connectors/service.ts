@@ -33,7 +33,7 @@ import {
   memoryConnectionStore,
   type SecretReference,
 } from "./connection-store.js";
-import { findField, foldFieldName } from "./define.js";
+import { findField, foldFieldName, useConnector } from "./define.js";
 import {
   type ConnectionStatus,
   initialState,
@@ -85,6 +85,7 @@ export interface CreateConnectionInput {
   id?: string;
   /** Connector id, e.g. `openai`. */
   connector: string;
+  /** The name people give the connection, e.g. "My AI Assistant". */
   instanceName: string;
   /** Settings; secret fields found here are moved to the credential store (option A). */
   configuration?: Readonly<Record<string, unknown>>;
@@ -96,6 +97,7 @@ export interface CreateConnectionInput {
 
 /** Input of `update`: given keys replace, `null` removes. */
 export interface UpdateConnectionInput {
+  /** A new name for the connection. */
   instanceName?: string;
   configuration?: Readonly<Record<string, unknown>>;
   secretsReferences?: Readonly<Record<string, SecretReference | null>>;
@@ -240,11 +242,7 @@ export class ConnectorService {
     }
     this.#checkComplete(spec, configuration, references);
     if (Object.keys(secrets).length > 0) {
-      await this.#tenant.store(owned, secrets, {
-        type: "custom",
-        ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt } : {}),
-        ...(this.#options.actor !== undefined ? { actor: this.#options.actor } : {}),
-      });
+      await this.#tenant.store(owned, secrets, { type: "custom", ...this.#writeOptions(input.expiresAt) });
     }
     const now = this.#now();
     const record: ConnectionRecord = {
@@ -302,11 +300,7 @@ export class ConnectorService {
     for (const [key] of removed) delete nextConfiguration[key];
     this.#checkComplete(spec, nextConfiguration, references);
     if (Object.keys(secrets).length > 0) {
-      const write = {
-        type: "custom" as const,
-        ...(changes.expiresAt !== undefined ? { expiresAt: changes.expiresAt } : {}),
-        ...(this.#options.actor !== undefined ? { actor: this.#options.actor } : {}),
-      };
+      const write = { type: "custom" as const, ...this.#writeOptions(changes.expiresAt) };
       if (current.ownedSecrets.includes(owned)) await this.#tenant.update(owned, secrets, write);
       else await this.#tenant.store(owned, secrets, write);
       credentialsChanged = true;
@@ -390,14 +384,7 @@ export class ConnectorService {
     id: string,
     fn: (connector: C) => Promise<T> | T,
   ): Promise<T> {
-    const connector = await this.createSdkConnectorInstance<C>(id);
-    try {
-      return await fn(connector);
-    } catch (error) {
-      throw connector.scrub(error);
-    } finally {
-      await connector.cleanup();
-    }
+    return useConnector(await this.createSdkConnectorInstance<C>(id), fn);
   }
 
   /**
@@ -415,7 +402,7 @@ export class ConnectorService {
       reason: "validation_started",
     }));
     const accessor = this.#accessor(id);
-    const names = [...new Set(Object.values(record.secretsReferences).map((ref) => ref.secret_name))];
+    const names = this.#secretNames(record);
     let result: TestConnectionResult;
     let versions: Record<string, number> = {};
     let phase: "resolve" | "connect" = "resolve";
@@ -479,10 +466,7 @@ export class ConnectorService {
       writes.set(ref.secret_name, fields);
     }
     for (const [name, fields] of writes) {
-      await this.#tenant.update(name, fields, {
-        ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
-        ...(this.#options.actor !== undefined ? { actor: this.#options.actor } : {}),
-      });
+      await this.#tenant.update(name, fields, this.#writeOptions(options.expiresAt));
     }
     return this.#mutate(id, (current) => ({
       record: current,
@@ -515,7 +499,7 @@ export class ConnectorService {
    */
   async checkExpiry(id: string): Promise<ConnectionRecord> {
     const record = await this.get(id);
-    const names = [...new Set(Object.values(record.secretsReferences).map((ref) => ref.secret_name))];
+    const names = this.#secretNames(record);
     const infos = await Promise.all(names.map((name) => this.#tenant.describe(name)));
     const expired = infos.find((info) => info.status === "expired");
     return this.#mutate(id, (current) => {
@@ -541,6 +525,19 @@ export class ConnectorService {
 
   #ownedName(id: string): string {
     return `connector-${id}`;
+  }
+
+  /** The credentials a connection's references point at, each once. */
+  #secretNames(record: ConnectionRecord): string[] {
+    return [...new Set(Object.values(record.secretsReferences).map((ref) => ref.secret_name))];
+  }
+
+  /** Options of a credential write made for a connection. */
+  #writeOptions(expiresAt: Date | string | undefined): { expiresAt?: Date | string; actor?: string } {
+    return {
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      ...(this.#options.actor !== undefined ? { actor: this.#options.actor } : {}),
+    };
   }
 
   /** Splits configuration into plain settings and secret values (moved to the store). */

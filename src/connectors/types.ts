@@ -28,22 +28,29 @@ export interface CredentialFieldSpec {
   readonly pattern?: string;
   /** A placeholder showing the format; never a real value. */
   readonly example?: string;
+  /** Help text for forms: where the value comes from, what it looks like. */
   readonly description?: string;
 }
 
 /** How `testConnection()` verifies a credential: the cheapest authenticated call. */
 export interface VerificationSpec {
+  /** HTTP method of the verification call. */
   readonly method: "GET" | "POST";
   /** Path of the call, relative to the API base URL. */
   readonly path: string;
+  /** What the call does, for people. */
   readonly description: string;
 }
 
 /** The declarative description of a connector: what a catalog UI and the service need. */
 export interface ConnectorSpec<Id extends string = string> {
+  /** The id `getConnector` takes: letters, digits, `_`, `.` or `-`, e.g. `openai`. */
   readonly id: Id;
+  /** The provider's name, as messages show it: "Invalid API key format for {displayName}". */
   readonly displayName: string;
+  /** Catalog group, e.g. `ai_ml` or `data_extraction`. */
   readonly category: ConnectorCategory;
+  /** One line on what the connector does. */
   readonly description: string;
   /** Fields the connector reads from its credentials (secret and not). */
   readonly fields: readonly CredentialFieldSpec[];
@@ -51,6 +58,7 @@ export interface ConnectorSpec<Id extends string = string> {
   readonly sdk?: { readonly package: string; readonly versions: string };
   /** The default API base URL. */
   readonly baseURL?: string;
+  /** The call `testConnection()` makes after the format check. */
   readonly verification?: VerificationSpec;
   /** Provider documentation for obtaining a key. */
   readonly docsUrl: string;
@@ -95,6 +103,7 @@ export type TestFailureCode =
 
 /** The verdict of `testConnection()`: never throws, never contains a secret. */
 export interface TestConnectionResult {
+  /** True when the credential has the right format and the provider accepted it. */
   readonly success: boolean;
   /** The connection status this verdict leads to (`expired` only from the connector service). */
   readonly status: "active" | "error" | "expired";
@@ -110,6 +119,7 @@ export interface TestConnectionResult {
   };
   /** The seeds' message, e.g. "OpenAI API key is invalid or expired". */
   readonly error?: string;
+  /** Why the test failed, for code to branch on; absent on success. */
   readonly code?: TestFailureCode;
   /** ISO 8601 time of the test. */
   readonly testedAt: string;
@@ -131,6 +141,7 @@ export interface GenerateTextOptions {
   system?: string;
   /** Most tokens to generate. */
   maxTokens?: number;
+  /** Sampling temperature. @default the provider's default */
   temperature?: number;
 }
 
@@ -142,9 +153,14 @@ export interface ModelInfo {
 
 /** What every connector has. */
 export interface Connector<Client = unknown> extends AsyncDisposable {
+  /** The connector id, e.g. `openai`. */
   readonly id: string;
+  /** The connector's catalog entry. */
   readonly spec: ConnectorSpec;
-  /** The configured SDK client, for calls the connector does not wrap. Prefer `call()`. */
+  /**
+   * The configured SDK client, for calls the connector does not wrap. Prefer `call()`. Printing
+   * it (inspect, console.log, JSON.stringify) shows a label, never the key; not enumerable.
+   */
   readonly client: Client;
   /** True once `cleanup()` ran; every method then throws. */
   readonly closed: boolean;

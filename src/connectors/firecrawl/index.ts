@@ -33,6 +33,7 @@ export interface FirecrawlDocument {
 export interface ScrapeOptions {
   /** e.g. `["markdown", "html"]`. @default ["markdown"] (the API's default) */
   formats?: string[];
+  /** Leave out headers, navigation and footers. @default true (the API's default) */
   onlyMainContent?: boolean;
   /** Server-side time limit of the scrape, in milliseconds. */
   timeout?: number;
@@ -196,15 +197,9 @@ export const definition = defineConnector<"firecrawl", FirecrawlApp, FirecrawlMe
         },
         async crawl(url, crawl = {}) {
           const { pollInterval = 2, ...params } = crawl;
-          if (v2) {
-            const job = (await invoke("crawl", url, { ...params, pollInterval })) as AnyRecord;
-            return {
-              status: String(job.status),
-              ...(typeof job.total === "number" ? { total: job.total } : {}),
-              documents: ((job.data as unknown[]) ?? []).map(documentOf),
-            };
-          }
-          const job = unwrapV1(await invoke("crawlUrl", url, params, pollInterval), "crawl the site");
+          const job = v2
+            ? ((await invoke("crawl", url, { ...params, pollInterval })) as AnyRecord)
+            : unwrapV1(await invoke("crawlUrl", url, params, pollInterval), "crawl the site");
           return {
             status: String(job.status),
             ...(typeof job.total === "number" ? { total: job.total } : {}),

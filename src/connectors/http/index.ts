@@ -43,6 +43,7 @@ export interface HttpRequestInit {
   query?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** A JSON body (objects are serialised) or a string. */
   body?: unknown;
+  /** Headers of this request (over `options.headers`; the auth header cannot be overridden). */
   headers?: Readonly<Record<string, string>>;
 }
 
