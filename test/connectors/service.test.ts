@@ -274,7 +274,7 @@ describe("ConnectorService", () => {
   });
 
   it("a failed test → error with the seeds' message; rotation → pending; re-test → active", async () => {
-    const { service, manager, tenantId } = setup();
+    const { service, manager, tenantId, events } = setup();
     const record = await service.create({
       connector: "openai",
       instanceName: "A",
@@ -286,7 +286,12 @@ describe("ConnectorService", () => {
       status: "error",
       error: "OpenAI API key is invalid or expired",
     });
+    // The server echoed the rejected key in its error body: it reaches no result, event, audit
+    // event or record.
     assertNoLeak(failed, rotated);
+    assertNoLeak(events, rotated);
+    assertNoLeak(manager.audit.events(), rotated);
+    assertNoLeak(await service.get(record.id), rotated);
     expect(await service.get(record.id)).toMatchObject({
       status: "error",
       errorMessage: "OpenAI API key is invalid or expired",
