@@ -5,6 +5,7 @@
  */
 import {
   AuthError,
+  ConfigurationError,
   CredkitError,
   NotFoundError,
   ThrottledError,
@@ -41,6 +42,15 @@ export function isPermissionDenied(error: unknown): boolean {
   return statusOf(error) === 403;
 }
 
+/** Node's codes for a server certificate that does not verify (untrusted, expired, wrong host). */
+const CERTIFICATE_CODES =
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+function isCertificateError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && CERTIFICATE_CODES.test(code);
+}
+
 /**
  * Maps anything a Vault call throws to a credkit error. `what` names the operation and path
  * (never a value); `secrets` are the backend's own credentials, scrubbed from the cause.
@@ -49,6 +59,14 @@ export function vaultError(error: unknown, what: string, secrets: readonly (stri
   if (CredkitError.isInstance(error)) return error;
   const options = { source: NAME, cause: scrubError(error, secrets) };
   const status = statusOf(error);
+  if (status === undefined && isCertificateError(error)) {
+    // why: a certificate Vault's CA bundle does not vouch for will not verify on a retry either.
+    return new ConfigurationError(
+      `Vault's TLS certificate could not be verified to ${what}; set tls.ca (VAULT_CACERT) to the CA that signed it.`,
+      { missing: ["VAULT_CACERT"] },
+      options,
+    );
+  }
   if (status === undefined) {
     // why: no HTTP answer at all: refused, reset, DNS, TLS or timed out. All worth a retry.
     return new UnavailableError(`Vault could not be reached to ${what}.`, options);

@@ -167,16 +167,15 @@ export function vaultBackend(options: VaultBackendOptions = {}): Backend {
           ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
           ...(tls.key !== undefined ? { key: tls.key } : {}),
           ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+          // why: explicit either way, so node-vault never applies VAULT_SKIP_VERIFY from the environment.
           strictSSL: tls.insecureSkipVerify !== true,
         };
-        const config: NodeVault.VaultOptions & { rpDefaults: { strictSSL: boolean } } = {
+        const config: NodeVault.VaultOptions = {
           endpoint: options.endpoint ?? "http://127.0.0.1:8200",
           ...(options.namespace ? { namespace: options.namespace } : {}),
           noCustomHTTPVerbs: true,
           // why: node-vault's debug output prints request bodies (secret ids, payloads).
           debug: () => undefined,
-          // why: node-vault would otherwise read VAULT_SKIP_VERIFY from the environment itself.
-          rpDefaults: { strictSSL: tls.insecureSkipVerify !== true },
           requestOptions,
         };
         client = create(config) as VaultClient;

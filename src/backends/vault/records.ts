@@ -85,7 +85,7 @@ export function newRef(version: number): string {
 }
 
 /** The version a ref was written for. */
-export function refVersion(ref: string): number {
+function refVersion(ref: string): number {
   return Number.parseInt(ref, 10);
 }
 
