@@ -3,8 +3,8 @@
  * CAS under 20 concurrent rotates, deleted vs never-existed versions, namespaces, token
  * renewal and re-login, static-token expiry, faults, stale-if-error, env config, canaries.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodeVault from "node-vault";
@@ -20,6 +20,7 @@ import { createCredentialManager } from "../../src/core/create-credential-manage
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import {
   AuthError,
+  ConfigurationError,
   ConflictError,
   DeletedError,
   NotFoundError,
@@ -87,9 +88,17 @@ describe("vault: storage layout", () => {
     expect(JSON.stringify(body)).not.toContain(tenant);
     expect(JSON.stringify(stored?.customMetadata)).toContain(tenant);
     expect(JSON.stringify(stored?.customMetadata)).toContain("api_key");
-    // why: every list went out as GET ?list=true (noCustomHTTPVerbs), never the LIST verb.
-    await manager(store).listCredentials(tenant);
-    expect(server.requests.some((request) => request.method === "LIST")).toBe(false);
+    // why: lists go out as GET ?list=true (noCustomHTTPVerbs): Node's HTTP parser (and so this
+    // server) cannot take the LIST verb, so only the GET form can be seen here.
+    const before = server.requests.length;
+    const listed = await manager(store).listCredentials(tenant);
+    expect(listed.items.map((item) => item.connectionId)).toEqual(["openai"]);
+    expect(
+      server.requests
+        .slice(before)
+        .filter((request) => request.path.startsWith("secret/metadata/") && request.path.endsWith("/"))
+        .map((request) => [request.method, request.path, request.query]),
+    ).toEqual([["GET", `secret/metadata/apps/credkit/${key.tenantSegment}/`, "list=1"]]);
   });
 
   it("keeps each version's own metadata: a pinned read reports that version's type", async () => {
@@ -402,6 +411,130 @@ describe("vault: faults", () => {
     }
     const reads = cached.audit.events({ tenant, action: "read" }).map((event) => event.cache);
     expect(reads).toEqual(["miss", "stale"]);
+  });
+});
+
+/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
+async function makeCertificates(folder: string) {
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: folder, stdio: "ignore" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=credkit test CA",
+  );
+  await writeFile(join(folder, "server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+  await writeFile(join(folder, "client.ext"), "extendedKeyUsage=clientAuth\n");
+  for (const name of ["server", "client"]) {
+    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=credkit ${name}`);
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    );
+  }
+  const read = (name: string) => readFile(join(folder, name), "utf8");
+  return {
+    ca: await read("ca.pem"),
+    serverCert: await read("server.pem"),
+    serverKey: await read("server.key"),
+    clientCert: await read("client.pem"),
+    clientKey: await read("client.key"),
+  };
+}
+
+describe("vault: TLS", () => {
+  let certificates: Awaited<ReturnType<typeof makeCertificates>>;
+  let https: VaultServer;
+  let mutual: VaultServer;
+  beforeAll(async () => {
+    certificates = await makeCertificates(directory);
+    const tls = { cert: certificates.serverCert, key: certificates.serverKey };
+    https = await startVaultServer({ tls });
+    mutual = await startVaultServer({ tls: { ...tls, ca: certificates.ca, requireClientCertificate: true } });
+  });
+  afterAll(async () => {
+    await https?.close();
+    await mutual?.close();
+  });
+  const over = (target: VaultServer, options: VaultBackendOptions) =>
+    backend({ endpoint: target.url, auth: { method: "token", token: target.rootToken }, ...options });
+
+  it("verifies Vault's certificate against the CA bundle; an unknown CA is a configuration error, not retried", async () => {
+    expect(https.url).toMatch(/^https:/);
+    const tenant = uniqueId("tenant");
+    const trusting = manager(over(https, { tls: { ca: certificates.ca } }));
+    await trusting.storeCredentials("t", tenant, { apiKey: "over-tls-value-1" });
+    expect((await trusting.getCredentials("t", tenant)).apiKey?.reveal()).toBe("over-tls-value-1");
+
+    // why: node-vault itself would honour VAULT_SKIP_VERIFY; credkit skips only when asked.
+    process.env.VAULT_SKIP_VERIFY = "true";
+    const before = https.requests.length;
+    let refused: unknown;
+    try {
+      refused = await manager(over(https, {}))
+        .getCredentials("t", tenant)
+        .catch((error: unknown) => error);
+    } finally {
+      delete process.env.VAULT_SKIP_VERIFY;
+    }
+    expect(ConfigurationError.isInstance(refused)).toBe(true);
+    expect(String(refused)).toContain("VAULT_CACERT");
+    expect(https.requests.length).toBe(before);
+
+    const skipping = manager(over(https, { tls: { insecureSkipVerify: true } }));
+    expect((await skipping.getCredentials("t", tenant)).apiKey?.reveal()).toBe("over-tls-value-1");
+  });
+
+  it("presents a client certificate where Vault requires one, also from VAULT_CACERT / VAULT_CLIENT_CERT / VAULT_CLIENT_KEY", async () => {
+    const tenant = uniqueId("tenant");
+    const without = await manager(
+      over(mutual, { tls: { ca: certificates.ca }, retry: { ...FAST_RETRY, attempts: 1 } }),
+    )
+      .getCredentials("m", tenant)
+      .catch((error: unknown) => error);
+    expect(UnavailableError.isInstance(without)).toBe(true);
+    expect(mutual.requests).toHaveLength(0);
+
+    const files = {
+      VAULT_CACERT: join(directory, "ca.pem"),
+      VAULT_CLIENT_CERT: join(directory, "client.pem"),
+      VAULT_CLIENT_KEY: join(directory, "client.key"),
+    };
+    const credentials = await createCredentialManager({
+      backend: "vault",
+      cache: false,
+      env: {
+        VAULT_ADDR: mutual.url,
+        VAULT_TOKEN: mutual.rootToken,
+        CREDENTIAL_ENCRYPTION_KEY: TEST_KEY_A,
+        ...files,
+      },
+    });
+    backends.push(credentials.backend);
+    await credentials.storeCredentials("m", tenant, { apiKey: "mutual-tls-value" });
+    expect((await credentials.getCredentials("m", tenant)).apiKey?.reveal()).toBe("mutual-tls-value");
+    expect(mutual.requests.length).toBeGreaterThan(0);
   });
 });
 

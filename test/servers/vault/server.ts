@@ -6,12 +6,13 @@
  * PATCH (merge-patch), lists as `GET ?list=true`, `X-Vault-Namespace`, token lookup / renew-self,
  * AppRole and Kubernetes logins, and 403 `permission denied` for a missing, unknown or expired
  * token. Faults can be injected: status codes (503, 429…), added latency, dropped connections,
- * and token expiry.
+ * and token expiry. With `tls` it serves HTTPS (optionally requiring a client certificate).
  *
  * Sources: wire-protocols.md §2 (hashicorp/vault api-docs, vault-plugin-secrets-kv path_*.go).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
 interface Version {
@@ -69,6 +70,8 @@ export interface Fault {
 export interface SeenRequest {
   readonly method: string;
   readonly path: string;
+  /** The query string, without `?` (e.g. `list=true`). */
+  readonly query: string;
   readonly namespace: string | undefined;
   readonly hadToken: boolean;
 }
@@ -80,6 +83,12 @@ export interface VaultServerOptions {
   mounts?: string[];
   /** Engine default max_versions. @default 10 */
   defaultMaxVersions?: number;
+  /**
+   * Serve HTTPS with this certificate (PEM) instead of plain HTTP. With `ca` and
+   * `requireClientCertificate`, a client must present a certificate that `ca` signed, as a Vault
+   * listener with `tls_require_and_verify_client_cert` does.
+   */
+  tls?: { cert: string; key: string; ca?: string; requireClientCertificate?: boolean };
 }
 
 const DEFAULT_ENGINE_MAX_VERSIONS = 10;
@@ -120,6 +129,7 @@ export class VaultServer {
   #mounts: string[];
   #defaultMaxVersions: number;
   #faults: Array<Required<Pick<Fault, "times">> & Fault> = [];
+  #scheme: "http" | "https";
   url = "";
 
   constructor(options: VaultServerOptions = {}) {
@@ -134,7 +144,22 @@ export class VaultServer {
     });
     this.#mounts = options.mounts ?? ["secret"];
     this.#defaultMaxVersions = options.defaultMaxVersions ?? DEFAULT_ENGINE_MAX_VERSIONS;
-    this.#server = createServer((request, response) => void this.#handle(request, response));
+    const handler = (request: IncomingMessage, response: ServerResponse) =>
+      void this.#handle(request, response);
+    const tls = options.tls;
+    this.#server = tls
+      ? createTlsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+            requestCert: tls.requireClientCertificate === true,
+            rejectUnauthorized: tls.requireClientCertificate === true,
+          },
+          handler,
+        )
+      : createServer(handler);
+    this.#scheme = tls ? "https" : "http";
     this.#server.on("connection", (socket) => {
       this.#sockets.add(socket);
       socket.on("close", () => this.#sockets.delete(socket));
@@ -143,7 +168,7 @@ export class VaultServer {
 
   async listen(): Promise<this> {
     await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.url = `${this.#scheme}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -252,7 +277,13 @@ export class VaultServer {
     const path = decodeURIComponent(url.pathname.replace(/^\/v1\//, ""));
     const namespace = headerOf(request, "x-vault-namespace");
     const token = headerOf(request, "x-vault-token");
-    this.requests.push({ method: request.method ?? "", path, namespace, hadToken: token !== undefined });
+    this.requests.push({
+      method: request.method ?? "",
+      path,
+      query: url.search.replace(/^\?/, ""),
+      namespace,
+      hadToken: token !== undefined,
+    });
     const fault = this.#faults.find(
       (candidate) => candidate.times > 0 && (!candidate.match || candidate.match.test(path)),
     );
