@@ -70,10 +70,13 @@ try {
 }
 console.log(`  connector cleaned up: ${connector?.closed}`);
 
+let scoped: { closed: boolean } | undefined;
 {
   await using anthropic = await getConnector("anthropic", { api_key: "sk-ant-demo00000000000000000000" });
+  scoped = anthropic;
   console.log("await using: the anthropic connector is open:", !anthropic.closed);
 }
+console.log("  and cleaned up at scope exit:", scoped.closed);
 
 console.log("Audit (who used the key):");
 for (const event of credentials.audit.events({ tenant: "acme", name: "openai_api_key" })) {
