@@ -23,14 +23,17 @@ export const SERVICE_ACCOUNT_TOKEN_PATH = "/var/run/secrets/kubernetes.io/servic
 /** How credkit authenticates to Vault. */
 export type VaultAuth =
   | {
+      /** Static token auth. */
       method: "token";
       /** A Vault token. Renewed when renewable; reported before it expires when it is not. */
       token: string;
     }
   | {
+      /** AppRole auth (`auth/<mount>/login` with `role_id` and `secret_id`). */
       method: "approle";
+      /** The AppRole role id (`VAULT_ROLE_ID`). */
       roleId: string;
-      /** Omit only for a role created with `bind_secret_id=false`. */
+      /** The AppRole secret id (`VAULT_SECRET_ID`). Omit only for a role created with `bind_secret_id=false`. */
       secretId?: string;
       /**
        * Mount path of the AppRole auth method.
@@ -39,6 +42,7 @@ export type VaultAuth =
       mount?: string;
     }
   | {
+      /** Kubernetes auth (`auth/<mount>/login` with the role and the service-account JWT). */
       method: "kubernetes";
       /** The Vault role bound to this pod's service account. */
       role: string;
