@@ -123,8 +123,29 @@ export class UnresolvedReferenceError extends NotFoundError {
   }
 }
 
-/** Names that mark a configuration value as secret even when the spec does not list it. */
-const SECRET_NAME = /key|secret|token|password|passwd|credential|private/i;
+/** A word of a name that marks its value as secret even when the spec does not list it. */
+const SECRET_WORD = /(key|secret|token|password|passwd|credentials?)$|^private$/;
+
+/**
+ * Whether a configuration name looks like it holds a secret: one of its words (split at `_`,
+ * `-`, `.`, spaces and camelCase) ends in key, secret, token, password… (`api_key`,
+ * `clientSecret`, `accessToken`), but not `max_tokens` or `keyword`.
+ */
+function looksSecret(name: string): boolean {
+  return name.split(/[_\-.\s]+|(?<=[a-z0-9])(?=[A-Z])/).some((word) => SECRET_WORD.test(word.toLowerCase()));
+}
+
+/** The path of a string under a secret-looking name inside a nested configuration value. */
+function nestedSecret(value: JsonValue, path: string, depth = 0): string | undefined {
+  if (typeof value !== "object" || value === null || depth > 20) return undefined;
+  for (const [name, item] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${name}]` : `${path}.${name}`;
+    if (typeof item === "string" && !Array.isArray(value) && looksSecret(name)) return at;
+    const found = nestedSecret(item, at, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
 const MAX_WRITE_ATTEMPTS = 5;
 
 function isJson(value: unknown, depth = 0): value is JsonValue {
@@ -552,13 +573,24 @@ export class ConnectorService {
     const secrets: Record<string, string | Secret> = {};
     for (const [key, value] of Object.entries(input)) {
       const field = findField(spec, key);
-      const secret = value instanceof Secret || field?.secret === true || (!field && SECRET_NAME.test(key));
+      // A spec's secret field, a Secret, or a string under a secret-looking name is moved out.
+      const secret =
+        value instanceof Secret ||
+        field?.secret === true ||
+        (!field && typeof value === "string" && looksSecret(key));
       if (secret) {
         if (typeof value !== "string" && !(value instanceof Secret)) {
           throw new ValidationError(`Secret field "${key}" must be a string or a Secret.`, key);
         }
         secrets[key] = value;
       } else if (isJson(value)) {
+        const nested = nestedSecret(value, key);
+        if (nested) {
+          throw new ValidationError(
+            `Configuration field "${nested}" looks like a secret: put it at the top level of configuration (it is then moved to the credential store) or in secretsReferences.`,
+            key,
+          );
+        }
         configuration[key] = value;
       } else {
         throw new ValidationError(`Configuration field "${key}" must be JSON.`, key);

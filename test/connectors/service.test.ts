@@ -135,6 +135,37 @@ describe("ConnectorService", () => {
     assertNoLeak(manager.audit.events(), key);
   });
 
+  it("option A: secret-looking names move to the store, settings like max_tokens stay, nested secrets are refused", async () => {
+    const { service, manager, tenantId } = setup();
+    const record = await service.create({
+      connector: "openai",
+      instanceName: "A",
+      configuration: {
+        api_key: key,
+        clientSecret: rotated,
+        max_tokens: 1000,
+        keyword: "news",
+        tokenLimit: 5,
+      },
+    });
+    expect(record.configuration).toEqual({ max_tokens: 1000, keyword: "news", tokenLimit: 5 });
+    expect(Object.keys(record.secretsReferences).sort()).toEqual(["api_key", "clientSecret"]);
+    const stored = await manager.getCredentials(`connector-${record.id}`, tenantId);
+    expect(stored.clientSecret?.reveal()).toBe(rotated);
+
+    const nested = await rejection(
+      service.create({
+        connector: "openai",
+        instanceName: "B",
+        configuration: { api_key: key, proxy: { url: "http://proxy", auth: { password: rotated } } },
+      }),
+    );
+    expect(nested.name).toBe("ValidationError");
+    expect(nested.message).toContain('"proxy.auth.password" looks like a secret');
+    assertNoLeak(nested, rotated);
+    expect((await service.list()).map((item) => item.instanceName)).toEqual(["A"]);
+  });
+
   it("option B: a reference may pin a version and pick a field", async () => {
     const { service, manager, tenantId } = setup();
     await manager.storeCredentials("openai_creds", tenantId, { primary: key, note: "first" });
