@@ -162,7 +162,8 @@ describe("openai connector over the official SDK", () => {
 
   it("maxRetries and fetch pass through to the SDK", async () => {
     server.requests.length = 0;
-    server.fail(openaiError(503), 2);
+    // The SDK honours the server's retry-after-ms (instead of its ~0.5 s backoff).
+    server.fail({ ...openaiError(503), headers: { "retry-after-ms": "10" } }, 2);
     const calls: string[] = [];
     const countingFetch: typeof fetch = (input, init) => {
       calls.push(String(input instanceof Request ? input.url : input));
