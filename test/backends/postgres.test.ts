@@ -2,6 +2,7 @@
  * The postgres backend against the real PostgreSQL server: the contract suite, then what only a
  * database shows (concurrent writers, lost connections, timeouts, the migration).
  */
+import { inspect } from "node:util";
 import type pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -296,6 +297,20 @@ describePostgres("postgres backend: what only the database shows", () => {
     const error = await backend.get(encodeKey("t", "n", 512)).catch((e: unknown) => e);
     expect(UnavailableError.isInstance(error)).toBe(true);
     assertNoLeak(error, password);
+  });
+
+  it("keeps a connection string's password out of util.inspect and JSON of the backend and its pool", async () => {
+    const password = canary("pg-password");
+    const url = new URL(POSTGRES_URL);
+    url.password = password;
+    // the test server trusts local connections, so the planted password is sent but not checked
+    const backend = open({ connectionString: url.toString() });
+    const tenant = uniqueId("tenant");
+    await managerOf(backend).storeCredentials("inspected", tenant, { apiKey: "inspect-value-01" });
+    const pool = await backend.pool();
+    for (const value of [backend, pool]) expect(inspect(value, { depth: 10 })).not.toContain(password);
+    for (const value of [backend, pool.options]) expect(JSON.stringify(value)).not.toContain(password);
+    expect(pool.options.connectionString).toBe(url.toString());
   });
 
   it("an unknown role is AuthError", async () => {

@@ -280,6 +280,11 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
       const lib = await importOptional("pg", "the postgres backend", () => import("pg"), options.lib);
       const Pool = poolClassOf(lib);
       const pool = new Pool(poolConfig);
+      // why: pg-pool hides `password` from util.inspect and JSON but keeps a connection string
+      // (which may hold the password) in plain view on `pool.options`; hide it the same way.
+      if (pool.options.connectionString !== undefined) {
+        Object.defineProperty(pool.options, "connectionString", { enumerable: false });
+      }
       // why: a connection dying while idle in the pool is reported here; the pool has already
       // dropped it and the next call opens a new one. Without a listener Node would crash.
       pool.on("error", ignore);
