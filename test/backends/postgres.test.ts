@@ -319,6 +319,29 @@ describePostgres("postgres backend: what only the database shows", () => {
     expect(AuthError.isInstance(error)).toBe(true);
   });
 
+  it("a unique violation is ConflictError, and the whole write rolls back", async () => {
+    const manager = managerOf(open());
+    const tenant = uniqueId("tenant");
+    await manager.storeCredentials("dup", tenant, { apiKey: "unique-value-0001" });
+    const key = encodeKey(tenant, "dup", 512);
+    // a stray history row already holds version 2, so the write's history insert collides
+    await admin.query(
+      `INSERT INTO ${versionsTable} (credential_id, version, tenant_key, tenant, name, credential_type,
+         encrypted_value, value_encoding, key_id, fingerprints, expires_at, created_at, updated_at, created_by)
+       SELECT id, version + 1, tenant_key, tenant, name, credential_type, encrypted_value, value_encoding,
+         key_id, fingerprints, expires_at, created_at, updated_at, created_by
+       FROM ${table} WHERE tenant_key = $1 AND name_key = $2`,
+      [key.tenantSegment, key.nameSegment],
+    );
+    const error = await manager
+      .rotateCredentials("dup", tenant, { apiKey: "unique-value-0002" })
+      .catch((e: unknown) => e);
+    expect(ConflictError.isInstance(error)).toBe(true);
+    expect((error as Error & { cause?: { code?: string } }).cause?.code).toBe("23505");
+    expect((await manager.describeCredentials("dup", tenant)).version).toBe(1);
+    expect((await manager.getCredentials("dup", tenant)).apiKey?.reveal()).toBe("unique-value-0001");
+  });
+
   it("stores envelopes as their bytes in bytea, and the plain codec's text as UTF-8", async () => {
     const backend = open();
     const tenant = uniqueId("tenant");
