@@ -3,6 +3,7 @@
  * the loopback Key Vault in test/servers/azure-key-vault. Credentials are a fake TokenCredential
  * returning a fixed canary token; nothing reaches Entra ID, IMDS or a real vault.
  */
+import { format } from "node:util";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -94,6 +95,17 @@ beforeAll(async () => {
     }) as typeof stream.write;
     restoreOutput.push(() => {
       stream.write = original;
+    });
+  }
+  // why: vitest routes console.* to the runner without touching the worker's streams.
+  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
+    const original = console[method];
+    console[method] = (...args: unknown[]) => {
+      output.push(format(...args));
+      original(...args);
+    };
+    restoreOutput.push(() => {
+      console[method] = original;
     });
   }
 });
