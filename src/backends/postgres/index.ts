@@ -166,7 +166,11 @@ const metadataColumns = (alias: string): string =>
 
 const METADATA_COLUMNS = metadataColumns("r");
 
-const PAYLOAD_COLUMNS = "r.encrypted_value, r.value_encoding";
+/** A credential row's metadata, version, status and key: what listing returns. */
+const LIST_COLUMNS = `${METADATA_COLUMNS}, r.version, r.deleted_at IS NOT NULL AS deleted, r.tenant_key, r.name_key`;
+
+/** …and the payload: what a read returns. */
+const RECORD_SELECT = `SELECT ${LIST_COLUMNS}, r.encrypted_value, r.value_encoding`;
 
 interface MetadataRow {
   tenant: string;
@@ -223,11 +227,12 @@ function payloadOf(value: string): { bytes: Buffer; encoding: "base64" | "utf8" 
   return { bytes: Buffer.from(value, "utf8"), encoding: "utf8" };
 }
 
-function segmentLiteral(segment: string): string {
+/** The statement that sets the row-level security tenant for the rest of the transaction. */
+function setTenantSql(segment: string): string {
   if (!SEGMENT.test(segment)) {
     throw new ValidationError("A tenant segment must be [a-z0-9-].", "tenantSegment", { source: NAME });
   }
-  return `'${segment}'`;
+  return `SELECT set_config('${TENANT_SETTING}', '${segment}', true)`;
 }
 
 /** Cursor: the last listed (tenant_key, name_key), base64url JSON. */
@@ -351,10 +356,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
     body: (client: PoolClient) => Promise<T>,
   ): Promise<T> => {
     // why: the segment is [a-z0-9-] (checked), so BEGIN and the setting share one round trip.
-    const setTenant = rls
-      ? `; SELECT set_config('${TENANT_SETTING}', ${segmentLiteral(tenantSegment)}, true)`
-      : "";
-    await client.query(`BEGIN${setTenant}`);
+    await client.query(rls ? `BEGIN; ${setTenantSql(tenantSegment)}` : "BEGIN");
     let result: T;
     try {
       result = await body(client);
@@ -417,9 +419,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
     return readyPromise;
   };
 
-  const latestSql = `SELECT ${METADATA_COLUMNS}, ${PAYLOAD_COLUMNS}, r.version, r.deleted_at IS NOT NULL AS deleted,
-      r.tenant_key, r.name_key
-    FROM ${C} AS r WHERE r.tenant_key = $1 AND r.name_key = $2`;
+  const latestSql = `${RECORD_SELECT} FROM ${C} AS r WHERE r.tenant_key = $1 AND r.name_key = $2`;
 
   const pinnedSql = `SELECT c.deleted_at IS NOT NULL AS deleted, v.version, ${metadataColumns("v")},
       v.encrypted_value, v.value_encoding
@@ -458,9 +458,6 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
         FROM written)${pruning}
       SELECT version FROM written`;
   };
-
-  /** Metadata-only columns, for listing. */
-  const listColumns = `${METADATA_COLUMNS}, r.version, r.deleted_at IS NOT NULL AS deleted, r.tenant_key, r.name_key`;
 
   return {
     name: NAME,
@@ -510,53 +507,37 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
       } catch (error) {
         return keys.map(() => error as Error);
       }
-      const byTenant = new Map<string, BackendKey[]>();
-      for (const key of keys) {
-        const group = byTenant.get(key.tenantSegment) ?? [];
-        group.push(key);
-        byTenant.set(key.tenantSegment, group);
-      }
       const found = new Map<string, RecordRow>();
-      const select = `SELECT ${METADATA_COLUMNS}, ${PAYLOAD_COLUMNS}, r.version, r.deleted_at IS NOT NULL AS deleted,
-          r.tenant_key, r.name_key
+      const select = `${RECORD_SELECT}
         FROM ${C} AS r JOIN unnest($1::text[], $2::text[]) AS k (tenant_key, name_key)
           ON r.tenant_key = k.tenant_key AND r.name_key = k.name_key`;
-      const collect = (rows: RecordRow[]) => {
+      const readGroup = async (client: PoolClient, group: readonly BackendKey[]) => {
+        const { rows } = await client.query<RecordRow>(select, [
+          group.map((key) => key.tenantSegment),
+          group.map((key) => key.nameSegment),
+        ]);
         for (const row of rows) found.set(`${row.tenant_key}--${row.name_key}`, row);
       };
       try {
-        if (!rls) {
+        await withClient(async (client) => {
           // One statement for the whole batch.
-          await withClient(async (client) => {
-            const { rows } = await client.query<RecordRow>(select, [
-              keys.map((key) => key.tenantSegment),
-              keys.map((key) => key.nameSegment),
-            ]);
-            collect(rows);
-          });
-        } else {
+          if (!rls) return readGroup(client, keys);
           // why: the policies show one tenant per transaction setting: one statement per tenant,
           // all in one transaction.
-          await withClient(async (client) => {
-            await client.query("BEGIN");
-            try {
-              for (const [tenantSegment, group] of byTenant) {
-                await client.query(
-                  `SELECT set_config('${TENANT_SETTING}', ${segmentLiteral(tenantSegment)}, true)`,
-                );
-                const { rows } = await client.query<RecordRow>(select, [
-                  group.map((key) => key.tenantSegment),
-                  group.map((key) => key.nameSegment),
-                ]);
-                collect(rows);
-              }
-              await client.query("COMMIT");
-            } catch (error) {
-              await client.query("ROLLBACK").catch(() => undefined);
-              throw error;
+          const byTenant = new Map<string, BackendKey[]>();
+          for (const key of keys) {
+            const group = byTenant.get(key.tenantSegment);
+            if (group) group.push(key);
+            else byTenant.set(key.tenantSegment, [key]);
+          }
+          const [first] = byTenant.keys();
+          await inTransaction(client, first as string, false, async () => {
+            for (const [tenantSegment, group] of byTenant) {
+              if (tenantSegment !== first) await client.query(setTenantSql(tenantSegment));
+              await readGroup(client, group);
             }
           });
-        }
+        });
       } catch (error) {
         const failure = CredkitError.isInstance(error) ? error : postgresError(error, secrets);
         return keys.map(() => failure);
@@ -651,7 +632,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
         conditions.push(`(r.tenant_key, r.name_key) > ($${parameters.length - 1}, $${parameters.length})`);
       }
       parameters.push(limit + 1);
-      const sql = `SELECT ${listColumns} FROM ${C} AS r
+      const sql = `SELECT ${LIST_COLUMNS} FROM ${C} AS r
         ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""}
         ORDER BY r.tenant_key, r.name_key LIMIT $${parameters.length}`;
       const rows = await (tenantSegment !== undefined
