@@ -1,4 +1,6 @@
 /** Anthropic, Gemini and Firecrawl connectors over their official SDKs, against loopback servers. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ConnectorTypes, getConnector } from "../../src/connectors/registry.js";
 import { anthropicError, sentKey, startAnthropicServer } from "../servers/providers/anthropic.js";
@@ -19,6 +21,13 @@ const wrong = {
   firecrawl: providerKey("fc-"),
 };
 captureOutput(() => [...Object.values(keys), ...Object.values(wrong)]);
+
+/** Major of the installed @anthropic-ai/sdk (its package.json is not in its exports). */
+const anthropicMajor = Number(
+  JSON.parse(
+    readFileSync(join(process.cwd(), "node_modules/@anthropic-ai/sdk/package.json"), "utf8"),
+  ).version.split(".")[0],
+);
 
 const servers = {} as Record<"anthropic" | "gemini" | "firecrawl", LoopbackServer>;
 let refused: string;
@@ -69,10 +78,11 @@ describe("anthropic", () => {
     const [request] = server.requests;
     expect(request?.body).toMatchObject({ model: "claude-3-haiku-20240307", max_tokens: 1024 });
     expect(request?.headers["anthropic-version"]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    // Read off the wire: exactly one auth header carries the key (Bearer in 1.x, x-api-key before).
+    // Read off the wire: exactly one auth header carries the key, Bearer in 1.x, x-api-key before.
     const bearer = request?.headers.authorization === `Bearer ${keys.anthropic}`;
     const header = request?.headers["x-api-key"] === keys.anthropic;
     expect(bearer !== header).toBe(true);
+    expect(bearer).toBe(anthropicMajor >= 1);
     expect(sentKey(request!)).toBe(keys.anthropic);
     expect(JSON.stringify(request?.headers)).not.toContain("host-token-that-must-not-be-sent");
   });
