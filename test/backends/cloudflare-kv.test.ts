@@ -136,6 +136,14 @@ describe("cloudflare KV REST specifics", () => {
     expect(AuthError.isInstance(auth)).toBe(true);
     expect(server.requests.length - before).toBe(1);
 
+    const revokedAt = server.requests.length;
+    server.failNext({ status: 401, code: 9109, message: "Invalid access token" });
+    const revoked = await managerOf(backendWith({ retry: fast }))
+      .getCredentials("x", tenant)
+      .catch((e: unknown) => e);
+    expect(AuthError.isInstance(revoked)).toBe(true);
+    expect(server.requests.length - revokedAt).toBe(1);
+
     const otherAccount = managerOf(
       backendWith({ accountId: "ffffffffffffffffffffffffffffffff", retry: fast }),
     );

@@ -15,7 +15,7 @@ import {
 import type { KvListedKey, KvTransport } from "../../../src/backends/cloudflare-kv/transport.js";
 import type { Backend } from "../../../src/core/backend.js";
 import { CredentialManager } from "../../../src/core/credential-manager.js";
-import { DeletedError, NotFoundError, ValidationError } from "../../../src/core/errors.js";
+import { ConflictError, DeletedError, NotFoundError, ValidationError } from "../../../src/core/errors.js";
 import { encodeKey } from "../../../src/core/key-encoding.js";
 import { canary, keyring } from "../../support/fixtures.js";
 
@@ -208,6 +208,47 @@ export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): 
       expect(DeletedError.isInstance(pinned)).toBe(true);
       await manager.purgeCredentials("v", "t");
       expect(await rawKeys(target().transport(), prefix)).toEqual([]);
+    });
+
+    it("serialises one process's writes to a credential: no lost write, one compare-and-set winner", async () => {
+      const manager = managerOf(target().create({ prefix: freshPrefix() }));
+      const values = Array.from({ length: 6 }, (_, index) => `serial-value-${index}`);
+      const stored = await Promise.all(
+        values.map((apiKey) => manager.storeCredentials("s", "t", { apiKey })),
+      );
+      expect(stored.map((info) => info.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+      for (const [index, info] of stored.entries()) {
+        const read = await manager.getCredentials("s", "t", { version: info.version });
+        expect(read.apiKey?.reveal()).toBe(values[index]);
+      }
+      const outcomes = await Promise.allSettled(
+        values.map((apiKey) => manager.rotateCredentials("s", "t", { apiKey }, { ifVersion: 6 })),
+      );
+      expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
+      for (const outcome of outcomes) {
+        if (outcome.status === "rejected") expect(ConflictError.isInstance(outcome.reason)).toBe(true);
+      }
+      expect((await manager.describeCredentials("s", "t")).version).toBe(7);
+    });
+
+    it("lists through several KV pages with a small limit, each credential exactly once", async () => {
+      const manager = managerOf(target().create({ prefix: freshPrefix() }));
+      const names = Array.from({ length: 23 }, (_, index) => `c${String(index).padStart(2, "0")}`);
+      for (const name of names) await manager.storeCredentials(name, "t", { apiKey: `paged-${name}-value` });
+      await manager.storeCredentials("other", "u", { apiKey: "other-tenant-val" });
+      for (const limit of [4, 7]) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await manager.listCredentials("t", { limit, ...(cursor ? { cursor } : {}) });
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          seen.push(...page.items.map((item) => item.connectionId));
+          cursor = page.cursor;
+          pages++;
+        } while (cursor && pages < 20);
+        expect(seen).toEqual(names);
+      }
     });
 
     it("reads a batch in bulk: a record, an absence or a deleted error per slot", async () => {
