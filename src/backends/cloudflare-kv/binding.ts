@@ -33,8 +33,7 @@ function asFailure(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const match = FAILURE.exec(error.message);
   if (!match) return error;
-  const failure = new KvFailure(error.message, Number(match[1]));
-  return failure;
+  return new KvFailure(error.message, Number(match[1]));
 }
 
 async function guarded<T>(call: () => Promise<T>): Promise<T> {

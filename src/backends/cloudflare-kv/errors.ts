@@ -15,11 +15,13 @@ import { scrubError } from "../../core/redact.js";
 import { KvFailure } from "./transport.js";
 
 export const NAME = "cloudflare";
+/** The error code of a missing key (404): the only failure that means absence. */
+export const KEY_NOT_FOUND = 10009;
 
 /** Cloudflare error codes with a meaning of their own (the rest follow the HTTP status). */
 const CODES = {
   authentication: 10000,
-  keyNotFound: 10009,
+  keyNotFound: KEY_NOT_FOUND,
   namespaceNotFound: 10013,
   tooManyRequests: 10022,
   invalidRequestHeaders: 6003,

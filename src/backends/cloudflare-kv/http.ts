@@ -3,6 +3,7 @@
  * over `fetch`, for services outside Workers. No SDK: the API is a handful of JSON and raw-body
  * endpoints, described in docs/backends/cloudflare.md.
  */
+import { KEY_NOT_FOUND } from "./errors.js";
 import {
   KvFailure,
   type KvListedKey,
@@ -13,8 +14,6 @@ import {
 
 /** The public API's base URL. */
 export const DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4";
-/** The error code of a missing key. */
-export const KEY_NOT_FOUND = 10009;
 
 /** What the REST transport needs; the backend fills it from options and the environment. */
 export interface HttpTransportOptions {

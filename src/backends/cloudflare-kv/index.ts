@@ -55,9 +55,9 @@ export type { KvTransport } from "./transport.js";
 export const MIN_EXPIRATION_SECONDS = 60;
 /** Added to that minimum, so a clock a little behind Cloudflare's is not refused. */
 const CLOCK_SLACK_SECONDS = 10;
-/** @default expiryGraceSeconds: 30 days. */
+/** The default `expiryGraceSeconds`: 30 days. */
 export const DEFAULT_EXPIRY_GRACE_SECONDS = 30 * 24 * 60 * 60;
-/** @default retry settings: KV allows one write a second per key, so retries span about that. */
+/** The default `retry`: KV allows one write a second per key, so retries span about that. */
 export const DEFAULT_RETRY: Readonly<RetryOptions> = {
   attempts: 5,
   baseDelayMs: 200,
@@ -70,7 +70,7 @@ export interface CloudflareKvCommonOptions {
   /**
    * Prefix of every key credkit writes, so credentials can share a namespace with other data.
    * Each of its UTF-8 bytes shortens the longest key id (`capabilities.maxKeyLength`).
-   * @default process.env.CREDKIT_CLOUDFLARE_KV_PREFIX ?? "credkit/"
+   * @default "credkit/" (in `http` mode, `CREDKIT_CLOUDFLARE_KV_PREFIX` first)
    */
   prefix?: string;
   /**
@@ -94,6 +94,7 @@ export interface CloudflareKvCommonOptions {
 
 /** `binding` mode: a Workers KV namespace binding (e.g. `env.CREDENTIALS` in a Worker). */
 export interface CloudflareKvBindingOptions extends CloudflareKvCommonOptions {
+  /** Optional label; the mode follows from whether `binding` is given. */
   mode?: "binding";
   /** The namespace: any object with the `KVNamespace` methods credkit uses. */
   binding: KVNamespaceLike;
@@ -107,7 +108,9 @@ export interface CloudflareKvBindingOptions extends CloudflareKvCommonOptions {
 
 /** `http` mode: the Cloudflare REST API, for services outside Workers. */
 export interface CloudflareKvHttpOptions extends CloudflareKvCommonOptions {
+  /** Optional label; the mode follows from whether `binding` is given. */
   mode?: "http";
+  /** Absent in `http` mode. */
   binding?: undefined;
   /**
    * The account that owns the namespace.
