@@ -125,6 +125,7 @@ export interface PostgresRetryEvent {
   readonly attempt: number;
   /** `connection`: the connection was lost or could not be opened; `serialization`: the server rolled back. */
   readonly reason: "connection" | "serialization";
+  /** The SQLSTATE (e.g. `40001`, `57P01`) or socket error code (`ECONNRESET`), when there is one. */
   readonly code: string | undefined;
 }
 
@@ -659,7 +660,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
   };
 }
 
-/** Reads a positive integer variable; undefined when unset. */
+/** Reads a non-negative integer variable; undefined when unset. */
 function integerVariable(env: Environment, name: string): number | undefined {
   const text = env[name];
   if (text === undefined || text === "") return undefined;
