@@ -28,6 +28,8 @@ export interface CredkitErrorOptions {
   cause?: unknown;
   /** Name of the backend or connector that raised it, when there is one. */
   source?: string;
+  /** For transient errors: how long the service asked us to wait (`Retry-After`), in ms. */
+  retryAfterMs?: number;
 }
 
 /** Base class of every error credkit throws. */
@@ -37,6 +39,8 @@ export class CredkitError extends Error {
   readonly source: string | undefined;
   /** Whether retrying the same call later may succeed. */
   readonly transient: boolean = false;
+  /** How long the service asked us to wait before a retry (`Retry-After`), in ms, if it said. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: CredkitErrorCode, message: string, options: CredkitErrorOptions = {}) {
     super(options.source ? `[credkit] [${options.source}] ${message}` : `[credkit] ${message}`, {
@@ -44,6 +48,7 @@ export class CredkitError extends Error {
     });
     this.code = code;
     this.source = options.source;
+    this.retryAfterMs = options.retryAfterMs;
     Object.defineProperty(this, MARKER, { value: true });
   }
 

@@ -3,7 +3,7 @@
  * Backends whose SDK has no retry policy of its own (or one that can hang) use this, so every
  * backend fails the same way: a typed transient error after a bounded time.
  */
-import { isTransientError, UnavailableError } from "./errors.js";
+import { CredkitError, isTransientError, UnavailableError } from "./errors.js";
 
 /** Retry and timeout settings for calls to a backend. */
 export interface RetryOptions {
@@ -73,7 +73,8 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 /**
  * Runs `operation` until it succeeds, fails with a non-transient error, or runs out of
  * attempts. `classify` maps whatever the operation throws to a credkit error (transient ones
- * are retried). An attempt that outlives its timeout is abandoned, whether or not the operation
+ * are retried, after the error's `retryAfterMs` when it has one, capped at `maxDelayMs`, else
+ * after a jittered backoff). An attempt that outlives its timeout is abandoned, whether or not the operation
  * honours the signal, and counts as an `UnavailableError`.
  */
 export async function withRetry<T>(
@@ -88,13 +89,21 @@ export async function withRetry<T>(
     try {
       return await raceAbort(operation({ signal, attempt }), signal);
     } catch (error) {
+      const classified = classify(error);
       failure = signal.aborted
         ? new UnavailableError(`Call timed out after ${settings.timeoutMs} ms.`, {
-            cause: classify(error),
+            cause: classified,
+            ...(CredkitError.isInstance(classified) && classified.source
+              ? { source: classified.source }
+              : {}),
           })
-        : classify(error);
+        : classified;
     }
     if (!isTransientError(failure) || attempt + 1 >= settings.attempts) throw failure;
-    await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, settings)));
+    // why: a service that says how long to wait (Retry-After) knows better than our backoff,
+    // but never beyond maxDelayMs, so a hostile or broken header cannot stall the caller.
+    const asked = CredkitError.isInstance(failure) ? failure.retryAfterMs : undefined;
+    const wait = asked === undefined ? backoffDelay(attempt, settings) : Math.min(asked, settings.maxDelayMs);
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

@@ -12,14 +12,13 @@ import {
   ConflictError,
   CredkitError,
   DeletedError,
-  isTransientError,
   NotFoundError,
   ThrottledError,
   UnavailableError,
   ValidationError,
 } from "../../core/errors.js";
 import type { Redactor } from "../../core/redact.js";
-import { backoffDelay, type RetryOptions, resolveRetryOptions } from "../../core/retry.js";
+import { type RetryOptions, withRetry } from "../../core/retry.js";
 
 export const SOURCE = "azure";
 
@@ -116,7 +115,8 @@ export function isDeletedNameConflict(error: unknown): boolean {
 export function classify(error: unknown, redactor: Redactor, action: string): CredkitError {
   if (CredkitError.isInstance(error)) return error;
   const cause = redactor.scrubError(error);
-  const options = { source: SOURCE, cause };
+  const asked = retryAfterMs(error);
+  const options = { source: SOURCE, cause, ...(asked !== undefined ? { retryAfterMs: asked } : {}) };
   const rest = asRest(error);
   const status = statusOf(error);
   const name = rest?.name ?? "";
@@ -169,31 +169,19 @@ export function classify(error: unknown, redactor: Redactor, action: string): Cr
   }
 }
 
-/** Runs one Key Vault call with retries; see the module comment. */
-export async function callWithRetry<T>(
+/**
+ * Runs a Key Vault call under the core's retry policy: transient failures are retried after the
+ * service's `Retry-After` (capped at `maxDelayMs`) or a jittered backoff, each attempt bounded.
+ */
+export function callWithRetry<T>(
   action: string,
   operation: (signal: AbortSignal) => Promise<T>,
   redactor: Redactor,
   retry: RetryOptions,
 ): Promise<T> {
-  const settings = resolveRetryOptions(retry);
-  for (let attempt = 0; ; attempt++) {
-    const signal = AbortSignal.timeout(settings.timeoutMs);
-    let raw: unknown;
-    try {
-      return await operation(signal);
-    } catch (error) {
-      raw = error;
-    }
-    const failure = signal.aborted
-      ? new UnavailableError(`Key Vault did not answer within ${settings.timeoutMs} ms (${action}).`, {
-          source: SOURCE,
-          cause: redactor.scrubError(raw),
-        })
-      : classify(raw, redactor, action);
-    if (!isTransientError(failure) || attempt + 1 >= settings.attempts) throw failure;
-    const asked = retryAfterMs(raw);
-    const wait = asked === undefined ? backoffDelay(attempt, settings) : Math.min(asked, settings.maxDelayMs);
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
+  return withRetry(
+    ({ signal }) => operation(signal),
+    (error) => classify(error, redactor, action),
+    retry,
+  );
 }
