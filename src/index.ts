@@ -38,6 +38,7 @@ export type { OpenAIConnector } from "./connectors/openai/index.js";
 export {
   type ConnectorOptionTypes,
   ConnectorRegistry,
+  type ConnectorRegistryOptions,
   type ConnectorTypes,
   connectorCatalog,
   connectorIds,

@@ -54,7 +54,10 @@ export function everyForm(value: unknown): string {
 /** Asserts that no form of `value` contains `secret`. */
 export function assertNoLeak(value: unknown, secret: string): void {
   const text = everyForm(value);
-  if (text.includes(secret)) {
-    throw new Error(`Canary leaked: found the planted value in ${text.slice(0, 200)}…`);
+  const at = text.indexOf(secret);
+  if (at >= 0) {
+    // why: say where, never what: the failure message must not print the value either.
+    const before = text.slice(Math.max(0, at - 80), at);
+    throw new Error(`Canary leaked at character ${at}, after: ${JSON.stringify(before)}`);
   }
 }
