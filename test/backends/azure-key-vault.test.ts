@@ -3,7 +3,6 @@
  * the loopback Key Vault in test/servers/azure-key-vault. Credentials are a fake TokenCredential
  * returning a fixed canary token; nothing reaches Entra ID, IMDS or a real vault.
  */
-import { format } from "node:util";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -28,6 +27,7 @@ import { encodeKey } from "../../src/core/key-encoding.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { KeyVaultServer } from "../servers/azure-key-vault/server.js";
 import { assertNoLeak, canary, keyring, uniqueId } from "../support/fixtures.js";
+import { type OutputTap, tapOutput } from "../support/output.js";
 
 // why: pin everything @azure/identity or the SDK could read, so nothing can leave loopback.
 for (const name of [
@@ -50,8 +50,7 @@ for (const name of [
 const TOKEN = canary("kv-token");
 const READ_ONLY_TOKEN = canary("kv-reader");
 let server: KeyVaultServer;
-const output: string[] = [];
-const restoreOutput: Array<() => void> = [];
+let output: OutputTap;
 
 function tokenCredential(token: string) {
   return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
@@ -87,34 +86,14 @@ function metadataFor(tenant: string, name: string, extra: Partial<RecordMetadata
 
 beforeAll(async () => {
   server = await KeyVaultServer.start({ tokens: { [TOKEN]: "all", [READ_ONLY_TOKEN]: "read" } });
-  for (const stream of [process.stdout, process.stderr]) {
-    const original = stream.write.bind(stream);
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      output.push(String(chunk));
-      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write;
-    restoreOutput.push(() => {
-      stream.write = original;
-    });
-  }
-  // why: vitest routes console.* to the runner without touching the worker's streams.
-  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-    const original = console[method];
-    console[method] = (...args: unknown[]) => {
-      output.push(format(...args));
-      original(...args);
-    };
-    restoreOutput.push(() => {
-      console[method] = original;
-    });
-  }
+  output = tapOutput();
 });
 
 afterAll(async () => {
-  for (const restore of restoreOutput) restore();
+  output.restore();
   await server?.close();
   // The canary token and every planted value never reached stdout or stderr.
-  assertNoLeak(output.join("\n"), TOKEN);
+  assertNoLeak(output.text(), TOKEN);
 });
 
 runBackendContract({

@@ -14,7 +14,6 @@ import { createRequire } from "node:module";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { format } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crc32c } from "../../src/backends/gcp-secret-manager/crc32c.js";
 import {
@@ -43,6 +42,7 @@ import {
   startGcpSecretManagerServer,
 } from "../servers/gcp-secret-manager/server.js";
 import { assertNoLeak, canary, keyring, uniqueId } from "../support/fixtures.js";
+import { type OutputTap, tapOutput } from "../support/output.js";
 
 const require = createRequire(import.meta.url);
 const sdkEntry = require.resolve("@google-cloud/secret-manager");
@@ -108,41 +108,20 @@ function directClient(): SecretManagerClient {
 
 /** Private-key canaries planted by the tests, and everything written to stdout and stderr. */
 const planted: string[] = [];
-const output: string[] = [];
-const restoreOutput: Array<() => void> = [];
+let output: OutputTap;
 
 beforeAll(async () => {
   server = await startGcpSecretManagerServer();
-  for (const stream of [process.stdout, process.stderr]) {
-    const original = stream.write.bind(stream);
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      output.push(String(chunk));
-      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write;
-    restoreOutput.push(() => {
-      stream.write = original;
-    });
-  }
-  // why: vitest routes console.* to the runner without touching the worker's streams.
-  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-    const original = console[method];
-    console[method] = (...args: unknown[]) => {
-      output.push(format(...args));
-      original(...args);
-    };
-    restoreOutput.push(() => {
-      console[method] = original;
-    });
-  }
+  output = tapOutput();
 });
 
 afterAll(async () => {
   await Promise.all(backends.map((backend) => backend.close?.()));
   await server?.close();
-  for (const restore of restoreOutput) restore();
+  output.restore();
   // No planted private key reached stdout or stderr (SDK warnings and logs included).
   expect(planted.length).toBeGreaterThan(0);
-  for (const keyBody of planted) assertNoLeak(output.join("\n"), keyBody);
+  for (const keyBody of planted) assertNoLeak(output.text(), keyBody);
 });
 
 runBackendContract({

@@ -29,7 +29,8 @@ import {
 } from "../../src/core/errors.js";
 import { encodeKey } from "../../src/core/key-encoding.js";
 import { startVaultServer, type VaultServer } from "../servers/vault/server.js";
-import { assertNoLeak, canary, everyForm, keyring, TEST_KEY_A, uniqueId } from "../support/fixtures.js";
+import { assertNoLeak, canary, keyring, TEST_KEY_A, uniqueId } from "../support/fixtures.js";
+import { tapOutput } from "../support/output.js";
 
 for (const name of ["VAULT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "VAULT_PREFIX", "VAULT_SKIP_VERIFY"]) {
   delete process.env[name];
@@ -582,17 +583,10 @@ describe("vault: configuration from the environment", () => {
 describe("vault: canaries", () => {
   it("a canary token never appears in errors, events, warnings or console output", async () => {
     const token = `hvs.${canary("token")}`;
-    const written: string[] = [];
-    const original = { out: process.stdout.write, err: process.stderr.write };
-    const capture = (chunk: unknown) => {
-      written.push(String(chunk));
-      return true;
-    };
     const warnings: Error[] = [];
     const listener = (warning: Error) => warnings.push(warning);
     process.on("warning", listener);
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
+    const output = tapOutput();
     const errors: unknown[] = [];
     try {
       const store = backend({ auth: { method: "token", token } });
@@ -616,8 +610,7 @@ describe("vault: canaries", () => {
       );
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
-      process.stdout.write = original.out;
-      process.stderr.write = original.err;
+      output.restore();
       process.off("warning", listener);
       server.clearFaults();
     }
@@ -626,6 +619,6 @@ describe("vault: canaries", () => {
     expect(UnavailableError.isInstance(errors[4])).toBe(true);
     for (const error of errors) assertNoLeak(error, token);
     assertNoLeak(warnings, token);
-    expect(everyForm(written)).not.toContain(token);
+    assertNoLeak(output.text(), token);
   });
 });

@@ -1,4 +1,5 @@
 /** The generic http connector, the catalog and the typed registry. */
+
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { BUILTIN_SPECS } from "../../src/connectors/catalog.js";
 import { type DefinedConnector, defineConnector } from "../../src/connectors/define.js";
@@ -13,10 +14,11 @@ import {
 } from "../../src/connectors/registry.js";
 import { type LoopbackServer, presented, startLoopback } from "../servers/providers/base.js";
 import { assertNoLeak } from "../support/fixtures.js";
-import { captureOutput, rejection } from "./support.js";
+import { guardOutput } from "../support/output.js";
+import { rejection } from "./support.js";
 
 const token = "tok-canary-7c1f0e9d8b6a5c4e3f2a1b0c";
-captureOutput(() => [token]);
+guardOutput(() => [token]);
 let server: LoopbackServer;
 
 beforeAll(async () => {

@@ -4,13 +4,14 @@ import { Secret } from "../../src/core/secret.js";
 import { type LoopbackServer, refusedUrl } from "../servers/providers/base.js";
 import { OPENAI_MODELS, openaiError, startOpenAIServer } from "../servers/providers/openai.js";
 import { assertNoLeak } from "../support/fixtures.js";
-import { captureOutput, providerKey, rejection, SDK_ENV } from "./support.js";
+import { guardOutput } from "../support/output.js";
+import { providerKey, rejection, SDK_ENV } from "./support.js";
 
 const key = providerKey("sk-");
 const wrongKey = providerKey("sk-");
 let server: LoopbackServer;
 let echo: LoopbackServer;
-captureOutput(() => [key, wrongKey]);
+guardOutput(() => [key, wrongKey]);
 
 beforeAll(async () => {
   for (const name of SDK_ENV) vi.stubEnv(name, "");

@@ -3,11 +3,13 @@
  * never shows the key: the SDK clients keep it in plain properties (`apiKey`, `apiClient`…).
  * No network: building a connector makes no call.
  */
+
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getConnector } from "../../src/connectors/registry.js";
 import { assertNoLeak } from "../support/fixtures.js";
-import { captureOutput, providerKey, SDK_ENV } from "./support.js";
+import { guardOutput } from "../support/output.js";
+import { providerKey, SDK_ENV } from "./support.js";
 
 const keys = {
   openai: providerKey("sk-"),
@@ -16,7 +18,7 @@ const keys = {
   gemini: providerKey("AIza"),
   http: "tok-canary-5d0c2b9e8f7a6b5c4d3e2f1a",
 };
-captureOutput(() => Object.values(keys));
+guardOutput(() => Object.values(keys));
 
 beforeAll(() => {
   for (const name of SDK_ENV) vi.stubEnv(name, "");

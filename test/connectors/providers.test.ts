@@ -1,4 +1,5 @@
 /** Anthropic, Gemini and Firecrawl connectors over their official SDKs, against loopback servers. */
+
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -8,7 +9,8 @@ import { type LoopbackServer, refusedUrl } from "../servers/providers/base.js";
 import { firecrawlError, startFirecrawlServer } from "../servers/providers/firecrawl.js";
 import { GEMINI_MODELS, geminiError, startGeminiServer } from "../servers/providers/gemini.js";
 import { assertNoLeak } from "../support/fixtures.js";
-import { captureOutput, providerKey, rejection, SDK_ENV } from "./support.js";
+import { guardOutput } from "../support/output.js";
+import { providerKey, rejection, SDK_ENV } from "./support.js";
 
 const keys = {
   anthropic: providerKey("sk-ant-"),
@@ -20,7 +22,7 @@ const wrong = {
   gemini: providerKey("AIza"),
   firecrawl: providerKey("fc-"),
 };
-captureOutput(() => [...Object.values(keys), ...Object.values(wrong)]);
+guardOutput(() => [...Object.values(keys), ...Object.values(wrong)]);
 
 /** Major of the installed @anthropic-ai/sdk (its package.json is not in its exports). */
 const anthropicMajor = Number(

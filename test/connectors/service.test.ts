@@ -1,4 +1,5 @@
 /** The tenant connector service: storage options, references, masking, audit, lifecycle, cleanup. */
+
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import {
@@ -15,11 +16,12 @@ import { Secret } from "../../src/core/secret.js";
 import type { LoopbackServer } from "../servers/providers/base.js";
 import { openaiError, startOpenAIServer } from "../servers/providers/openai.js";
 import { assertNoLeak, keyring, uniqueId } from "../support/fixtures.js";
-import { captureOutput, providerKey, rejection, SDK_ENV } from "./support.js";
+import { guardOutput } from "../support/output.js";
+import { providerKey, rejection, SDK_ENV } from "./support.js";
 
 const key = providerKey("sk-");
 const rotated = providerKey("sk-");
-captureOutput(() => [key, rotated]);
+guardOutput(() => [key, rotated]);
 let server: LoopbackServer;
 
 beforeAll(async () => {

@@ -1,37 +1,11 @@
-/** Helpers for the connector tests: provider-shaped canary keys and output capture. */
+/** Helpers for the connector tests: provider-shaped canary keys and rejections. */
 import { randomBytes } from "node:crypto";
-import { afterEach, beforeEach, expect } from "vitest";
-import { assertNoLeak } from "../support/fixtures.js";
+import { expect } from "vitest";
 
 /** A key of the provider's format that must never appear anywhere. */
 export function providerKey(prefix: "sk-" | "sk-ant-" | "fc-" | "AIza"): string {
   if (prefix === "AIza") return `AIza${randomBytes(27).toString("base64url").slice(0, 35)}`;
   return `${prefix}canary${randomBytes(16).toString("hex")}`;
-}
-
-/**
- * Captures everything written to stdout and stderr (console included) while a test runs, and
- * checks after each test that none of the planted keys was printed.
- */
-export function captureOutput(secrets: () => string[]): { text(): string } {
-  let chunks: string[] = [];
-  const originals = { out: process.stdout.write, err: process.stderr.write };
-  beforeEach(() => {
-    chunks = [];
-    const tap = (original: typeof process.stdout.write) =>
-      function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-        chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
-        return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-      } as typeof process.stdout.write;
-    process.stdout.write = tap(originals.out);
-    process.stderr.write = tap(originals.err);
-  });
-  afterEach(() => {
-    process.stdout.write = originals.out;
-    process.stderr.write = originals.err;
-    for (const secret of secrets()) assertNoLeak(chunks.join(""), secret);
-  });
-  return { text: () => chunks.join("") };
 }
 
 /** Awaits a promise that must reject, and returns the error. */

@@ -6,44 +6,24 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { format } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileBackend } from "../../src/backends/file/index.js";
 import { jsonLinesSink } from "../../src/core/audit.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { maskFields } from "../../src/core/secret.js";
 import { assertNoLeak, canary, keyring, TEST_KEY_A, TEST_KEY_B } from "../support/fixtures.js";
+import { type OutputTap, tapOutput } from "../support/output.js";
 
 let directory: string;
-const output: string[] = [];
-const restore: Array<() => void> = [];
+let output: OutputTap;
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), "credkit-canary-"));
-  for (const stream of [process.stdout, process.stderr]) {
-    const original = stream.write.bind(stream);
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      output.push(String(chunk));
-      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write;
-    restore.push(() => {
-      stream.write = original as typeof stream.write;
-    });
-  }
-  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-    const original = console[method];
-    console[method] = (...args: unknown[]) => {
-      output.push(format(...args));
-      original(...args);
-    };
-    restore.push(() => {
-      console[method] = original;
-    });
-  }
+  output = tapOutput();
 });
 
 afterAll(async () => {
-  for (const undo of restore) undo();
+  output.restore();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -106,7 +86,7 @@ describe("leak canaries", () => {
     // The encryption key itself never shows either, not even when the manager is inspected.
     for (const result of results) assertNoLeak(result, TEST_KEY_A);
     assertNoLeak(results, Buffer.from(TEST_KEY_A, "hex").toString("base64"));
-    expect(output.join("")).not.toContain(value);
+    expect(output.text()).not.toContain(value);
     expect(await readFile(auditPath, "utf8")).not.toContain(value);
 
     const files: string[] = [];
