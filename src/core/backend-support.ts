@@ -2,7 +2,8 @@
  * Small pieces every backend needs, so each backend says the same thing the same way.
  */
 
-import { ConflictError, DeletedError, NotFoundError } from "./errors.js";
+import type { Environment } from "./backend-registry.js";
+import { ConfigurationError, ConflictError, DeletedError, NotFoundError } from "./errors.js";
 import type { BackendKey } from "./key-encoding.js";
 
 /** The conflict a failed `ifVersion` raises. */
@@ -42,4 +43,28 @@ export function pageOf<T>(
   const end = limit ? start + limit : items.length;
   const page = items.slice(start, end);
   return end < items.length ? { items: page, cursor: String(end) } : { items: page };
+}
+
+/**
+ * Reads a whole-number environment variable within [min, max]; undefined when unset or empty.
+ * Anything else is a `ConfigurationError` naming the variable (the value is not echoed).
+ */
+export function integerVariable(
+  env: Environment,
+  name: string,
+  range: { min: number; max?: number; source: string },
+): number | undefined {
+  const text = env[name];
+  if (text === undefined || text.trim() === "") return undefined;
+  const value = Number(text);
+  const max = range.max ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(value) || value < range.min || value > max) {
+    const bounds = range.max === undefined ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
+    throw new ConfigurationError(
+      `${name} must be a whole number ${bounds}.`,
+      { missing: [name] },
+      { source: range.source },
+    );
+  }
+  return value;
 }

@@ -26,7 +26,7 @@ import type {
   RecordMetadata,
 } from "../../core/backend.js";
 import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
-import { missingRecord, versionConflict } from "../../core/backend-support.js";
+import { integerVariable, missingRecord, versionConflict } from "../../core/backend-support.js";
 import type { CredentialType } from "../../core/credential-types.js";
 import {
   ConfigurationError,
@@ -576,12 +576,6 @@ function credentialsFromEnv(env: Environment): Pick<AwsConnectionOptions, "crede
   };
 }
 
-function parseRecoveryDays(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const days = Number(value);
-  return Number.isInteger(days) ? days : Number.NaN;
-}
-
 export const definition: BackendDefinition = {
   type: NAME,
   variables: [
@@ -636,19 +630,13 @@ export const definition: BackendDefinition = {
   async fromEnv(env: Environment) {
     const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
     const endpoint = env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL || undefined;
-    const recoveryWindowInDays = parseRecoveryDays(env.CREDKIT_AWS_RECOVERY_WINDOW_DAYS);
-    const timeout = env.CREDKIT_AWS_TIMEOUT_MS ? Number(env.CREDKIT_AWS_TIMEOUT_MS) : undefined;
-    if (timeout !== undefined && !(timeout > 0)) {
-      throw new ConfigurationError(
-        "CREDKIT_AWS_TIMEOUT_MS must be a positive number of milliseconds.",
-        {},
-        { source: NAME },
-      );
-    }
-    const maxAttempts = env.AWS_MAX_ATTEMPTS ? Number(env.AWS_MAX_ATTEMPTS) : undefined;
-    if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
-      throw new ConfigurationError("AWS_MAX_ATTEMPTS must be a whole number from 1.", {}, { source: NAME });
-    }
+    const recoveryWindowInDays = integerVariable(env, "CREDKIT_AWS_RECOVERY_WINDOW_DAYS", {
+      min: 7,
+      max: 30,
+      source: NAME,
+    });
+    const timeout = integerVariable(env, "CREDKIT_AWS_TIMEOUT_MS", { min: 1, source: NAME });
+    const maxAttempts = integerVariable(env, "AWS_MAX_ATTEMPTS", { min: 1, source: NAME });
     return awsSecretsManagerBackend({
       ...(region !== undefined ? { region } : {}),
       ...(endpoint !== undefined ? { endpoint } : {}),

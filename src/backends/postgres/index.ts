@@ -25,8 +25,13 @@ import type {
   BackendRecord,
   RecordMetadata,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
-import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
+import type { BackendDefinition } from "../../core/backend-registry.js";
+import {
+  deletedRecord,
+  integerVariable,
+  missingRecord,
+  versionConflict,
+} from "../../core/backend-support.js";
 import type { CredentialType } from "../../core/credential-types.js";
 import { ConfigurationError, CredkitError, UnsupportedError, ValidationError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
@@ -660,17 +665,6 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
   };
 }
 
-/** Reads a non-negative integer variable; undefined when unset. */
-function integerVariable(env: Environment, name: string): number | undefined {
-  const text = env[name];
-  if (text === undefined || text === "") return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new ValidationError(`${name} must be a non-negative integer.`, name, { source: NAME });
-  }
-  return value;
-}
-
 export const definition: BackendDefinition = {
   type: NAME,
   variables: [
@@ -692,8 +686,11 @@ export const definition: BackendDefinition = {
   ],
   missingVariables: (env) => (env.DATABASE_URL || env.PGHOST ? [] : ["DATABASE_URL"]),
   fromEnv: async (env) => {
-    const maxConnections = integerVariable(env, "CREDKIT_PG_POOL_MAX");
-    const statementTimeoutMs = integerVariable(env, "CREDKIT_PG_STATEMENT_TIMEOUT_MS");
+    const maxConnections = integerVariable(env, "CREDKIT_PG_POOL_MAX", { min: 1, source: NAME });
+    const statementTimeoutMs = integerVariable(env, "CREDKIT_PG_STATEMENT_TIMEOUT_MS", {
+      min: 0,
+      source: NAME,
+    });
     return postgresBackend({
       env,
       ...(env.CREDKIT_PG_SCHEMA ? { schema: env.CREDKIT_PG_SCHEMA } : {}),

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { BackendVariable, Environment } from "../../core/backend-registry.js";
+import { integerVariable } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import { scrubError } from "../../core/redact.js";
 import type { VaultAuth } from "./auth.js";
@@ -99,12 +100,7 @@ export async function optionsFromEnv(env: Environment): Promise<VaultBackendOpti
     pemFile(env.VAULT_CLIENT_CERT, "VAULT_CLIENT_CERT"),
     pemFile(env.VAULT_CLIENT_KEY, "VAULT_CLIENT_KEY"),
   ]);
-  const maxVersions = env.VAULT_KV_MAX_VERSIONS ? Number.parseInt(env.VAULT_KV_MAX_VERSIONS, 10) : undefined;
-  if (maxVersions !== undefined && !(maxVersions >= 0)) {
-    throw new ConfigurationError("VAULT_KV_MAX_VERSIONS must be a whole number.", {
-      missing: ["VAULT_KV_MAX_VERSIONS"],
-    });
-  }
+  const maxVersions = integerVariable(env, "VAULT_KV_MAX_VERSIONS", { min: 0, source: NAME });
   return {
     ...(env.VAULT_ADDR ? { endpoint: env.VAULT_ADDR } : {}),
     auth: authFrom(env),
