@@ -191,14 +191,24 @@ export class CredentialManager {
     userId: string,
     options: GetOptions = {},
   ): Promise<SecretFields> {
+    this.#checkIds(connectionId, userId, options);
     const key = cacheKey(userId, connectionId, options.version);
     const hit = options.forceRefresh ? undefined : this.#cache.get(key);
     if (hit !== undefined) return this.#served(hit, key, userId, connectionId, options, "hit").fields;
     return (await this.#miss(key, connectionId, userId, options)).fields;
   }
 
+  /** Typed errors for ids that are not strings (JavaScript callers), before any key is built. */
+  #checkIds(connectionId: unknown, userId: unknown, options: GetOptions): void {
+    if (typeof connectionId === "string" && typeof userId === "string") return;
+    const field = typeof connectionId === "string" ? "userId" : "connectionId";
+    const error = new ValidationError(`${field} must be a string.`, field);
+    throw this.#fail("read", String(userId), String(connectionId), options.accessor, error);
+  }
+
   /** A read through the cache: the hit path without an extra promise, else the backend. */
   async #read(connectionId: string, userId: string, options: GetOptions): Promise<CachedCredential> {
+    this.#checkIds(connectionId, userId, options);
     const key = cacheKey(userId, connectionId, options.version);
     const hit = options.forceRefresh ? undefined : this.#cache.get(key);
     if (hit !== undefined) return this.#served(hit, key, userId, connectionId, options, "hit");
@@ -212,8 +222,6 @@ export class CredentialManager {
     options: GetOptions,
   ): Promise<CachedCredential> {
     try {
-      requireId(connectionId, "connectionId");
-      requireId(userId, "userId");
       const { value, outcome } = await this.#cache.load(key, () =>
         this.#load(userId, connectionId, options.version),
       );
@@ -300,11 +308,12 @@ export class CredentialManager {
     const batch: number[] = [];
     const single: number[] = [];
     requests.forEach((request, index) => {
+      const validIds = typeof request.userId === "string" && typeof request.connectionId === "string";
       const cached =
-        request.version === undefined && !options.forceRefresh
+        validIds && request.version === undefined && !options.forceRefresh
           ? this.#cache.get(cacheKey(request.userId, request.connectionId))
           : undefined;
-      if (request.version === undefined && this.backend.getMany && !cached) batch.push(index);
+      if (validIds && request.version === undefined && this.backend.getMany && !cached) batch.push(index);
       else single.push(index);
     });
     await Promise.all([

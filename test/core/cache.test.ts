@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
-import { AuthError, UnavailableError } from "../../src/core/errors.js";
+import { AuthError, UnavailableError, ValidationError } from "../../src/core/errors.js";
 import { keyring } from "../support/fixtures.js";
 import { instrument } from "../support/instrumented-backend.js";
 
@@ -126,5 +126,20 @@ describe("read cache", () => {
       "bypass",
       "bypass",
     ]);
+  });
+});
+
+describe("ids that are not strings", () => {
+  it("get a typed ValidationError, also from the batch read, never a TypeError", async () => {
+    const { manager } = setup();
+    const read = await manager.getCredentials(undefined as unknown as string, "t").catch((e: unknown) => e);
+    expect(ValidationError.isInstance(read)).toBe(true);
+    expect((read as ValidationError).field).toBe("connectionId");
+    const tenant = await manager.getCredentials("c", 42 as unknown as string).catch((e: unknown) => e);
+    expect((tenant as ValidationError).field).toBe("userId");
+    const [result] = await manager.getManyCredentials([
+      { connectionId: "c", userId: null as unknown as string },
+    ]);
+    expect(result?.ok === false && ValidationError.isInstance(result.error)).toBe(true);
   });
 });
