@@ -99,7 +99,9 @@ export interface CreateConnectionInput {
 export interface UpdateConnectionInput {
   /** A new name for the connection. */
   instanceName?: string;
+  /** Settings to change; secret-looking keys are moved to the credential store as on `create`. */
   configuration?: Readonly<Record<string, unknown>>;
+  /** References to add or replace; `null` removes one. */
   secretsReferences?: Readonly<Record<string, SecretReference | null>>;
   /** Expiry of the secrets moved from `configuration`. */
   expiresAt?: Date | string;

@@ -92,6 +92,7 @@ export interface DeleteOptions {
 
 /** Options of `listCredentials`. */
 export interface ListOptions {
+  /** The `cursor` of the previous page, to continue from it. */
   cursor?: string;
   /** Page size hint. */
   limit?: number;
@@ -466,7 +467,11 @@ export class CredentialManager {
     });
   }
 
-  /** Changes some fields of an existing credential, keeping the others: a new version. */
+  /**
+   * Changes some fields of an existing credential, keeping the others: a new version. The merge
+   * is a compare-and-set on the version it read, so a concurrent write makes it throw
+   * `ConflictError` instead of losing that write; read again and retry.
+   */
   async updateCredentials(
     connectionId: string,
     userId: string,

@@ -17,10 +17,15 @@ export const DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4";
 
 /** What the REST transport needs; the backend fills it from options and the environment. */
 export interface HttpTransportOptions {
+  /** Cloudflare account id. */
   readonly accountId: string;
+  /** Workers KV namespace id. */
   readonly namespaceId: string;
+  /** API token with Workers KV Storage: Edit; sent as a bearer token, scrubbed from errors. */
   readonly apiToken: string;
+  /** API base URL, e.g. the public `DEFAULT_API_BASE_URL` or a loopback server in tests. */
   readonly baseUrl: string;
+  /** The `fetch` to call. */
   readonly fetch: typeof fetch;
 }
 
