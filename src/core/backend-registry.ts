@@ -2,34 +2,9 @@
  * Backend names (the `VAULT_TYPE` values) and their lazy loaders. A backend module is imported
  * only when chosen, and imports its SDK only when first used.
  */
-import type { Backend } from "./backend.js";
-import type { KeyProvider } from "./keyring.js";
+import type { BackendDefinition } from "../kit/definition.js";
 
-/** Environment variables, as in `process.env`. */
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-/** A documented environment variable of a backend. */
-export interface BackendVariable {
-  readonly name: string;
-  readonly description: string;
-}
-
-/** How a backend is built from the environment. Each backend module exports one as `definition`. */
-export interface BackendDefinition {
-  /** The `VAULT_TYPE` value. */
-  readonly type: string;
-  /** Every variable it reads, for docs and error messages. */
-  readonly variables: readonly BackendVariable[];
-  /** Names of required variables missing from `env` (all of them, for one clear error). */
-  missingVariables(env: Environment): string[];
-  /** Builds the backend from `env`. Called only when `missingVariables` is empty. */
-  fromEnv(env: Environment): Promise<Backend>;
-  /**
-   * A key for development when `CREDENTIAL_ENCRYPTION_KEY` is not set (outside production):
-   * ephemeral for memory, a 0600 key file for the file store. Absent: a key is required.
-   */
-  developmentKey?(env: Environment): Promise<KeyProvider>;
-}
+export type { BackendDefinition, BackendVariable, Environment } from "../kit/definition.js";
 
 /** Every `VAULT_TYPE` value credkit knows. */
 export type BackendType = "memory" | "file" | "postgres" | "aws" | "vault" | "gcp" | "azure" | "cloudflare";

@@ -2,7 +2,7 @@
  * Small pieces every backend needs, so each backend says the same thing the same way.
  */
 
-import type { Environment } from "./backend-registry.js";
+import type { Environment } from "../kit/definition.js";
 import { ConfigurationError, ConflictError, DeletedError, NotFoundError } from "./errors.js";
 import type { BackendKey } from "./key-encoding.js";
 

@@ -34,6 +34,11 @@ export interface RecordMetadata {
   readonly type: CredentialType;
   /** Field name → 8-hex fingerprint of its value. */
   readonly fingerprints: Readonly<Record<string, string>>;
+  /**
+   * Field name → the masked form of its value (e.g. `***wxyz`), computed at write time so masked
+   * views need no decryption. Absent on records written before it existed.
+   */
+  readonly masked?: Readonly<Record<string, string>>;
   /** Key the payload is encrypted with; null when application encryption is off. */
   readonly keyId: string | null;
   /** ISO time the credential was first stored. */

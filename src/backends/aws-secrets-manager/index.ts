@@ -25,7 +25,7 @@ import type {
   BackendRecord,
   RecordMetadata,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { integerVariable, missingRecord, versionConflict } from "../../core/backend-support.js";
 import type { CredentialType } from "../../core/credential-types.js";
 import {

@@ -24,7 +24,7 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import {
   ConfigurationError,

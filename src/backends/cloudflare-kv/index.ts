@@ -16,7 +16,7 @@ import type {
   BackendWrite,
   RecordMetadata,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import { ConfigurationError, ValidationError } from "../../core/errors.js";
 import { type BackendKey, MIN_KEY_LENGTH } from "../../core/key-encoding.js";

@@ -21,7 +21,7 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, pageOf, versionConflict } from "../../core/backend-support.js";
 import { IntegrityError, UnavailableError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";

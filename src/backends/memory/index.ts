@@ -10,7 +10,7 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../core/backend-registry.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, pageOf, versionConflict } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";

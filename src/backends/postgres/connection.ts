@@ -3,7 +3,7 @@
  * standard `PG*` variables, plus the pool settings credkit applies to a pool it creates itself.
  */
 import type { Pool, PoolConfig } from "pg";
-import type { Environment } from "../../core/backend-registry.js";
+import type { Environment } from "../../kit/definition.js";
 
 /** The `pg` module, as `import("pg")` returns it. */
 export type PgModule = typeof import("pg");

@@ -25,7 +25,7 @@ import type {
   BackendRecord,
   RecordMetadata,
 } from "../../core/backend.js";
-import type { BackendDefinition } from "../../core/backend-registry.js";
+import type { BackendDefinition } from "../../kit/definition.js";
 import {
   deletedRecord,
   integerVariable,

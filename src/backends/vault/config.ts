@@ -4,7 +4,7 @@
  * `VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`).
  */
 import { readFile } from "node:fs/promises";
-import type { BackendVariable, Environment } from "../../core/backend-registry.js";
+import type { BackendVariable, Environment } from "../../kit/definition.js";
 import { integerVariable } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import { scrubError } from "../../core/redact.js";

@@ -10,7 +10,7 @@
  */
 import type NodeVault from "node-vault";
 import type { Backend, BackendListEntry, BackendListOptions, BackendRecord } from "../../core/backend.js";
-import type { BackendDefinition } from "../../core/backend-registry.js";
+import type { BackendDefinition } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import { ConflictError, DeletedError, IntegrityError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";

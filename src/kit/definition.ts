@@ -1,0 +1,37 @@
+/**
+ * How a backend declares itself to credkit. Each backend folder's `index.ts` exports one
+ * `definition`; the registry, the list of valid `VAULT_TYPE` values, the build's externals and
+ * the package exports follow from these declarations.
+ */
+import type { Backend } from "../core/backend.js";
+import type { KeyProvider } from "../core/keyring.js";
+
+/** Environment variables, as in `process.env`. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A documented environment variable of a backend. */
+export interface BackendVariable {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** How a backend is built from the environment. Each backend module exports one as `definition`. */
+export interface BackendDefinition {
+  /** The canonical `VAULT_TYPE` value: the backend's folder name, e.g. `aws-secrets-manager`. */
+  readonly type: string;
+  /** Other accepted `VAULT_TYPE` values, e.g. `aws` for `aws-secrets-manager`. */
+  readonly aliases?: readonly string[];
+  /** Optional peer packages the backend imports on first use (each must be a peer dependency). */
+  readonly packages?: readonly string[];
+  /** Every variable it reads, for docs and error messages. */
+  readonly variables: readonly BackendVariable[];
+  /** Names of required variables missing from `env` (all of them, for one clear error). */
+  missingVariables(env: Environment): string[];
+  /** Builds the backend from `env`. Called only when `missingVariables` is empty. */
+  fromEnv(env: Environment): Promise<Backend>;
+  /**
+   * A key for development when `CREDENTIAL_ENCRYPTION_KEY` is not set (outside production):
+   * ephemeral for memory, a 0600 key file for the file store. Absent: a key is required.
+   */
+  developmentKey?(env: Environment): Promise<KeyProvider>;
+}
