@@ -25,7 +25,6 @@ import type {
   BackendRecord,
   RecordMetadata,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { integerVariable, missingRecord, versionConflict } from "../../core/backend-support.js";
 import type { CredentialType } from "../../core/credential-types.js";
 import {
@@ -36,6 +35,7 @@ import {
   UnavailableError,
 } from "../../core/errors.js";
 import { type BackendKey, unescapeComponent } from "../../core/key-encoding.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import {
   type AwsConnection,
   type AwsConnectionOptions,

@@ -24,7 +24,6 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import {
   ConfigurationError,
@@ -39,6 +38,7 @@ import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { Redactor } from "../../core/redact.js";
 import type { RetryOptions } from "../../core/retry.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import {
   type AzureAuthOptions,
   type AzureCredentialKind,

@@ -16,12 +16,12 @@ import type {
   BackendWrite,
   RecordMetadata,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import { ConfigurationError, ValidationError } from "../../core/errors.js";
 import { type BackendKey, MIN_KEY_LENGTH } from "../../core/key-encoding.js";
 import { type RetryOptions, withRetry } from "../../core/retry.js";
 import { Secret } from "../../core/secret.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { bindingTransport, type KVNamespaceLike } from "./binding.js";
 import { classifyKvError, NAME } from "./errors.js";
 import { DEFAULT_API_BASE_URL, httpTransport } from "./http.js";

@@ -21,12 +21,12 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, pageOf, versionConflict } from "../../core/backend-support.js";
 import { IntegrityError, UnavailableError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { LocalKeyring, parseKey } from "../../core/keyring.js";
 import { scrubError } from "../../core/redact.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 
 /** Options of `fileBackend`. */
 export interface FileBackendOptions {

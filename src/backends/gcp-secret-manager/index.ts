@@ -26,7 +26,6 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import {
   ConfigurationError,
@@ -39,6 +38,7 @@ import {
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { type RetryOptions, resolveRetryOptions, withRetry } from "../../core/retry.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { type GoogleCredentialsJson, resolveCredentials } from "./auth.js";
 import {
   type AccessLike,

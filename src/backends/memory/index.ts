@@ -10,11 +10,11 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, pageOf, versionConflict } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { LocalKeyring } from "../../core/keyring.js";
+import type { BackendDefinition, Environment } from "../../kit/definition.js";
 
 interface Slot {
   readonly tenantSegment: string;

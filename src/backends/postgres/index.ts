@@ -25,7 +25,6 @@ import type {
   BackendRecord,
   RecordMetadata,
 } from "../../core/backend.js";
-import type { BackendDefinition } from "../../kit/definition.js";
 import {
   deletedRecord,
   integerVariable,
@@ -37,6 +36,7 @@ import { ConfigurationError, CredkitError, UnsupportedError, ValidationError } f
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { backoffDelay, resolveRetryOptions } from "../../core/retry.js";
+import type { BackendDefinition } from "../../kit/definition.js";
 import {
   connectionSecrets,
   type PgModule,

@@ -4,10 +4,10 @@
  * `VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`).
  */
 import { readFile } from "node:fs/promises";
-import type { BackendVariable, Environment } from "../../kit/definition.js";
 import { integerVariable } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import { scrubError } from "../../core/redact.js";
+import type { BackendVariable, Environment } from "../../kit/definition.js";
 import type { VaultAuth } from "./auth.js";
 import { NAME } from "./errors.js";
 import type { VaultBackendOptions } from "./index.js";

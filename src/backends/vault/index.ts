@@ -10,12 +10,12 @@
  */
 import type NodeVault from "node-vault";
 import type { Backend, BackendListEntry, BackendListOptions, BackendRecord } from "../../core/backend.js";
-import type { BackendDefinition } from "../../kit/definition.js";
 import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import { ConflictError, DeletedError, IntegrityError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { type RetryOptions, resolveRetryOptions, withRetry } from "../../core/retry.js";
+import type { BackendDefinition } from "../../kit/definition.js";
 import {
   type TokenLifecycle,
   type TokenLifecycleOptions,

@@ -1,0 +1,119 @@
+/**
+ * The state a `CredentialManager` shares between its read, write and batch paths, and the few
+ * steps every path takes: build the backend key, call the backend with typed failures, audit the
+ * outcome. Internal: not exported from the package root.
+ */
+import { type AuditEvent, AuditRing, AuditTrail } from "./audit.js";
+import type { Backend } from "./backend.js";
+import { CredentialCache } from "./cache.js";
+import { EnvelopeCodec, type PayloadCodec, PlainCodec } from "./envelope.js";
+import { CredkitError, UnavailableError, ValidationError } from "./errors.js";
+import { type BackendKey, encodeKey } from "./key-encoding.js";
+import { plainFingerprint } from "./keyring.js";
+import type { CredentialManagerOptions } from "./manager-options.js";
+import { scrubError } from "./redact.js";
+
+/** The accessor recorded when a caller names none. */
+export const UNKNOWN_ACCESSOR = "unknown";
+
+/** Which (action, tenant, name) each failure was already audited for. */
+const auditedFailures = new WeakMap<CredkitError, Set<string>>();
+
+/** A string id, or a `ValidationError` naming the parameter. */
+export function requireId(value: unknown, field: string): string {
+  if (typeof value !== "string") throw new ValidationError(`${field} must be a string.`, field);
+  return value;
+}
+
+/** Turns anything a backend throws into a credkit error whose cause carries no secret. */
+export function asCredkitError(error: unknown, backend: string): CredkitError {
+  if (CredkitError.isInstance(error)) return error;
+  return new UnavailableError("Backend call failed unexpectedly.", {
+    source: backend,
+    cause: scrubError(error),
+  });
+}
+
+/** One manager's backend, codec, cache and audit trail, with the steps every path shares. */
+export class ManagerCore {
+  readonly backend: Backend;
+  readonly codec: PayloadCodec;
+  readonly fingerprint: (value: string) => string;
+  readonly cache: CredentialCache;
+  readonly audit: AuditRing;
+  readonly trail: AuditTrail;
+
+  constructor(options: CredentialManagerOptions) {
+    this.backend = options.backend;
+    const provider = options.encryption;
+    this.codec = provider ? new EnvelopeCodec(provider) : new PlainCodec();
+    this.fingerprint = (provider ? provider.fingerprint?.bind(provider) : undefined) ?? plainFingerprint;
+    this.cache = new CredentialCache(options.cache === false ? { ttlMs: 0 } : options.cache);
+    this.audit = new AuditRing(options.audit?.ringSize);
+    this.trail = new AuditTrail(this.audit, options.audit?.sinks ?? []);
+  }
+
+  /** The backend key of (tenant, name), after checking both are strings. */
+  key(tenant: string, name: string): BackendKey {
+    return encodeKey(
+      requireId(tenant, "userId"),
+      requireId(name, "connectionId"),
+      this.backend.capabilities.maxKeyLength,
+    );
+  }
+
+  /** Calls the backend; whatever it throws comes out as a credkit error. */
+  async call<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw asCredkitError(error, this.backend.name);
+    }
+  }
+
+  /** Records a successful operation. */
+  emit(
+    action: AuditEvent["action"],
+    tenant: string,
+    name: string | undefined,
+    accessor: string,
+    version?: number,
+  ): void {
+    this.trail.emit({
+      time: Date.now(),
+      tenant,
+      ...(name !== undefined ? { name } : {}),
+      accessor,
+      action,
+      outcome: "success",
+      ...(version !== undefined ? { version } : {}),
+    });
+  }
+
+  /** Records a failed operation (once per failure and subject) and returns it as a credkit error. */
+  fail(
+    action: AuditEvent["action"],
+    tenant: string,
+    name: string | undefined,
+    accessor: string | undefined,
+    error: unknown,
+  ): CredkitError {
+    const failure = asCredkitError(error, this.backend.name);
+    // why: one failure can pass through nested handlers (and a batch failure is shared by every
+    // item of the batch); each (tenant, name, action) is recorded exactly once.
+    const subject = `${action}\0${tenant}\0${name ?? ""}`;
+    const recorded = (auditedFailures.get(failure) ?? new Set<string>()) as Set<string>;
+    if (recorded.has(subject)) return failure;
+    auditedFailures.set(failure, recorded.add(subject));
+    this.trail.emit({
+      time: Date.now(),
+      tenant: typeof tenant === "string" ? tenant : "",
+      ...(typeof name === "string" ? { name } : {}),
+      accessor: accessor ?? UNKNOWN_ACCESSOR,
+      action,
+      outcome: "failure",
+      errorCode: failure.code,
+    });
+    return failure;
+  }
+}
