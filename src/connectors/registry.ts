@@ -5,26 +5,16 @@
  * `ConnectorTypes`) or build a separate typed registry with `createConnectorRegistry`.
  */
 import { UnknownConnectorError } from "../core/errors.js";
-import type { AnthropicConnector } from "./anthropic/index.js";
-import { BUILTIN_SPECS } from "./catalog.js";
+import { BUILTIN_CONNECTORS, type BuiltinConnectorTypes } from "./catalog.js";
 import { type ConnectorDefinition, useConnector } from "./define.js";
-import type { FirecrawlConnector } from "./firecrawl/index.js";
-import type { GeminiConnector } from "./gemini/index.js";
-import type { HttpConnector, HttpConnectorOptions } from "./http/index.js";
-import type { OpenAIConnector } from "./openai/index.js";
+import type { HttpConnectorOptions } from "./http/index.js";
 import type { Connector, ConnectorCredentials, ConnectorOptions, ConnectorSpec } from "./types.js";
 
 /**
  * Connector id → connector type. Extend it for your own connectors:
  * `declare module "credkit" { interface ConnectorTypes { weather: WeatherConnector } }`.
  */
-export interface ConnectorTypes {
-  openai: OpenAIConnector;
-  anthropic: AnthropicConnector;
-  firecrawl: FirecrawlConnector;
-  gemini: GeminiConnector;
-  http: HttpConnector;
-}
+export interface ConnectorTypes extends BuiltinConnectorTypes {}
 
 /** Id → options type, for connectors whose options go beyond `ConnectorOptions`. */
 export interface ConnectorOptionTypes {
@@ -38,14 +28,6 @@ export type OptionsFor<Id> = Id extends keyof ConnectorOptionTypes
 
 type Loader = () => Promise<ConnectorDefinition<string, Connector, never>>;
 
-const BUILTIN_LOADERS: Record<keyof typeof BUILTIN_SPECS, Loader> = {
-  openai: async () => (await import("./openai/index.js")).definition,
-  anthropic: async () => (await import("./anthropic/index.js")).definition,
-  firecrawl: async () => (await import("./firecrawl/index.js")).definition,
-  gemini: async () => (await import("./gemini/index.js")).definition,
-  http: async () => (await import("./http/index.js")).definition,
-};
-
 /** Options of `createConnectorRegistry`. */
 export interface ConnectorRegistryOptions {
   /** Include the built-in connectors (openai, anthropic, firecrawl, gemini, http). @default true */
@@ -58,8 +40,10 @@ export class ConnectorRegistry<Types extends object = ConnectorTypes> {
 
   constructor(options: ConnectorRegistryOptions = {}) {
     if (options.builtins !== false) {
-      for (const [id, load] of Object.entries(BUILTIN_LOADERS)) {
-        this.#entries.set(id, { spec: BUILTIN_SPECS[id as keyof typeof BUILTIN_SPECS], load });
+      for (const [id, { spec, load }] of Object.entries(BUILTIN_CONNECTORS)) {
+        const definition = async () =>
+          (await load()).definition as ConnectorDefinition<string, Connector, never>;
+        this.#entries.set(id, { spec, load: definition });
       }
     }
   }

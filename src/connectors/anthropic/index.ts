@@ -6,9 +6,9 @@
  * Bearer` with a dated `anthropic-version` in 1.x) is the SDK's choice.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import { anthropicSpec } from "../catalog.js";
 import { type DefinedConnector, defineConnector } from "../define.js";
 import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import { anthropicSpec } from "./spec.js";
 
 /** The `@anthropic-ai/sdk` module (for the `lib` option). */
 export type AnthropicModule = typeof import("@anthropic-ai/sdk");

@@ -11,9 +11,9 @@
  * only applies to the 1.x credit-usage check (axios does the rest).
  */
 import type FirecrawlApp from "@mendable/firecrawl-js";
-import { firecrawlSpec } from "../catalog.js";
 import { type DefinedConnector, defineConnector } from "../define.js";
 import type { ConnectorOptions } from "../types.js";
+import { firecrawlSpec } from "./spec.js";
 
 /** The `@mendable/firecrawl-js` module (for the `lib` option). */
 export type FirecrawlModule = typeof import("@mendable/firecrawl-js");

@@ -8,10 +8,10 @@
  * invalid key all the same.
  */
 import type { GoogleGenAI } from "@google/genai";
-import { geminiSpec } from "../catalog.js";
 import { type DefinedConnector, defineConnector } from "../define.js";
 import { classifyFailure, type Failure } from "../failures.js";
 import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import { geminiSpec } from "./spec.js";
 
 /** The `@google/genai` module (for the `lib` option). */
 export type GeminiModule = typeof import("@google/genai");

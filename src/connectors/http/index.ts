@@ -6,9 +6,9 @@
  * the credential to another host): a 3xx answer is an error.
  */
 import { ValidationError } from "../../core/errors.js";
-import { httpSpec } from "../catalog.js";
 import { type DefinedConnector, defineConnector } from "../define.js";
 import type { ConnectorOptions } from "../types.js";
+import { httpSpec } from "./spec.js";
 
 /** Where the credential goes on each request. */
 export type HttpAuth =

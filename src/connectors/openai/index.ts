@@ -6,9 +6,9 @@
  * connector uses the tenant's key and settings only.
  */
 import type OpenAI from "openai";
-import { openaiSpec } from "../catalog.js";
 import { type DefinedConnector, defineConnector } from "../define.js";
 import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import { openaiSpec } from "./spec.js";
 
 /** The `openai` module (for the `lib` option). */
 export type OpenAIModule = typeof import("openai");

@@ -1,0 +1,18 @@
+import { apiKeyField, modelField } from "../fields.js";
+import type { ConnectorSpec } from "../types.js";
+
+/** The anthropic connector's catalog entry: pure data, loads no SDK. */
+export const anthropicSpec = {
+  id: "anthropic",
+  displayName: "Anthropic",
+  category: "ai_ml",
+  description: "Anthropic Claude models: text generation, model listing.",
+  fields: [
+    apiKeyField("^sk-ant-[A-Za-z0-9_-]{20,}$", "sk-ant-...", "Key from console.anthropic.com (sk-ant-...)."),
+    modelField,
+  ],
+  sdk: { package: "@anthropic-ai/sdk", versions: ">=0.30" },
+  baseURL: "https://api.anthropic.com",
+  verification: { method: "GET", path: "/v1/models", description: "Lists the models the key can use." },
+  docsUrl: "https://console.anthropic.com/settings/keys",
+} as const satisfies ConnectorSpec<"anthropic">;
