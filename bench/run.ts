@@ -1,22 +1,25 @@
 /**
  * `npm run bench`: builds, then measures credkit against floors measured in the same run, and writes
- * bench/results.json. Ratios, not wall-clock limits: the machine's speed cancels out.
+ * bench/results.json. Ratios, not wall-clock limits: the machine's speed cancels out. Every
+ * measurement is printed with its target and verdict; a missed target makes the exit code 1.
  *
  * 1. Cache-hit getCredentials vs a bare Map.get (same async calling convention).   target ≤ 5×
  * 2. Uncached memory-backend getCredentials vs a raw node:crypto AES-256-GCM decrypt. target ≤ 3×
  * 3. 1,000 concurrent cold reads of one key → backend reads.                         target = 1
- * 4. Cache-hit getCredentials vs @aws-lambda-powertools/parameters cached getSecret. aim: faster
- * 5. File backend writes/s and uncached reads/s.
+ * 4. Cache-hit getCredentials vs @aws-lambda-powertools/parameters cached getSecret. target ≥ 1× faster
+ * 5. File backend write vs a raw durable (fsynced) file write of the same bytes.     target ≤ 3×
+ *    File backend uncached read vs a raw readFile of the same bytes.                 target ≤ 4×
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Backend } from "../src/index.js";
+import { environment, type Measurement, measurement, report, roundTo } from "./verdict.js";
 
 /**
  * credkit as users run it: the built package in dist/ (`npm run bench` builds first), typed by
@@ -45,6 +48,7 @@ async function compare(
   iterations: number,
   floor: () => unknown,
   subject: () => unknown,
+  rounds = ROUNDS,
 ): Promise<{ floorNs: number; subjectNs: number }> {
   const run = async (operation: () => unknown) => {
     const start = process.hrtime.bigint();
@@ -55,17 +59,13 @@ async function compare(
   await run(subject);
   const floors: number[] = [];
   const subjects: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     floors.push(await run(floor));
     subjects.push(await run(subject));
   }
   const median = (samples: number[]) =>
     samples.sort((x, y) => x - y)[Math.floor(samples.length / 2)] as number;
   return { floorNs: median(floors), subjectNs: median(subjects) };
-}
-
-function round(value: number, digits = 2): number {
-  return Number(value.toFixed(digits));
 }
 
 async function cacheHit() {
@@ -138,79 +138,157 @@ async function powertools(credkit: InstanceType<typeof CredentialManager>) {
   return { powertoolsNs: floorNs, credkitNs: subjectNs };
 }
 
-async function fileStore() {
+/** Durable write and plain read of a file the size of one stored version: the file store's floor. */
+async function rawFileFloor(directory: string, content: string) {
+  let counter = 0;
+  const write = async () => {
+    const handle = await open(join(directory, `raw-${counter++}`), "wx", 0o600);
+    try {
+      await handle.writeFile(content, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  };
+  await write();
+  const read = () => readFile(join(directory, "raw-0"), "utf8");
+  return { write, read };
+}
+
+async function fileStore(): Promise<Measurement[]> {
   const directory = await mkdtemp(join(tmpdir(), "credkit-bench-"));
   const manager = new CredentialManager({
-    backend: fileBackend({ directory }),
+    backend: fileBackend({ directory: join(directory, "store") }),
     encryption: key,
     cache: false,
   });
-  const writes = 300;
-  let start = process.hrtime.bigint();
-  for (let index = 0; index < writes; index++) {
-    await manager.storeCredentials(`conn-${index % 30}`, "tenant-1", { apiKey: `${apiKey}-${index}` });
-  }
-  const writeSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const reads = 3000;
-  start = process.hrtime.bigint();
-  for (let index = 0; index < reads; index++) await manager.getCredentials(`conn-${index % 30}`, "tenant-1");
-  const readSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await manager.storeCredentials("conn-0", "tenant-1", { apiKey });
+  const stored = await readFile(
+    join(directory, "store", "records", ...(await firstVersionPath(join(directory, "store", "records")))),
+    "utf8",
+  );
+  const floor = await rawFileFloor(directory, stored);
+  let written = 0;
+  const writes = await compare(
+    40,
+    floor.write,
+    () => manager.storeCredentials(`conn-${written++ % 30}`, "tenant-1", { apiKey }),
+    5,
+  );
+  const reads = await compare(2_000, floor.read, () => manager.getCredentials("conn-0", "tenant-1"), 5);
   await rm(directory, { recursive: true, force: true });
-  return {
-    writesPerSecond: Math.round(writes / writeSeconds),
-    readsPerSecond: Math.round(reads / readSeconds),
-  };
+  return [
+    measurement(
+      "file store write / raw durable file write",
+      writes.subjectNs / writes.floorNs,
+      "×",
+      {
+        atMost: 3,
+      },
+      {
+        rawWritesPerSecond: Math.round(1e9 / writes.floorNs),
+        writesPerSecond: Math.round(1e9 / writes.subjectNs),
+      },
+    ),
+    measurement(
+      "file store uncached read / raw file read",
+      reads.subjectNs / reads.floorNs,
+      "×",
+      {
+        atMost: 4,
+      },
+      {
+        rawReadsPerSecond: Math.round(1e9 / reads.floorNs),
+        readsPerSecond: Math.round(1e9 / reads.subjectNs),
+      },
+    ),
+  ];
+}
+
+/** The path (below `records`) of the one version file the store holds. */
+async function firstVersionPath(records: string): Promise<string[]> {
+  const [tenant] = await readdir(records);
+  const [name] = await readdir(join(records, tenant as string));
+  const [version] = (await readdir(join(records, tenant as string, name as string))).filter((entry) =>
+    entry.endsWith(".json"),
+  );
+  return [tenant as string, name as string, version as string];
 }
 
 /**
  * Each scenario runs in a fresh process, so one scenario's objects and JIT state cannot slow
- * another's: `bench/run.ts <scenario>` prints that scenario's JSON.
+ * another's: `bench/run.ts <scenario>` prints that scenario's measurements as JSON.
  */
-const scenarios = {
+const scenarios: Record<string, () => Promise<Measurement[]>> = {
   cacheHit: async () => {
     const { floorNs, credkitNs } = await cacheHit();
-    return {
-      bareMapGetNs: round(floorNs),
-      getCredentialsNs: round(credkitNs),
-      ratio: round(credkitNs / floorNs),
-      target: "<= 5",
-    };
+    return [
+      measurement(
+        "cache-hit getCredentials / bare Map.get",
+        credkitNs / floorNs,
+        "×",
+        { atMost: 5 },
+        {
+          bareMapGetNs: roundTo(floorNs),
+          getCredentialsNs: roundTo(credkitNs),
+        },
+      ),
+    ];
   },
   uncachedMemoryRead: async () => {
     const { floorNs, credkitNs } = await uncachedRead();
-    return {
-      rawAesGcmDecryptNs: round(floorNs),
-      getCredentialsNs: round(credkitNs),
-      ratio: round(credkitNs / floorNs),
-      target: "<= 3",
-    };
+    return [
+      measurement(
+        "uncached memory getCredentials / raw AES-256-GCM decrypt",
+        credkitNs / floorNs,
+        "×",
+        { atMost: 3 },
+        { rawAesGcmDecryptNs: roundTo(floorNs), getCredentialsNs: roundTo(credkitNs) },
+      ),
+    ];
   },
-  coldConcurrentReads: async () => ({ ...(await coldReads()), target: "backendReads = 1" }),
+  coldConcurrentReads: async () => {
+    const { backendReads } = await coldReads();
+    return [
+      measurement("backend reads for 1,000 concurrent cold reads of one key", backendReads, "", {
+        equals: 1,
+      }),
+    ];
+  },
   versusPowertools: async () => {
     const { manager } = await cacheHit();
     const { powertoolsNs, credkitNs } = await powertools(manager);
-    return {
-      powertoolsCachedGetSecretNs: round(powertoolsNs),
-      credkitCacheHitNs: round(credkitNs),
-      speedup: round(powertoolsNs / credkitNs),
-      target: "speedup > 1",
-    };
+    return [
+      measurement(
+        "speedup of a credkit cache hit over Powertools' cached getSecret",
+        powertoolsNs / credkitNs,
+        "×",
+        { atLeast: 1 },
+        { powertoolsCachedGetSecretNs: roundTo(powertoolsNs), credkitCacheHitNs: roundTo(credkitNs) },
+      ),
+    ];
   },
   fileBackend: fileStore,
-} as const;
+};
 
-const requested = process.argv[2] as keyof typeof scenarios | undefined;
+const requested = process.argv[2];
 if (requested) {
-  process.stdout.write(`${JSON.stringify(await scenarios[requested]())}\n`);
+  const scenario = scenarios[requested];
+  if (!scenario)
+    throw new Error(`Unknown scenario ${requested}; one of ${Object.keys(scenarios).join(", ")}.`);
+  process.stdout.write(`${JSON.stringify(await scenario())}\n`);
 } else {
-  const results: Record<string, unknown> = { node: process.version, measuredAt: new Date().toISOString() };
+  const measurements: Measurement[] = [];
   for (const name of Object.keys(scenarios)) {
     const output = execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), name], {
       encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
+      stdio: ["ignore", "pipe", "inherit"],
     });
-    results[name] = JSON.parse(output.trim().split("\n").at(-1) as string);
+    measurements.push(...(JSON.parse(output.trim().split("\n").at(-1) as string) as Measurement[]));
   }
-  await writeFile(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
+  const verdicts = report("npm run bench", measurements);
+  await writeFile(
+    new URL("./results.json", import.meta.url),
+    `${JSON.stringify({ ...environment(), verdicts }, null, 2)}\n`,
+  );
 }
