@@ -9,7 +9,7 @@ import type { Backend } from "./backend.js";
 import { readMany } from "./batch-reads.js";
 import { cacheKey } from "./cache.js";
 import { credentialInfo } from "./credential-info.js";
-import type { CredentialInput } from "./credential-types.js";
+import { type CredentialInput, mergeCredentialFields } from "./credential-types.js";
 import { UnsupportedError } from "./errors.js";
 import { encodeTenant } from "./key-encoding.js";
 import { ManagerCore, requireId, UNKNOWN_ACCESSOR } from "./manager-core.js";
@@ -166,9 +166,10 @@ export class CredentialManager {
     return writeCredential(core, "rotate", userId, connectionId, options, async (existing, key) => {
       if (!existing) throw missingCredential(core, key);
       const current = await core.codec.open(key, existing.value);
+      const type = options.type ?? existing.metadata.type;
       return {
-        type: options.type ?? existing.metadata.type,
-        fields: { ...current, ...changes },
+        type,
+        fields: mergeCredentialFields(type, current, changes),
         mergeOf: existing.version,
       };
     });

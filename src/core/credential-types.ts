@@ -3,6 +3,7 @@
  * name the field and never echo its value.
  */
 import { ValidationError } from "./errors.js";
+import { FieldNameIndex } from "./field-names.js";
 import { Secret } from "./secret.js";
 
 export const CREDENTIAL_TYPES = [
@@ -100,6 +101,11 @@ const MAX_FIELD_NAME_LENGTH = 128;
 const MAX_FIELDS = 64;
 const MAX_VALUE_BYTES = 64 * 1024;
 
+/** Each type's schema field names, found by any spelling under the folding rule. */
+const FIELD_INDEXES = Object.fromEntries(
+  CREDENTIAL_TYPES.map((type) => [type, new FieldNameIndex(Object.keys(SCHEMAS[type].fields))]),
+) as Record<CredentialType, FieldNameIndex>;
+
 function labelText(label: string): string {
   return label.startsWith("#") ? label : `"${label}"`;
 }
@@ -125,55 +131,82 @@ export function isCredentialType(value: unknown): value is CredentialType {
 
 /**
  * Validates a credential against its type and returns its plain fields in a null-prototype
- * object. Throws `ValidationError` naming the field; never includes a value in the message.
+ * object. Field names that spell a schema field another way (`api_key` for `apiKey`, see
+ * `foldFieldName`) are stored under the schema's name. Throws `ValidationError` naming the field;
+ * never includes a value in the message, and names a field the schema does not define only by
+ * its position (`#3`), since a caller may pass a secret as a field name by mistake.
  */
 export function validateCredential(type: string, input: unknown): Record<string, string> {
   if (!isCredentialType(type)) {
     throw new ValidationError(
-      `Unknown credential type "${String(type).slice(0, 40)}". Valid types: ${CREDENTIAL_TYPES.join(", ")}.`,
+      `Unknown credential type. Valid types: ${CREDENTIAL_TYPES.join(", ")}.`,
       "type",
     );
   }
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new ValidationError("Credentials must be an object of field name to string.");
   }
-  const schema = SCHEMAS[type];
-  const fields: Record<string, string> = Object.create(null);
   const names = Reflect.ownKeys(input);
   if (names.length === 0) throw new ValidationError("Credentials must have at least one field.");
   if (names.length > MAX_FIELDS) {
     throw new ValidationError(`Credentials may have at most ${MAX_FIELDS} fields.`);
   }
+  const fields: Record<string, string> = Object.create(null);
   for (const [index, name] of names.entries()) {
     if (typeof name !== "string") throw new ValidationError("Field names must be strings.");
-    // why: a caller may pass a secret as a field name by mistake; only names the schema defines
-    // (or the forbidden ones) are echoed, any other is named by its position.
-    const label = name in schema.fields || FORBIDDEN_KEYS.has(name) ? name : `#${index + 1}`;
-    if (FORBIDDEN_KEYS.has(name)) {
-      throw new ValidationError(`Field name "${name}" is not allowed.`, name);
-    }
-    if (name.length === 0 || name.length > MAX_FIELD_NAME_LENGTH) {
+    const { stored, label } = fieldName(type, name, index);
+    if (Object.hasOwn(fields, stored)) {
       throw new ValidationError(
-        `Field names must be 1 to ${MAX_FIELD_NAME_LENGTH} characters (field ${label}).`,
+        `Field ${labelText(label)} is given more than once (in different spellings).`,
         label,
       );
     }
-    if (!schema.open && !(name in schema.fields)) {
-      throw new ValidationError(
-        `Field ${label} is not part of a ${type} credential. Allowed: ${Object.keys(schema.fields).join(", ")}.`,
-        label,
-      );
-    }
-    const raw = (input as Record<string, unknown>)[name];
-    const value = raw instanceof Secret ? raw.reveal() : raw;
-    if (typeof value !== "string") {
-      throw new ValidationError(`Field ${labelText(label)} must be a string or a Secret.`, label);
-    }
-    if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) {
-      throw new ValidationError(`Field ${labelText(label)} is larger than ${MAX_VALUE_BYTES} bytes.`, label);
-    }
-    fields[name] = value;
+    fields[stored] = fieldValue((input as Record<string, unknown>)[name], label);
   }
+  checkSchema(type, fields);
+  return fields;
+}
+
+/**
+ * The name a field is stored under (the schema's own spelling, or the name as given) and the
+ * label errors use for it (the schema name, or the position of a name the schema does not define).
+ */
+function fieldName(type: CredentialType, name: string, index: number): { stored: string; label: string } {
+  if (FORBIDDEN_KEYS.has(name)) throw new ValidationError(`Field name "${name}" is not allowed.`, name);
+  const canonical = FIELD_INDEXES[type].canonical(name);
+  if (canonical !== undefined) return { stored: canonical, label: canonical };
+  const label = `#${index + 1}`;
+  if (name.length === 0 || name.length > MAX_FIELD_NAME_LENGTH) {
+    throw new ValidationError(
+      `Field names must be 1 to ${MAX_FIELD_NAME_LENGTH} characters (field ${label}).`,
+      label,
+    );
+  }
+  if (!SCHEMAS[type].open) {
+    const allowed = Object.keys(SCHEMAS[type].fields).join(", ");
+    throw new ValidationError(
+      `Field ${label} is not part of a ${type} credential. Allowed: ${allowed}.`,
+      label,
+    );
+  }
+  return { stored: name, label };
+}
+
+/** The plain value of one field: a string or a `Secret`, within the size limit. */
+function fieldValue(raw: unknown, label: string): string {
+  const value = raw instanceof Secret ? raw.reveal() : raw;
+  if (typeof value !== "string") {
+    throw new ValidationError(`Field ${labelText(label)} must be a string or a Secret.`, label);
+  }
+  if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) {
+    throw new ValidationError(`Field ${labelText(label)} is larger than ${MAX_VALUE_BYTES} bytes.`, label);
+  }
+  return value;
+}
+
+/** Required fields, per-field checks and the type's cross-field rule. */
+function checkSchema(type: CredentialType, fields: Record<string, string>): void {
+  const schema = SCHEMAS[type];
   for (const [name, rule] of Object.entries(schema.fields)) {
     const value = fields[name];
     if (value === undefined || value === "") {
@@ -187,5 +220,22 @@ export function validateCredential(type: string, input: unknown): Record<string,
   }
   const failure = schema.check?.(fields);
   if (failure) throw new ValidationError(`Field "${failure[0]}" ${failure[1]}.`, failure[0]);
-  return fields;
+}
+
+/**
+ * `current` with `changes` applied, where a change replaces the current field it names under the
+ * type's folding rule (`api_key` replaces a stored `apiKey`).
+ */
+export function mergeCredentialFields(
+  type: CredentialType,
+  current: Readonly<Record<string, string>>,
+  changes: CredentialInput,
+): Record<string, string | Secret> {
+  const index = FIELD_INDEXES[type];
+  const replaced = new Set(Object.keys(changes).map((name) => index.canonical(name) ?? name));
+  const merged: Record<string, string | Secret> = Object.create(null);
+  for (const [name, value] of Object.entries(current)) {
+    if (!replaced.has(index.canonical(name) ?? name)) merged[name] = value;
+  }
+  return Object.assign(merged, changes);
 }

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   CREDENTIAL_TYPES,
   describeCredentialType,
+  mergeCredentialFields,
   validateCredential,
 } from "../../src/core/credential-types.js";
 import { ValidationError } from "../../src/core/errors.js";
+import { foldFieldName } from "../../src/core/field-names.js";
 import { Secret } from "../../src/core/secret.js";
 import { assertNoLeak, canary } from "../support/fixtures.js";
 
@@ -89,5 +91,48 @@ describe("credential types", () => {
       open: false,
     });
     expect(describeCredentialType("custom").open).toBe(true);
+  });
+
+  it("issue 13 item 8: closed types accept only their own fields, never inherited names such as toString", () => {
+    for (const inherited of ["toString", "valueOf", "hasOwnProperty", "isPrototypeOf"]) {
+      const error = failure("http_basic", { username: "u", password: "p", [inherited]: "x" });
+      expect(error.field).toBe("#3");
+    }
+  });
+
+  it("issue 13 item 8: a value passed as type is never echoed", () => {
+    const value = canary();
+    const error = failure(value, { apiKey: "k" });
+    expect(error.field).toBe("type");
+    assertNoLeak(error, value);
+    assertNoLeak(error, value.slice(0, 12));
+  });
+
+  it("issue 13 item 8: size errors name schema fields, and number only the unknown ones", () => {
+    const big = "x".repeat(64 * 1024 + 1);
+    expect(failure("api_key", { apiKey: big }).field).toBe("apiKey");
+    expect(failure("api_key", { api_key: big }).field).toBe("apiKey");
+    expect(failure("api_key", { apiKey: "k", extra: big }).field).toBe("#2");
+    expect(failure("http_basic", { username: "u", password: big }).message).toContain('"password"');
+  });
+
+  it("issue 13 item 8: one folding rule: api_key, apiKey, API-KEY and ApiKey are the same field", () => {
+    for (const spelling of ["api_key", "apiKey", "API-KEY", "ApiKey", "APIKEY"]) {
+      expect(foldFieldName(spelling)).toBe("apikey");
+      const fields = validateCredential("api_key", { [spelling]: "sk-1" });
+      expect(Object.keys(fields)).toEqual(["apiKey"]);
+      expect(fields.apiKey).toBe("sk-1");
+    }
+    expect(validateCredential("http_basic", { UserName: "u", PASSWORD: "p" })).toEqual(
+      Object.assign(Object.create(null), { username: "u", password: "p" }),
+    );
+    expect(failure("api_key", { apiKey: "a", api_key: "b" }).field).toBe("apiKey");
+  });
+
+  it("issue 13 item 8: an update in another spelling replaces the stored field", () => {
+    const merged = mergeCredentialFields("api_key", { apiKey: "old", note: "n" }, { API_KEY: "new" });
+    expect(validateCredential("api_key", merged)).toEqual(
+      Object.assign(Object.create(null), { note: "n", apiKey: "new" }),
+    );
   });
 });
