@@ -1,5 +1,9 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const packageJson = JSON.parse(readFileSync("package.json", "utf8")) as {
+  peerDependencies: Record<string, string>;
+};
 
 /** One entry per backend and connector folder: credkit/backends/<name>, credkit/connectors/<name>. */
 function folderEntries(kind: "backends" | "connectors"): Record<string, string> {
@@ -24,16 +28,5 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   // why: every SDK is an optional peer; none may be bundled (tsup#998 makes this explicit).
-  external: [
-    "@aws-sdk/client-secrets-manager",
-    "@google-cloud/secret-manager",
-    "@azure/keyvault-secrets",
-    "@azure/identity",
-    "node-vault",
-    "pg",
-    "openai",
-    "@anthropic-ai/sdk",
-    "@mendable/firecrawl-js",
-    "@google/genai",
-  ],
+  external: Object.keys(packageJson.peerDependencies),
 });

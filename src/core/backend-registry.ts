@@ -1,54 +1,41 @@
 /**
- * Backend names (the `VAULT_TYPE` values) and their lazy loaders. A backend module is imported
- * only when chosen, and imports its SDK only when first used.
+ * Backend names (the `VAULT_TYPE` values) and their lazy loaders, from the generated index of
+ * the backend folders (`npm run generate`). A backend module is imported only when chosen, and
+ * imports its SDK only when first used. Backends import nothing from here.
  */
+import { BACKENDS, type BackendType } from "../backends/index.generated.js";
 import type { BackendDefinition } from "../kit/definition.js";
 
+export type { BackendType } from "../backends/index.generated.js";
 export type { BackendDefinition, BackendVariable, Environment } from "../kit/definition.js";
 
-/** Every `VAULT_TYPE` value credkit knows. */
-export type BackendType = "memory" | "file" | "postgres" | "aws" | "vault" | "gcp" | "azure" | "cloudflare";
+const TYPES = (Object.keys(BACKENDS) as BackendType[]).sort();
 
-type BackendLoader = () => Promise<{ definition: BackendDefinition }>;
-
-/**
- * Loaders by `VAULT_TYPE`. Relative dynamic imports keep the root entry free of SDKs: a backend
- * module is imported only when chosen, and imports its SDK only when first used. (The explicit
- * type keeps the backends' own types out of the root's declarations.)
- */
-const LOADERS: Readonly<Record<BackendType, BackendLoader>> = {
-  memory: () => import("../backends/memory/index.js"),
-  file: () => import("../backends/file/index.js"),
-  postgres: () => import("../backends/postgres/index.js"),
-  aws: () => import("../backends/aws-secrets-manager/index.js"),
-  vault: () => import("../backends/vault/index.js"),
-  gcp: () => import("../backends/gcp-secret-manager/index.js"),
-  azure: () => import("../backends/azure-key-vault/index.js"),
-  cloudflare: () => import("../backends/cloudflare-kv/index.js"),
-};
-
-/** Long names accepted for `VAULT_TYPE` values. */
-const ALIASES: Readonly<Record<string, string>> = {
-  "aws-secrets-manager": "aws",
-  "gcp-secret-manager": "gcp",
-  "azure-key-vault": "azure",
-  "cloudflare-kv": "cloudflare",
-  postgresql: "postgres",
-};
+const ALIASES: ReadonlyMap<string, BackendType> = new Map(
+  TYPES.flatMap((type) => BACKENDS[type].aliases.map((alias) => [alias, type] as const)),
+);
 
 /** The backend types available, sorted. */
 export function backendTypes(): BackendType[] {
-  return (Object.keys(LOADERS) as BackendType[]).sort();
+  return [...TYPES];
 }
 
-/** The canonical type for a `VAULT_TYPE` value, or undefined when unknown. */
+/** Every accepted `VAULT_TYPE` value, for messages: `aws-secrets-manager (aws), file, …`. */
+export function describeBackendTypes(): string {
+  return TYPES.map((type) => {
+    const { aliases } = BACKENDS[type];
+    return aliases.length > 0 ? `${type} (${aliases.join(", ")})` : type;
+  }).join(", ");
+}
+
+/** The canonical type for a `VAULT_TYPE` value (a type or an alias), or undefined when unknown. */
 export function resolveBackendType(value: string): BackendType | undefined {
   const normalized = value.trim().toLowerCase();
-  const type = ALIASES[normalized] ?? normalized;
-  return Object.hasOwn(LOADERS, type) ? (type as BackendType) : undefined;
+  if (Object.hasOwn(BACKENDS, normalized)) return normalized as BackendType;
+  return ALIASES.get(normalized);
 }
 
 /** Loads a backend's definition. */
 export async function loadBackendDefinition(type: BackendType): Promise<BackendDefinition> {
-  return (await LOADERS[type]()).definition;
+  return (await BACKENDS[type].load()).definition;
 }

@@ -8,6 +8,7 @@ import {
   type BackendDefinition,
   type BackendType,
   backendTypes,
+  describeBackendTypes,
   type Environment,
   loadBackendDefinition,
   resolveBackendType,
@@ -60,7 +61,7 @@ async function resolveDefinition(env: Environment, requested: string | undefined
   const type = resolveBackendType(name);
   if (!type) {
     throw new ConfigurationError(
-      `Unknown backend type "${name.slice(0, 40)}" (VAULT_TYPE). Valid types: ${backendTypes().join(", ")}.`,
+      `Unknown backend type "${name.slice(0, 40)}" (VAULT_TYPE). Valid types: ${describeBackendTypes()}.`,
       { available: backendTypes() },
     );
   }

@@ -511,7 +511,8 @@ describe("gcp: clients and configuration", () => {
   });
 
   it("takes the project from GOOGLE_CLOUD_PROJECT and lists every variable it reads", async () => {
-    expect(definition.type).toBe("gcp");
+    expect(definition.type).toBe("gcp-secret-manager");
+    expect(definition.aliases).toEqual(["gcp"]);
     expect(definition.missingVariables({})).toEqual(["GOOGLE_CLOUD_PROJECT"]);
     expect(definition.missingVariables({ GOOGLE_CLOUD_PROJECT: "p" })).toEqual([]);
     expect(definition.variables.map((variable) => variable.name)).toContain("CREDKIT_GCP_CREDENTIALS_JSON");

@@ -106,7 +106,7 @@ export function mapAwsError(
   }
   if (code !== undefined && AUTH_CODES.has(code)) {
     return new AuthError(
-      `${what}: AWS refused our credentials or permissions (${code}). Check the IAM policy (docs/backends/aws.md) and AWS credentials.`,
+      `${what}: AWS refused our credentials or permissions (${code}). Check the IAM policy (docs/backends/aws-secrets-manager.md) and AWS credentials.`,
       options,
     );
   }

@@ -577,7 +577,9 @@ function credentialsFromEnv(env: Environment): Pick<AwsConnectionOptions, "crede
 }
 
 export const definition: BackendDefinition = {
-  type: NAME,
+  type: "aws-secrets-manager",
+  aliases: ["aws"],
+  packages: ["@aws-sdk/client-secrets-manager"],
   variables: [
     {
       name: "AWS_REGION",

@@ -508,7 +508,9 @@ function credentialKind(env: Environment): AzureCredentialKind | undefined {
 }
 
 export const definition: BackendDefinition = {
-  type: NAME,
+  type: "azure-key-vault",
+  aliases: ["azure"],
+  packages: ["@azure/keyvault-secrets", "@azure/identity"],
   variables: [
     {
       name: "AZURE_KEY_VAULT_URL",

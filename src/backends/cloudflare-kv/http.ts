@@ -1,7 +1,7 @@
 /**
  * `http` mode: the Cloudflare REST API (`/client/v4/accounts/{account}/storage/kv/namespaces/{ns}`)
  * over `fetch`, for services outside Workers. No SDK: the API is a handful of JSON and raw-body
- * endpoints, described in docs/backends/cloudflare.md.
+ * endpoints, described in docs/backends/cloudflare-kv.md.
  */
 import { KEY_NOT_FOUND } from "./errors.js";
 import {

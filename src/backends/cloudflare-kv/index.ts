@@ -6,7 +6,7 @@
  * backend declares `consistency: "eventual"` and `compareAndSet: "best-effort"`: `ifVersion` is
  * checked against the head it reads, and a writer elsewhere can slip in between. Within one
  * process writes to a credential are serialised and never go backwards (see `recent.ts`).
- * Layout, metadata and limits: `layout.ts`; the user guide: docs/backends/cloudflare.md.
+ * Layout, metadata and limits: `layout.ts`; the user guide: docs/backends/cloudflare-kv.md.
  */
 import type {
   Backend,
@@ -533,7 +533,8 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
 }
 
 export const definition: BackendDefinition = {
-  type: NAME,
+  type: "cloudflare-kv",
+  aliases: ["cloudflare"],
   variables: VARIABLES.map(({ name, description }) => ({ name, description })),
   missingVariables: (env) => missingOf(env),
   fromEnv: async (env) => cloudflareKvBackend({ env }),

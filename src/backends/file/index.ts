@@ -343,7 +343,7 @@ async function localKeyFile(env: Environment): Promise<LocalKeyring> {
 }
 
 export const definition: BackendDefinition = {
-  type: NAME,
+  type: "file",
   variables: [{ name: "CREDKIT_FILE_DIR", description: "Directory of the store (default ./.credkit)." }],
   missingVariables: () => [],
   fromEnv: async (env) => fileBackend({ directory: directoryFrom(env) }),

@@ -761,7 +761,9 @@ function endpointFromEnv(value: string | undefined): { apiEndpoint?: string; por
 }
 
 export const definition: BackendDefinition = {
-  type: NAME,
+  type: "gcp-secret-manager",
+  aliases: ["gcp"],
+  packages: ["@google-cloud/secret-manager"],
   variables: [
     {
       name: "GOOGLE_CLOUD_PROJECT",

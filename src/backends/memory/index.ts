@@ -39,7 +39,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
   const env = options.env ?? process.env;
   if (env.NODE_ENV === "production") {
     throw new ConfigurationError(
-      "The memory backend loses every credential when the process ends and is refused when NODE_ENV=production. Set VAULT_TYPE to file, postgres, aws, vault, gcp, azure or cloudflare.",
+      "The memory backend loses every credential when the process ends and is refused when NODE_ENV=production. Set VAULT_TYPE to a durable backend (docs/backends lists them).",
       { missing: ["VAULT_TYPE"] },
     );
   }
@@ -117,7 +117,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
 }
 
 export const definition: BackendDefinition = {
-  type: NAME,
+  type: "memory",
   variables: [],
   missingVariables: () => [],
   fromEnv: async (env) => memoryBackend({ env }),

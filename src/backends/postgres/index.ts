@@ -666,7 +666,9 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
 }
 
 export const definition: BackendDefinition = {
-  type: NAME,
+  type: "postgres",
+  aliases: ["postgresql"],
+  packages: ["pg"],
   variables: [
     { name: "DATABASE_URL", description: "postgres:// connection string (or set the PG* variables)." },
     { name: "PGHOST", description: "Server host, when DATABASE_URL is not set." },

@@ -508,7 +508,8 @@ interface VersionData {
 }
 
 export const definition: BackendDefinition = {
-  type: NAME,
+  type: "vault",
+  packages: ["node-vault"],
   variables: VARIABLES,
   missingVariables,
   fromEnv: async (env) => vaultBackend(await optionsFromEnv(env)),
