@@ -6,6 +6,8 @@
 export type { AnthropicConnector } from "./connectors/anthropic/index.js";
 export { BUILTIN_SPECS, type BuiltinConnectorId } from "./connectors/catalog.js";
 export {
+  type ConnectionListOptions,
+  type ConnectionPage,
   type ConnectionRecord,
   type ConnectionStore,
   type JsonValue,

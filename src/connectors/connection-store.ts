@@ -1,11 +1,13 @@
 /**
  * Where tenant connection records live. A record holds configuration (never a secret value),
- * secret references and lifecycle status; values stay in the credential store. The default is
- * in memory (for development and tests); implement `ConnectionStore` over your database for
- * anything that must survive a restart.
+ * secret references and lifecycle status; values stay in the credential store. Implementations
+ * are in `./connection-stores/`: over the credential store's own backend (the default, so
+ * connections are as durable as credentials) and in memory (for tests, chosen explicitly).
  */
-import { ConflictError } from "../core/errors.js";
+import type { ConnectionListOptions } from "./connection-stores/paging.js";
 import type { LifecycleState } from "./lifecycle.js";
+
+export type { ConnectionListOptions } from "./connection-stores/paging.js";
 
 /** A JSON value, as kept in `configuration`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -49,52 +51,29 @@ export interface ConnectionRecord extends LifecycleState {
   readonly revision: number;
 }
 
-/** Storage of connection records. Every method is scoped by tenant. */
+/** One page of a tenant's connection records, sorted by id. */
+export interface ConnectionPage {
+  readonly items: ConnectionRecord[];
+  /** Present when more records follow: pass it as `cursor` to get them. */
+  readonly cursor?: string;
+}
+
+/**
+ * Storage of connection records. Every method is scoped by tenant; a record's `revision` is the
+ * compare-and-set token. `runConnectionStoreContract` (credkit/testing) proves an implementation.
+ */
 export interface ConnectionStore {
   /** A tenant's record, or undefined when that tenant has none with this id. */
   get(tenantId: string, id: string): Promise<ConnectionRecord | undefined>;
-  /** A tenant's records, sorted by id. */
-  list(tenantId: string): Promise<ConnectionRecord[]>;
+  /** A page of a tenant's records, sorted by id (see `ConnectionListOptions` for the limits). */
+  list(tenantId: string, options?: ConnectionListOptions): Promise<ConnectionPage>;
   /**
-   * Writes a record. `expectedRevision` is the revision the caller read (0: must not exist);
-   * a mismatch throws `ConflictError`.
+   * Writes a record at `record.revision`, which is `expectedRevision + 1`. `expectedRevision` is
+   * the revision the caller read (0: must not exist); a mismatch throws `ConflictError`.
    */
   put(record: ConnectionRecord, expectedRevision: number): Promise<void>;
-  /** Removes a record; false when there was none. */
+  /** Removes a record for good; false when there was none. */
   delete(tenantId: string, id: string): Promise<boolean>;
 }
 
-/** An in-memory `ConnectionStore`: for development and tests; records are lost on exit. */
-export function memoryConnectionStore(): ConnectionStore {
-  const tenants = new Map<string, Map<string, ConnectionRecord>>();
-  const of = (tenantId: string) => {
-    const records = tenants.get(tenantId) ?? new Map<string, ConnectionRecord>();
-    tenants.set(tenantId, records);
-    return records;
-  };
-  return {
-    async get(tenantId, id) {
-      const record = tenants.get(tenantId)?.get(id);
-      return record && structuredClone(record);
-    },
-    async list(tenantId) {
-      return [...(tenants.get(tenantId)?.values() ?? [])]
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        .map((record) => structuredClone(record));
-    },
-    async put(record, expectedRevision) {
-      const records = of(record.tenantId);
-      const current = records.get(record.id)?.revision ?? 0;
-      if (current !== expectedRevision) {
-        throw new ConflictError(
-          `Connection "${record.id}" is at revision ${current}, not ${expectedRevision}.`,
-          expectedRevision,
-        );
-      }
-      records.set(record.id, structuredClone(record));
-    },
-    async delete(tenantId, id) {
-      return tenants.get(tenantId)?.delete(id) ?? false;
-    },
-  };
-}
+export { memoryConnectionStore } from "./connection-stores/memory.js";

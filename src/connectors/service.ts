@@ -17,7 +17,13 @@
 
 import { ValidationError } from "../core/errors.js";
 import type { Secret } from "../core/secret.js";
-import { type ConnectionRecord, type JsonValue, memoryConnectionStore } from "./connection-store.js";
+import {
+  type ConnectionListOptions,
+  type ConnectionPage,
+  type ConnectionRecord,
+  type JsonValue,
+  memoryConnectionStore,
+} from "./connection-store.js";
 import { useConnector } from "./define.js";
 import type { StatusEvent } from "./lifecycle.js";
 import { defaultRegistry } from "./registry.js";
@@ -80,9 +86,12 @@ export class ConnectorService {
     return loadRecord(this.#context, id);
   }
 
-  /** Every connection of the tenant. */
-  list(): Promise<ConnectionRecord[]> {
-    return this.#context.store.list(this.tenantId);
+  /**
+   * A page of the tenant's connections, sorted by id: one call, `limit` per page (default 100,
+   * at most 1000); pass the returned `cursor` to get the next page.
+   */
+  list(options: ConnectionListOptions = {}): Promise<ConnectionPage> {
+    return this.#context.store.list(this.tenantId, options);
   }
 
   /**

@@ -165,7 +165,7 @@ describe("ConnectorService", () => {
     expect(nested.name).toBe("ValidationError");
     expect(nested.message).toContain('"proxy.auth.password" looks like a secret');
     assertNoLeak(nested, rotated);
-    expect((await service.list()).map((item) => item.instanceName)).toEqual(["A"]);
+    expect((await service.list()).items.map((item) => item.instanceName)).toEqual(["A"]);
   });
 
   it("option B: a reference may pin a version and pick a field", async () => {
@@ -453,11 +453,11 @@ describe("ConnectorService", () => {
       instanceName: "B",
       secretsReferences: { api_key: { secret_name: "shared" } },
     });
-    expect(await other.list()).toEqual([]);
+    expect((await other.list()).items).toEqual([]);
     await expect(other.get(owned.id)).rejects.toThrow(/No connection/);
     await service.delete(owned.id);
     await service.delete(referencing.id);
-    expect(await service.list()).toEqual([]);
+    expect((await service.list()).items).toEqual([]);
     await expect(manager.getCredentials(`connector-${owned.id}`, tenantId)).rejects.toThrow();
     expect((await manager.getCredentials("shared", tenantId)).apiKey?.reveal()).toBe(key);
   });
