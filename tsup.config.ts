@@ -1,20 +1,19 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 const packageJson = JSON.parse(readFileSync("package.json", "utf8")) as {
   peerDependencies: Record<string, string>;
 };
 
-/** One entry per backend and connector folder: credkit/backends/<name>, credkit/connectors/<name>. */
+/**
+ * One entry per plugin folder: credkit/backends/<name> for every backend folder,
+ * credkit/connectors/<name> for every connector folder (one holding a `spec.ts`).
+ */
 function folderEntries(kind: "backends" | "connectors"): Record<string, string> {
-  let names: string[] = [];
-  try {
-    names = readdirSync(`src/${kind}`, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name);
-  } catch {
-    names = [];
-  }
+  const names = readdirSync(`src/${kind}`, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .filter((name) => kind === "backends" || existsSync(`src/${kind}/${name}/spec.ts`));
   return Object.fromEntries(names.map((name) => [`${kind}/${name}/index`, `src/${kind}/${name}/index.ts`]));
 }
 

@@ -5,7 +5,7 @@
  * `VAULT_TYPE` loads only that folder. test/kit/registry.test.ts fails when the file is stale.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BackendDefinition } from "../src/kit/definition.js";
@@ -21,6 +21,13 @@ export function pluginFolders(kind: "backends" | "connectors"): string[] {
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
+}
+
+/** The connector folders: those holding an SDK-free `spec.ts` (src/connectors/service is not one). */
+export function connectorFolders(): string[] {
+  return pluginFolders("connectors").filter((folder) =>
+    existsSync(join(root, "src/connectors", folder, "spec.ts")),
+  );
 }
 
 /** Imports the `definition` exported by each backend folder. */

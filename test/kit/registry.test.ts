@@ -9,10 +9,12 @@ import { describe, expect, it } from "vitest";
 import {
   BACKEND_INDEX,
   backendDefinitions,
+  connectorFolders,
   pluginFolders,
   renderBackendIndex,
 } from "../../scripts/generate.js";
 import { BACKENDS } from "../../src/backends/index.generated.js";
+import { BUILTIN_CONNECTORS } from "../../src/connectors/catalog.js";
 import { backendTypes, resolveBackendType } from "../../src/core/backend-registry.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -98,7 +100,7 @@ describe("backend registry (one registration per folder)", async () => {
 
   it("every peer dependency is loaded by some backend or connector folder (none stale)", () => {
     const used = new Set(definitions.flatMap(([, definition]) => definition.packages ?? []));
-    for (const folder of pluginFolders("connectors")) {
+    for (const folder of connectorFolders()) {
       for (const name of dynamicPackages(`src/connectors/${folder}`)) used.add(name);
     }
     expect(
@@ -133,5 +135,47 @@ describe("backend registry (one registration per folder)", async () => {
         expect(row, `README row ${type}: install`).toContain(`\`${name}\``);
       expect(row, `README row ${type}: docs link`).toContain(`(docs/backends/${type}.md)`);
     }
+  });
+});
+
+describe("connector registry (one registration per folder)", () => {
+  const entries = Object.entries(BUILTIN_CONNECTORS);
+
+  it("the catalog lists every connector folder, each spec under its folder's id", async () => {
+    expect(
+      Object.keys(BUILTIN_CONNECTORS).sort(),
+      "src/connectors/catalog.ts and the folders differ",
+    ).toEqual(connectorFolders());
+    for (const [id, entry] of entries) {
+      expect(entry.spec.id, `src/connectors/${id}/spec.ts`).toBe(id);
+      expect((await entry.load()).definition.spec.id, `src/connectors/${id}/index.ts`).toBe(id);
+    }
+  });
+
+  it("every package a connector imports is its spec's sdk package, an optional peer and a dev dependency", () => {
+    for (const [id, { spec }] of entries) {
+      const declared = "sdk" in spec ? [spec.sdk.package] : [];
+      expect(
+        [...dynamicPackages(`src/connectors/${id}`)],
+        `src/connectors/${id}: imports vs spec.sdk`,
+      ).toEqual(declared);
+      for (const name of declared) {
+        expect(packageJson.peerDependencies[name], `${name} (sdk of ${id}) is not a peer`).toBeDefined();
+        expect(packageJson.peerDependenciesMeta[name]?.optional, `${name} is not optional`).toBe(true);
+        expect(packageJson.devDependencies[name], `${name} is not a dev dependency`).toBeDefined();
+      }
+    }
+  });
+
+  it("docs/connectors.md has one table row per connector", () => {
+    const lines = read("docs/connectors.md").split("\n");
+    const header = lines.findIndex((line) => line.startsWith("| id | SDK"));
+    const rows: string[] = [];
+    for (const line of lines.slice(header + 2)) {
+      const id = /^\| `([a-z0-9_.-]+)` \|/.exec(line)?.[1];
+      if (!id) break;
+      rows.push(id);
+    }
+    expect(rows.sort(), "docs/connectors.md rows and connector folders differ").toEqual(connectorFolders());
   });
 });
