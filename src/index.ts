@@ -23,6 +23,7 @@ export {
   defineConnector,
   type VerifyDetails,
 } from "./connectors/define.js";
+export type { EgressLookup, EgressOptions, ResolvedAddress } from "./connectors/egress.js";
 export { classifyFailure, type Failure, type FailureKind } from "./connectors/failures.js";
 export type { FirecrawlConnector } from "./connectors/firecrawl/index.js";
 export type { GeminiConnector } from "./connectors/gemini/index.js";
@@ -150,6 +151,7 @@ export {
   DeletedError,
   type DeletedState,
   DependencyMissingError,
+  EgressBlockedError,
   ExpiredError,
   IntegrityError,
   isTransientError,

@@ -9,6 +9,7 @@ import { CredkitError, UnsupportedError, ValidationError } from "../core/errors.
 import { importOptional } from "../core/import-optional.js";
 import { Redactor } from "../core/redact.js";
 import { Secret } from "../core/secret.js";
+import { connectorEgress } from "./connector-fetch.js";
 import { classifyFailure, type Failure, failureError, testFailureMessage } from "./failures.js";
 import type {
   Connector,
@@ -41,6 +42,16 @@ export interface ConnectorSetupContext<Lib = unknown> {
   optionalSecret(name: string): Secret | undefined;
   /** A non-secret setting (e.g. `model`), or undefined. */
   setting(name: string): string | undefined;
+  /**
+   * The API base URL: the operator's `options.baseURL`, else a `baseURL` setting from the
+   * connection's data (checked by the egress guard), else the spec's default.
+   */
+  readonly baseURL: string | undefined;
+  /**
+   * The `fetch` to hand the SDK: follows redirects without carrying credentials across origins,
+   * and sends requests to URLs from tenant data through the egress guard.
+   */
+  readonly fetch: typeof globalThis.fetch;
   /** Imports the SDK lazily (or takes `options.lib`); missing package → `DependencyMissingError`. */
   load<T>(packageName: string, loader: () => Promise<T>): Promise<T>;
 }
@@ -197,6 +208,14 @@ export function defineConnector<
       const fields = readFields(spec, credentials);
       const redactor = new Redactor([...fields.scrub, ...(options.redact ?? [])]);
       const patternsOnly = new Redactor();
+      const egress = connectorEgress({
+        operatorBaseURL: options.baseURL,
+        tenantBaseURL: fields.settings.get("baseURL"),
+        defaultBaseURL: spec.baseURL,
+        fetch: options.fetch,
+        egress: options.egress,
+        carriesSecret: (value) => redactor.contains(value),
+      });
       const controller = new AbortController();
       let closed = false;
       let cleanupRun: Promise<void> | undefined;
@@ -213,6 +232,8 @@ export function defineConnector<
         },
         optionalSecret: (name) => fields.secrets.get(name),
         setting: (name) => fields.settings.get(name),
+        baseURL: egress.baseURL,
+        fetch: egress.fetch,
         load: (packageName, loader) =>
           importOptional(packageName, `the ${spec.id} connector`, loader, options.lib as never),
       };
@@ -227,7 +248,14 @@ export function defineConnector<
               cause: redactor.scrubError(error),
             });
       }
-      const classify = (error: unknown): Failure => parts?.classify?.(error) ?? classifyFailure(error);
+      const classify = (error: unknown): Failure => {
+        try {
+          return parts?.classify?.(error) ?? classifyFailure(error);
+        } catch {
+          // an error whose properties throw when read is classified, never passed through
+          return { kind: "provider_error" };
+        }
+      };
       const cleanedUp = (operation: string, cause?: unknown) =>
         new UnsupportedError(`${operation}: the ${spec.id} connector was cleaned up.`, {
           source: spec.id,
@@ -249,6 +277,7 @@ export function defineConnector<
       const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
         if (closed) throw cleanedUp(operation);
         try {
+          await egress.preflight();
           return await run();
         } catch (error) {
           throw fail(operation, error);
@@ -271,6 +300,7 @@ export function defineConnector<
         }
         const started = performance.now();
         try {
+          await egress.preflight();
           const details = (await parts?.verify()) ?? {};
           return {
             success: true,
@@ -302,7 +332,7 @@ export function defineConnector<
           const close = parts?.close?.bind(parts);
           parts = undefined;
           let failure: unknown;
-          for (const step of [close, options.onCleanup]) {
+          for (const step of [close, egress.close, options.onCleanup]) {
             try {
               await step?.();
             } catch (error) {

@@ -7,6 +7,7 @@
 import {
   AuthError,
   type CredkitError,
+  EgressBlockedError,
   NotFoundError,
   ThrottledError,
   UnavailableError,
@@ -22,7 +23,8 @@ export type FailureKind =
   | "unreachable"
   | "not_found"
   | "invalid_request"
-  | "provider_error";
+  | "provider_error"
+  | "egress_blocked";
 
 /** A classified failure. `status` is the provider's HTTP status when it answered. */
 export interface Failure {
@@ -55,6 +57,7 @@ function statusOf(link: Record<string, unknown>): number | undefined {
 /** Classifies an SDK error. Anything with no HTTP status anywhere is a transport failure. */
 export function classifyFailure(error: unknown): Failure {
   const links = chain(error);
+  if (links.some((link) => EgressBlockedError.isInstance(link))) return { kind: "egress_blocked" };
   const status = links.map(statusOf).find((value) => value !== undefined);
   const timedOut = links.some((link) => {
     const name = `${typeof link.name === "string" ? link.name : ""} ${link.constructor?.name ?? ""}`;
@@ -92,6 +95,11 @@ export function testFailureMessage(
       return { code: "rate_limited", error: `${provider} rate limit exceeded during validation` };
     case "unreachable":
       return { code: "unreachable", error: `Unable to connect to ${provider}` };
+    case "egress_blocked":
+      return {
+        code: "egress_blocked",
+        error: `The ${provider} URL is not allowed: it points to a loopback, link-local, private or unique-local address`,
+      };
     default:
       return {
         code: "provider_error",
@@ -124,6 +132,11 @@ export function failureError(
     case "unreachable":
       return new UnavailableError(
         `${prefix}Unable to connect to ${provider}${failure.timedOut ? " (timed out)" : http}.`,
+        options,
+      );
+    case "egress_blocked":
+      return new EgressBlockedError(
+        `${prefix}the ${provider} URL from the connection's data points to a loopback, link-local, private or unique-local address.`,
         options,
       );
     case "not_found":

@@ -24,3 +24,17 @@ export const modelField: CredentialFieldSpec = {
   aliases: ["defaultModel"],
   description: "Model used when a call does not name one.",
 };
+
+/**
+ * The API base URL from the connection's data (e.g. a self-hosted or compatible endpoint). It is
+ * tenant data: the egress guard keeps it off loopback, link-local and private addresses. A
+ * `baseURL` the operator passes in code takes precedence.
+ */
+export const baseURLField: CredentialFieldSpec = {
+  name: "baseURL",
+  label: "Base URL",
+  secret: false,
+  required: false,
+  aliases: ["baseUrl", "url"],
+  description: "API base URL, when not the provider's public endpoint (http:// or https://).",
+};

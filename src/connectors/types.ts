@@ -5,6 +5,7 @@
  */
 import type { LibOption } from "../core/import-optional.js";
 import type { Secret } from "../core/secret.js";
+import type { EgressOptions } from "./egress.js";
 
 /** Groups connectors in a catalog UI. Known categories, or any string of your own. */
 export type ConnectorCategory = "ai_ml" | "data_extraction" | "http" | (string & {});
@@ -85,6 +86,12 @@ export interface ConnectorOptions<Lib = unknown> {
   lib?: LibOption<Lib>;
   /** More values to scrub from every error this connector throws (besides its secret fields). */
   redact?: Iterable<string | Secret>;
+  /**
+   * What URLs from tenant data (a `baseURL` in the connection's configuration or credentials,
+   * a redirect target) may reach: by default never loopback, link-local, private or unique-local
+   * addresses. `baseURL` above is the operator's and is not checked.
+   */
+  egress?: EgressOptions;
   /** Called once when the connector is cleaned up. */
   onCleanup?: () => void | Promise<void>;
 }
@@ -99,7 +106,8 @@ export type TestFailureCode =
   | "provider_error"
   | "missing_credentials"
   | "unresolved_reference"
-  | "expired";
+  | "expired"
+  | "egress_blocked";
 
 /** The verdict of `testConnection()`: never throws, never contains a secret. */
 export interface TestConnectionResult {

@@ -20,7 +20,8 @@ export type CredkitErrorCode =
   | "unavailable"
   | "expired"
   | "unsupported"
-  | "unknown_connector";
+  | "unknown_connector"
+  | "egress_blocked";
 
 /** Options common to every credkit error. */
 export interface CredkitErrorOptions {
@@ -189,6 +190,17 @@ export class UnsupportedError extends CredkitError {
     super("unsupported", message, options);
   }
   static override isInstance = codeCheck<UnsupportedError>("unsupported");
+}
+
+/**
+ * A request to a URL from tenant data would reach a loopback, link-local, private or
+ * unique-local address, and the operator did not allow it. Never transient.
+ */
+export class EgressBlockedError extends CredkitError {
+  constructor(message: string, options?: CredkitErrorOptions) {
+    super("egress_blocked", message, options);
+  }
+  static override isInstance = codeCheck<EgressBlockedError>("egress_blocked");
 }
 
 /** No connector is registered under that id. `available` lists the ids that are. */

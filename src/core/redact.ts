@@ -55,6 +55,11 @@ export class Redactor {
     return this;
   }
 
+  /** Whether `text` carries a known value (or one of its encodings) or a credential pattern. */
+  contains(text: string): boolean {
+    return this.redact(text) !== text;
+  }
+
   /** The redacted text. */
   redact(text: string): string {
     let result = text;

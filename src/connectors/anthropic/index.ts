@@ -45,8 +45,8 @@ export const definition = defineConnector<"anthropic", Anthropic, AnthropicMetho
     const client = new AnthropicClass({
       apiKey: context.secret("apiKey").reveal(),
       authToken: null,
-      baseURL: options.baseURL ?? anthropicSpec.baseURL,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      baseURL: context.baseURL ?? anthropicSpec.baseURL,
+      fetch: context.fetch,
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     });

@@ -1,4 +1,4 @@
-import { apiKeyField, modelField } from "../fields.js";
+import { apiKeyField, baseURLField, modelField } from "../fields.js";
 import type { ConnectorSpec } from "../types.js";
 
 /** The anthropic connector's catalog entry: pure data, loads no SDK. */
@@ -10,6 +10,7 @@ export const anthropicSpec = {
   fields: [
     apiKeyField("^sk-ant-[A-Za-z0-9_-]{20,}$", "sk-ant-...", "Key from console.anthropic.com (sk-ant-...)."),
     modelField,
+    baseURLField,
   ],
   sdk: { package: "@anthropic-ai/sdk", versions: ">=0.30" },
   baseURL: "https://api.anthropic.com",

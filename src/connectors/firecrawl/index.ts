@@ -168,9 +168,8 @@ export const definition = defineConnector<"firecrawl", FirecrawlApp, FirecrawlMe
       );
 
     const creditUsageV1 = async (): Promise<number | undefined> => {
-      const fetcher = options.fetch ?? globalThis.fetch;
       const response = await bounded(
-        fetcher(`${apiUrl}/v1/team/credit-usage`, {
+        context.fetch(`${apiUrl}/v1/team/credit-usage`, {
           headers: { Authorization: `Bearer ${apiKey.reveal()}` },
           signal,
         }),

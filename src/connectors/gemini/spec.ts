@@ -1,4 +1,4 @@
-import { apiKeyField, modelField } from "../fields.js";
+import { apiKeyField, baseURLField, modelField } from "../fields.js";
 import type { ConnectorSpec } from "../types.js";
 
 /** The gemini connector's catalog entry: pure data, loads no SDK. */
@@ -10,6 +10,7 @@ export const geminiSpec = {
   fields: [
     apiKeyField("^AIza[A-Za-z0-9_-]{35}$", "AIza...", "Key from aistudio.google.com (AIza...)."),
     modelField,
+    baseURLField,
   ],
   sdk: { package: "@google/genai", versions: ">=1" },
   baseURL: "https://generativelanguage.googleapis.com",

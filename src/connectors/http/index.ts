@@ -104,7 +104,7 @@ export const definition = defineConnector<"http", HttpClient, HttpMethods, never
   spec: httpSpec,
   async setup(context) {
     const options = context.options as HttpConnectorOptions;
-    const base = options.baseURL ?? context.setting("baseURL");
+    const base = context.baseURL;
     if (!base || !/^https?:\/\//i.test(base)) {
       throw new ValidationError("The http connector needs a baseURL (http:// or https://).", "baseURL");
     }
@@ -126,7 +126,6 @@ export const definition = defineConnector<"http", HttpClient, HttpMethods, never
         fields,
       );
     }
-    const fetcher = options.fetch ?? globalThis.fetch;
     const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
     const maxRetries = options.maxRetries ?? DEFAULT_RETRIES;
     const { signal } = context;
@@ -147,7 +146,7 @@ export const definition = defineConnector<"http", HttpClient, HttpMethods, never
       for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
       authorize(url, headers);
       const signals = [signal, AbortSignal.timeout(timeout), ...(init.signal ? [init.signal] : [])];
-      return fetcher(url, { ...init, headers, redirect: "manual", signal: AbortSignal.any(signals) });
+      return context.fetch(url, { ...init, headers, redirect: "manual", signal: AbortSignal.any(signals) });
     };
 
     const request = async <T>(

@@ -1,3 +1,4 @@
+import { baseURLField } from "../fields.js";
 import type { ConnectorSpec } from "../types.js";
 
 /** The http connector's catalog entry: pure data, loads no SDK. */
@@ -18,7 +19,7 @@ export const httpSpec = {
     { name: "username", label: "Username", secret: false, required: false, aliases: ["user"] },
     { name: "password", label: "Password", secret: true, required: false },
     { name: "apiKey", label: "API key", secret: true, required: false, aliases: ["key"] },
-    { name: "baseURL", label: "Base URL", secret: false, required: false, aliases: ["baseUrl", "url"] },
+    baseURLField,
   ],
   docsUrl: "https://github.com/credkit/credkit/blob/main/docs/connectors.md#http",
 } as const satisfies ConnectorSpec<"http">;

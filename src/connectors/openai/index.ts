@@ -56,10 +56,10 @@ export const definition = defineConnector<"openai", OpenAI, OpenAIMethods, OpenA
     const { options, signal } = context;
     const client = new OpenAIClass({
       apiKey: context.secret("apiKey").reveal(),
-      baseURL: options.baseURL ?? openaiSpec.baseURL,
+      baseURL: context.baseURL ?? openaiSpec.baseURL,
       organization: context.setting("organization") ?? null,
       project: null,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: context.fetch,
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
       ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     });

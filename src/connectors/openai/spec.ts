@@ -1,4 +1,4 @@
-import { apiKeyField, modelField } from "../fields.js";
+import { apiKeyField, baseURLField, modelField } from "../fields.js";
 import type { ConnectorSpec } from "../types.js";
 
 /** The openai connector's catalog entry: pure data, loads no SDK. */
@@ -17,6 +17,7 @@ export const openaiSpec = {
       aliases: ["organizationId", "orgId"],
     },
     modelField,
+    baseURLField,
   ],
   sdk: { package: "openai", versions: "^4 || ^5 || ^6 || ^7" },
   baseURL: "https://api.openai.com/v1",

@@ -1,0 +1,175 @@
+/**
+ * The `fetch` a connector hands its SDK. It follows redirects itself so that no credential
+ * crosses origins: on a redirect to another origin it drops `Authorization`, `Cookie`, every
+ * header named like a key or token (e.g. Gemini's `x-goog-api-key`, `x-api-key`) and every header
+ * whose value carries one of the connection's secrets. Requests to origins the operator did not
+ * pass in code (a tenant's `baseURL`, a redirect target) go through the egress guard.
+ */
+import { ValidationError } from "../core/errors.js";
+import { type EgressOptions, EgressPolicy, type GuardedFetch, guardedFetch } from "./egress.js";
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|cookie)$|key|token|secret|auth|session|signature/i;
+
+/** What `connectorFetch` needs from the connector. */
+export interface ConnectorFetchOptions {
+  /** Origins the operator passed in code (and the provider's own): not checked by the guard. */
+  readonly trustedOrigins: ReadonlySet<string>;
+  /** The operator's `fetch`, for trusted origins. @default globalThis.fetch */
+  readonly fetch?: typeof globalThis.fetch;
+  /** The egress policy for every other origin. */
+  readonly policy: EgressPolicy;
+  /** Whether a header value carries one of the connection's secrets. */
+  readonly carriesSecret: (value: string) => boolean;
+}
+
+/** A connector's `fetch` and the release of what it holds. */
+export interface ConnectorFetch {
+  readonly fetch: typeof globalThis.fetch;
+  close(): Promise<void>;
+}
+
+function withoutCredentials(headers: Headers, carriesSecret: (value: string) => boolean): Headers {
+  const kept = new Headers();
+  for (const [name, value] of headers) {
+    if (!CREDENTIAL_HEADER.test(name) && !carriesSecret(value)) kept.set(name, value);
+  }
+  return kept;
+}
+
+interface Hop {
+  url: URL;
+  method: string;
+  headers: Headers;
+  body: RequestInit["body"];
+}
+
+function firstHop(input: string | URL | Request, init: RequestInit): Hop {
+  const request = input instanceof Request ? input : undefined;
+  return {
+    url: new URL(request ? request.url : String(input)),
+    method: (init.method ?? request?.method ?? "GET").toUpperCase(),
+    headers: new Headers(init.headers ?? request?.headers),
+    body: init.body ?? request?.body ?? undefined,
+  };
+}
+
+/** The next hop of a redirect, or undefined when the response is not one to follow. */
+function nextHop(hop: Hop, response: Response, carriesSecret: (value: string) => boolean): Hop | undefined {
+  const location = response.headers.get("location");
+  if (!REDIRECTS.has(response.status) || location === null) return undefined;
+  const url = new URL(location, hop.url);
+  const headers =
+    url.origin === hop.url.origin ? hop.headers : withoutCredentials(hop.headers, carriesSecret);
+  const toGet =
+    (response.status === 303 && hop.method !== "HEAD") ||
+    ((response.status === 301 || response.status === 302) && hop.method === "POST");
+  if (toGet) {
+    for (const name of ["content-type", "content-length", "content-encoding", "content-language"]) {
+      headers.delete(name);
+    }
+    return { url, method: "GET", headers, body: undefined };
+  }
+  if (hop.body instanceof ReadableStream) {
+    throw new TypeError("A redirect asked to resend a streamed request body; it cannot be replayed.");
+  }
+  return { ...hop, url, headers };
+}
+
+/** Builds the connector's `fetch`. The guard's dispatcher is created on the first guarded request. */
+export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
+  let guarded: Promise<GuardedFetch> | undefined;
+  const send = async (hop: Hop, init: RequestInit): Promise<Response> => {
+    const request: RequestInit = {
+      ...init,
+      method: hop.method,
+      headers: hop.headers,
+      body: hop.body ?? null,
+      redirect: "manual",
+    };
+    if (options.trustedOrigins.has(hop.url.origin)) {
+      return (options.fetch ?? globalThis.fetch)(hop.url, request);
+    }
+    guarded ??= guardedFetch(options.policy);
+    return (await guarded).fetch(hop.url, request);
+  };
+  const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    let hop = firstHop(input, init);
+    for (let redirects = 0; ; redirects++) {
+      const response = await send(hop, init);
+      if (init.redirect === "manual" || init.redirect === "error") {
+        if (init.redirect === "error" && REDIRECTS.has(response.status)) {
+          throw new TypeError("The server answered with a redirect, and redirects are not allowed.");
+        }
+        return response;
+      }
+      const next = nextHop(hop, response, options.carriesSecret);
+      if (!next) return response;
+      if (redirects >= MAX_REDIRECTS) throw new TypeError(`More than ${MAX_REDIRECTS} redirects.`);
+      await response.body?.cancel();
+      hop = next;
+    }
+  };
+  return {
+    fetch: fetch as typeof globalThis.fetch,
+    close: async () => {
+      const pending = guarded;
+      guarded = undefined;
+      if (pending) await (await pending.catch(() => undefined))?.close();
+    },
+  };
+}
+
+/** A connector's base URL, its `fetch`, and the egress check for its base URL. */
+export interface ConnectorEgress extends ConnectorFetch {
+  /** The API base URL: the operator's, else the tenant's (from the connection's data), else the default. */
+  readonly baseURL: string | undefined;
+  /** Rejects with `EgressBlockedError` when the base URL came from tenant data and is not allowed. */
+  preflight(): Promise<void>;
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Picks the base URL and builds the connector's `fetch`. `tenantBaseURL` is a `baseURL` from the
+ * connection's data; `operatorBaseURL` (from code) and `defaultBaseURL` (the provider's) are trusted.
+ */
+export function connectorEgress(input: {
+  readonly operatorBaseURL: string | undefined;
+  readonly tenantBaseURL: string | undefined;
+  readonly defaultBaseURL: string | undefined;
+  readonly fetch: typeof globalThis.fetch | undefined;
+  readonly egress: EgressOptions | undefined;
+  readonly carriesSecret: (value: string) => boolean;
+}): ConnectorEgress {
+  const trustedOrigins = new Set(
+    [originOf(input.operatorBaseURL), originOf(input.defaultBaseURL)].filter(
+      (origin): origin is string => origin !== undefined && origin !== "null",
+    ),
+  );
+  const baseURL = input.operatorBaseURL ?? input.tenantBaseURL ?? input.defaultBaseURL;
+  if (input.operatorBaseURL === undefined && input.tenantBaseURL !== undefined) {
+    const origin = originOf(input.tenantBaseURL);
+    if (origin === undefined || !/^https?:\/\//i.test(input.tenantBaseURL)) {
+      throw new ValidationError("The baseURL setting must be an http:// or https:// URL.", "baseURL");
+    }
+  }
+  const policy = new EgressPolicy(input.egress);
+  const checked = baseURL !== undefined && !trustedOrigins.has(originOf(baseURL) ?? "");
+  return {
+    ...connectorFetch({ trustedOrigins, fetch: input.fetch, policy, carriesSecret: input.carriesSecret }),
+    baseURL,
+    preflight: async () => {
+      if (checked) await policy.check(baseURL);
+    },
+  };
+}
