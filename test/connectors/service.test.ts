@@ -163,7 +163,7 @@ describe("ConnectorService", () => {
       }),
     );
     expect(nested.name).toBe("ValidationError");
-    expect(nested.message).toContain('"proxy.auth.password" looks like a secret');
+    expect(nested.message).toContain('"proxy.auth.password" sits under a name that marks it secret');
     assertNoLeak(nested, rotated);
     expect((await service.list()).items.map((item) => item.instanceName)).toEqual(["A"]);
   });

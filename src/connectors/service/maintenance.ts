@@ -1,8 +1,8 @@
 /** Rotating a connection's secrets and checking their expiry from metadata. */
 import { ValidationError } from "../../core/errors.js";
+import { foldFieldName } from "../../core/field-names.js";
 import type { Secret } from "../../core/secret.js";
 import type { ConnectionRecord } from "../connection-store.js";
-import { foldFieldName } from "../define.js";
 import { loadRecord, mutate, type ServiceContext, writeOptions } from "./context.js";
 import { secretNames } from "./references.js";
 

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../../core/errors
 import type { Secret } from "../../core/secret.js";
 import type { ConnectionRecord, JsonValue, SecretReference } from "../connection-store.js";
 import { initialState } from "../lifecycle.js";
-import { checkComplete, splitConfiguration } from "./configuration.js";
+import { checkComplete, checkInstanceName, splitConfiguration } from "./configuration.js";
 import { announce, loadRecord, mutate, type ServiceContext, writeOptions } from "./context.js";
 import { checkReference } from "./references.js";
 
@@ -57,9 +57,7 @@ export async function createConnection(
   input: CreateConnectionInput,
 ): Promise<ConnectionRecord> {
   const spec = context.registry.spec(input.connector);
-  if (typeof input.instanceName !== "string" || !input.instanceName.trim()) {
-    throw new ValidationError("instanceName is required.", "instanceName");
-  }
+  checkInstanceName(input.instanceName);
   const id = checkId(input.id ?? `conn_${randomBytes(8).toString("hex")}`);
   if (await context.store.get(context.tenantId, id)) {
     throw new ConflictError(`Connection "${id}" already exists.`);
@@ -124,6 +122,7 @@ export async function updateConnection(
   changes: UpdateConnectionInput,
 ): Promise<ConnectionRecord> {
   const current = await loadRecord(context, id);
+  if (changes.instanceName !== undefined) checkInstanceName(changes.instanceName);
   const spec = context.registry.spec(current.connector);
   const entries = Object.entries(changes.configuration ?? {});
   const kept = Object.fromEntries(entries.filter(([, value]) => value !== null));

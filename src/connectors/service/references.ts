@@ -12,9 +12,9 @@ import {
   UnavailableError,
   ValidationError,
 } from "../../core/errors.js";
+import { foldFieldName } from "../../core/field-names.js";
 import type { Secret } from "../../core/secret.js";
 import type { ConnectionRecord, SecretReference } from "../connection-store.js";
-import { foldFieldName } from "../define.js";
 import { accessorOf, mutate, type ServiceContext } from "./context.js";
 
 /** A reference could not be resolved: no such secret in this tenant, or no such field in it. */
