@@ -18,7 +18,13 @@ function folderEntries(kind: "backends" | "connectors"): Record<string, string> 
 }
 
 export default defineConfig({
-  entry: { index: "src/index.ts", ...folderEntries("backends"), ...folderEntries("connectors") },
+  entry: {
+    index: "src/index.ts",
+    "http/index": "src/http/index.ts",
+    "http/client": "src/http/client.ts",
+    ...folderEntries("backends"),
+    ...folderEntries("connectors"),
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

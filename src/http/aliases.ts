@@ -1,0 +1,195 @@
+/**
+ * The seeds' paths, as a small table over the canonical routes: each alias names its target
+ * route, maps its path parameters and, where the seed's body had another shape, its body. A path
+ * with `{org}` answers only for the caller's own tenant (another org → 404).
+ */
+import { z } from "zod";
+import { NotFoundError } from "../core/errors.js";
+import type { Method, Route } from "./route.js";
+import { parseInput } from "./validate.js";
+
+type Params = Readonly<Record<string, string>>;
+
+/** One alias: a seed's method and path in front of a canonical route. */
+export interface Alias {
+  /** Which seed the path comes from, e.g. `seed 002`. */
+  readonly seed: string;
+  readonly method: Method;
+  readonly path: string;
+  /** The `operationId` of the route it stands for. */
+  readonly target: string;
+  /** Maps the alias's path parameters to the target's. @default unchanged */
+  readonly params?: (params: Params) => Params;
+  /** The seed's body shape and how it becomes the target's body. */
+  readonly body?: { readonly schema: z.ZodType; map(body: never, params: Params): unknown };
+}
+
+/** A key as a string (the connector's API key) or as named fields. */
+const Credentials = z.union([
+  z.string().min(1).max(65_536),
+  z.record(z.string().min(1).max(100), z.string().min(1).max(65_536)),
+]);
+type CredentialsInput = z.output<typeof Credentials>;
+const fields = (credentials: CredentialsInput) =>
+  typeof credentials === "string" ? { apiKey: credentials } : credentials;
+
+const Seed002Setup = z.strictObject({
+  credentials: Credentials,
+  config: z.record(z.string(), z.unknown()).optional(),
+  name: z.string().optional(),
+});
+const Seed002Update = z.strictObject({ config: z.record(z.string(), z.unknown()) });
+const Seed002Rotate = z.strictObject({ new_credentials: Credentials });
+
+const byProvider = (params: Params) => ({ id: params.provider! });
+
+/** The seeds' endpoints. */
+export const SEED_ALIASES: readonly Alias[] = [
+  // seed 001: /api/credentials
+  { seed: "seed 001", method: "GET", path: "/api/credentials", target: "listCredentials" },
+  { seed: "seed 001", method: "POST", path: "/api/credentials", target: "createCredential" },
+  { seed: "seed 001", method: "GET", path: "/api/credentials/{id}", target: "getCredential" },
+  { seed: "seed 001", method: "PUT", path: "/api/credentials/{id}", target: "replaceCredential" },
+  { seed: "seed 001", method: "DELETE", path: "/api/credentials/{id}", target: "deleteCredential" },
+  { seed: "seed 001", method: "POST", path: "/api/credentials/{id}/test", target: "testCredential" },
+  // seed 002: /api/v1/integrations/{org}/{provider}, one integration per provider
+  {
+    seed: "seed 002",
+    method: "GET",
+    path: "/api/v1/integrations/{org}",
+    target: "listIntegrations",
+    params: () => ({}),
+  },
+  {
+    seed: "seed 002",
+    method: "POST",
+    path: "/api/v1/integrations/{org}/{provider}/setup",
+    target: "createIntegration",
+    params: () => ({}),
+    body: {
+      schema: Seed002Setup,
+      map: (body: z.output<typeof Seed002Setup>, params) => ({
+        id: params.provider,
+        connector: params.provider,
+        name: body.name ?? params.provider,
+        credentials: fields(body.credentials),
+        ...(body.config !== undefined ? { configuration: body.config } : {}),
+      }),
+    },
+  },
+  {
+    seed: "seed 002",
+    method: "POST",
+    path: "/api/v1/integrations/{org}/{provider}/validate",
+    target: "testIntegration",
+    params: byProvider,
+  },
+  {
+    seed: "seed 002",
+    method: "GET",
+    path: "/api/v1/integrations/{org}/{provider}",
+    target: "getIntegration",
+    params: byProvider,
+  },
+  {
+    seed: "seed 002",
+    method: "PUT",
+    path: "/api/v1/integrations/{org}/{provider}",
+    target: "updateIntegration",
+    params: byProvider,
+    body: {
+      schema: Seed002Update,
+      map: (body: z.output<typeof Seed002Update>) => ({ configuration: body.config }),
+    },
+  },
+  {
+    seed: "seed 002",
+    method: "DELETE",
+    path: "/api/v1/integrations/{org}/{provider}",
+    target: "deleteIntegration",
+    params: byProvider,
+  },
+  {
+    seed: "seed 002",
+    method: "POST",
+    path: "/api/v1/integrations/{org}/{provider}/rotate",
+    target: "rotateIntegration",
+    params: byProvider,
+    body: {
+      schema: Seed002Rotate,
+      map: (body: z.output<typeof Seed002Rotate>) => ({ credentials: fields(body.new_credentials) }),
+    },
+  },
+  // seed 003: /api/integrations
+  { seed: "seed 003", method: "GET", path: "/api/integrations", target: "listIntegrations" },
+  { seed: "seed 003", method: "POST", path: "/api/integrations", target: "createIntegration" },
+  { seed: "seed 003", method: "GET", path: "/api/integrations/{id}", target: "getIntegration" },
+  { seed: "seed 003", method: "PUT", path: "/api/integrations/{id}", target: "updateIntegration" },
+  { seed: "seed 003", method: "DELETE", path: "/api/integrations/{id}", target: "deleteIntegration" },
+  { seed: "seed 003", method: "POST", path: "/api/integrations/{id}/test", target: "testIntegration" },
+  // seed 000: /features/connectors/{id}
+  {
+    seed: "seed 000",
+    method: "POST",
+    path: "/features/connectors/{id}/test-connection",
+    target: "testIntegration",
+  },
+  {
+    seed: "seed 000",
+    method: "GET",
+    path: "/features/connectors/{id}/credentials",
+    target: "getIntegrationCredentials",
+  },
+];
+
+function paramNames(path: string): string[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
+}
+
+/** The alias as a route: same handler and answers as its target, under the seed's path and name. */
+function aliasRoute(alias: Alias, target: Route): Route {
+  const names = paramNames(alias.path);
+  const params = names.length
+    ? z.strictObject(Object.fromEntries(names.map((name) => [name, z.string().min(1).max(200)])))
+    : undefined;
+  const seed = alias.seed.replace(/\D/g, "");
+  return {
+    ...target,
+    operationId: `seed${seed}${target.operationId[0]!.toUpperCase()}${target.operationId.slice(1)}`,
+    method: alias.method,
+    path: alias.path,
+    tag: alias.seed,
+    ...(params ? { params } : {}),
+    ...(alias.body ? { body: alias.body.schema } : {}),
+    handle(context) {
+      const raw = (context.params ?? {}) as Params;
+      if (raw.org !== undefined && raw.org !== context.principal.tenantId) {
+        throw new NotFoundError("No such organization.");
+      }
+      const mapped = alias.params ? alias.params(raw) : raw;
+      const body = alias.body
+        ? parseInput(target.body!, alias.body.map(context.body as never, raw), "body")
+        : context.body;
+      return target.handle({
+        ...context,
+        params: target.params ? parseInput(target.params, mapped, "path") : undefined,
+        body,
+      });
+    },
+  };
+}
+
+/** The alias routes for a table, each checked to name an existing route. */
+export function aliasRoutes(routes: readonly Route[], aliases: readonly Alias[]): Route[] {
+  const byId = new Map(routes.map((item) => [item.operationId, item]));
+  const seen = new Set<string>();
+  return aliases.map((alias, index) => {
+    const target = byId.get(alias.target);
+    if (!target) throw new TypeError(`Alias ${index} names no route "${alias.target}".`);
+    const made = aliasRoute(alias, target);
+    // Two aliases of one seed may stand for one target (e.g. PUT and PATCH): keep ids unique.
+    const id = seen.has(made.operationId) ? `${made.operationId}${index}` : made.operationId;
+    seen.add(id);
+    return { ...made, operationId: id };
+  });
+}
