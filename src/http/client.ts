@@ -165,7 +165,8 @@ export function createClient(options: ClientOptions) {
         call<TestResultData>("testCredential", { ...byId(id), body: { connector } }),
     },
     integrations: {
-      list: () => call<{ integrations: IntegrationViewData[] }>("listIntegrations"),
+      list: (query: { cursor?: string; limit?: number } = {}) =>
+        call<{ integrations: IntegrationViewData[]; cursor?: string }>("listIntegrations", { query }),
       create: (body: CreateIntegrationInput) => call<IntegrationViewData>("createIntegration", { body }),
       get: (id: string) => call<IntegrationViewData>("getIntegration", byId(id)),
       /** Changes name, configuration, references or key; `ifRevision` makes it conditional. */

@@ -19,7 +19,7 @@ export function guardRevision(store: ConnectionStore, revision: number): Connect
       }
       return record;
     },
-    list: (tenantId) => store.list(tenantId),
+    list: (tenantId, options) => store.list(tenantId, options),
     async put(record, expectedRevision) {
       if (!written && expectedRevision !== revision) {
         throw new ConflictError(`Connection "${record.id}" is not at revision ${revision}.`, revision);

@@ -23,6 +23,7 @@ export type ProblemCode = CredkitErrorCode | HttpProblemCode;
 export const PROBLEM_STATUS: Readonly<Record<ProblemCode, number>> = {
   validation: 400,
   unknown_connector: 400,
+  egress_blocked: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -48,6 +49,7 @@ export const PROBLEM_STATUS: Readonly<Record<ProblemCode, number>> = {
 const TITLES: Readonly<Record<ProblemCode, string>> = {
   validation: "Invalid request",
   unknown_connector: "Unknown connector",
+  egress_blocked: "Destination not allowed",
   unauthorized: "Authentication required",
   forbidden: "Forbidden",
   not_found: "Not found",

@@ -145,7 +145,10 @@ export const IntegrationView = z.object({
   ),
 });
 
-export const IntegrationList = z.object({ integrations: z.array(IntegrationView) });
+export const IntegrationList = z.object({
+  integrations: z.array(IntegrationView),
+  cursor: z.string().optional(),
+});
 
 export const MaskedCredentials = z.object({ credentials: z.record(z.string(), z.unknown()) });
 

@@ -13,6 +13,7 @@ import {
   IntegrationId,
   IntegrationList,
   IntegrationView,
+  ListQuery,
   MaskedCredentials,
   RotateIntegrationBody,
   TestResult,
@@ -48,11 +49,18 @@ export const integrationRoutes: readonly Route[] = [
     method: "GET",
     path: "/integrations",
     tag: TAG,
-    summary: "List the tenant's integrations with their status",
-    success: { status: 200, schema: IntegrationList, description: "Every integration of the tenant" },
-    errors: [],
-    async handle({ api }) {
-      return { body: { integrations: (await api.connections.list()).map(integrationView) } };
+    summary: "List the tenant's integrations with their status (paged, sorted by id)",
+    query: ListQuery,
+    success: { status: 200, schema: IntegrationList, description: "A page of the tenant's integrations" },
+    errors: [400],
+    async handle({ api, query }) {
+      const page = await api.connections.list(query);
+      return {
+        body: {
+          integrations: page.items.map(integrationView),
+          ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
+        },
+      };
     },
   }),
   route({
