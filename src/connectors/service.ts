@@ -26,7 +26,8 @@ import {
 } from "./connection-store.js";
 import { useConnector } from "./define.js";
 import type { StatusEvent } from "./lifecycle.js";
-import { defaultRegistry } from "./registry.js";
+import { type ConnectorTypes, defaultRegistry } from "./registry.js";
+import { checkConnector } from "./service/connector-kind.js";
 import { type ConnectorServiceOptions, loadRecord, mutate, type ServiceContext } from "./service/context.js";
 import { checkConnectionExpiry, rotateConnection } from "./service/maintenance.js";
 import {
@@ -42,6 +43,7 @@ import type { Connector, TestConnectionResult } from "./types.js";
 
 export type { ConnectorServiceOptions } from "./service/context.js";
 export type { CreateConnectionInput, UpdateConnectionInput } from "./service/records.js";
+export { ConnectorMismatchError } from "./service/connector-kind.js";
 export { UnresolvedReferenceError } from "./service/references.js";
 
 /** A connection's configuration with its references resolved to `Secret`s. */
@@ -134,21 +136,42 @@ export class ConnectorService {
 
   /**
    * A ready connector for the connection (call `cleanup()`, or use `await using`, or
-   * `withConnector`). Refused for a disabled connection.
+   * `withConnector`). Refused for a disabled connection. Name the connector first to get its
+   * type: `createSdkConnectorInstance("openai", id)` is an `OpenAIConnector`, and a connection of
+   * another connector is a `ConnectorMismatchError`.
    */
-  async createSdkConnectorInstance<C extends Connector = Connector>(id: string): Promise<C> {
+  createSdkConnectorInstance<Id extends keyof ConnectorTypes & string>(
+    connector: Id,
+    id: string,
+  ): Promise<ConnectorTypes[Id]>;
+  createSdkConnectorInstance<C extends Connector = Connector>(id: string): Promise<C>;
+  async createSdkConnectorInstance(first: string, second?: string): Promise<Connector> {
+    const [expected, id] = second === undefined ? [undefined, first] : [first, second];
     const record = await this.get(id);
+    checkConnector(record, expected);
     assertEnabled(record);
     const { values } = await resolveReferences(this.#context, record);
-    return (await connectorFor(this.#context, record, values)) as C;
+    return connectorFor(this.#context, record, values);
   }
 
-  /** Runs `fn` with the connection's connector and cleans it up whether `fn` returns or throws. */
-  async withConnector<T, C extends Connector = Connector>(
+  /**
+   * Runs `fn` with the connection's connector and cleans it up whether `fn` returns or throws.
+   * `withConnector("openai", id, (openai) => openai.generateText("Hi"))` types `openai` and checks
+   * at run time that the connection is an `openai` one (`ConnectorMismatchError` if not).
+   */
+  withConnector<Id extends keyof ConnectorTypes & string, T>(
+    connector: Id,
     id: string,
-    fn: (connector: C) => Promise<T> | T,
+    fn: (connector: ConnectorTypes[Id]) => Promise<T> | T,
+  ): Promise<T>;
+  withConnector<T, C extends Connector = Connector>(id: string, fn: (connector: C) => Promise<T> | T): Promise<T>;
+  async withConnector<T>(
+    first: string,
+    second: string | ((connector: Connector) => Promise<T> | T),
+    third?: (connector: Connector) => Promise<T> | T,
   ): Promise<T> {
-    return useConnector(await this.createSdkConnectorInstance<C>(id), fn);
+    if (typeof second === "function") return useConnector(await this.createSdkConnectorInstance(first), second);
+    return useConnector(await this.createSdkConnectorInstance(first as never, second), third as never);
   }
 
   // ---------------------------------------------------------------- lifecycle
