@@ -22,6 +22,7 @@ export default defineConfig({
     index: "src/index.ts",
     "http/index": "src/http/index.ts",
     "http/client": "src/http/client.ts",
+    "oauth/index": "src/oauth/index.ts",
     ...folderEntries("backends"),
     ...folderEntries("connectors"),
   },

@@ -18,7 +18,13 @@ export type TransitionReason =
   | "validation_failed"
   | "disabled"
   | "enabled"
-  | "expired";
+  | "expired"
+  /** An OAuth authorization (connect or reconnect) stored new tokens. */
+  | "authorized"
+  /** The OAuth grant is dead: the refresh token was refused and no other replica had rotated it. */
+  | "refresh_failed"
+  /** Tokens work again after a `refresh_failed` error. */
+  | "recovered";
 
 /** One transition, as kept in the history and sent to listeners. */
 export interface StatusTransition {
@@ -54,12 +60,12 @@ export interface LifecycleState {
 export const DEFAULT_HISTORY_LIMIT = 20;
 
 const ALLOWED: Readonly<Record<ConnectionStatus, readonly ConnectionStatus[]>> = {
-  pending: ["validating", "disabled", "expired", "pending"],
+  pending: ["validating", "disabled", "expired", "pending", "active"],
   validating: ["active", "error", "expired", "pending", "disabled", "validating"],
-  active: ["validating", "pending", "error", "disabled", "expired"],
-  error: ["validating", "pending", "disabled", "expired"],
+  active: ["validating", "pending", "error", "disabled", "expired", "active"],
+  error: ["validating", "pending", "disabled", "expired", "active"],
   disabled: ["pending"],
-  expired: ["pending", "disabled", "validating"],
+  expired: ["pending", "disabled", "validating", "active"],
 };
 
 /** Whether `from → to` is a legal transition. */

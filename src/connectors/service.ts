@@ -196,6 +196,25 @@ export class ConnectorService {
     return rotateConnection(this.#context, id, values, options);
   }
 
+  /**
+   * Records a status change observed outside the service (e.g. an OAuth authorization or a
+   * refused refresh token). The transition follows the lifecycle rules and is announced to
+   * listeners; `message` must never contain a secret.
+   */
+  reportStatus(
+    id: string,
+    to: ConnectionStatus,
+    reason: TransitionReason,
+    message?: string,
+  ): Promise<ConnectionRecord> {
+    return this.#mutate(id, (record) => ({
+      record,
+      to,
+      reason,
+      ...(message !== undefined ? { message } : {}),
+    }));
+  }
+
   /** Disables a connection: no connector is built for it until `enable`. */
   disable(id: string, message?: string): Promise<ConnectionRecord> {
     return mutate(this.#context, id, (record) => ({

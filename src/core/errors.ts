@@ -21,7 +21,8 @@ export type CredkitErrorCode =
   | "expired"
   | "unsupported"
   | "unknown_connector"
-  | "egress_blocked";
+  | "egress_blocked"
+  | "oauth";
 
 /** Options common to every credkit error. */
 export interface CredkitErrorOptions {
