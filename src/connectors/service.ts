@@ -25,7 +25,7 @@ import {
   memoryConnectionStore,
 } from "./connection-store.js";
 import { useConnector } from "./define.js";
-import type { StatusEvent } from "./lifecycle.js";
+import type { ConnectionStatus, StatusEvent, TransitionReason } from "./lifecycle.js";
 import { type ConnectorTypes, defaultRegistry } from "./registry.js";
 import { checkConnector } from "./service/connector-kind.js";
 import { type ConnectorServiceOptions, loadRecord, mutate, type ServiceContext } from "./service/context.js";
@@ -207,7 +207,7 @@ export class ConnectorService {
     reason: TransitionReason,
     message?: string,
   ): Promise<ConnectionRecord> {
-    return this.#mutate(id, (record) => ({
+    return mutate(this.#context, id, (record) => ({
       record,
       to,
       reason,

@@ -89,7 +89,7 @@ describe("connect flow", () => {
     ]);
     const after = await credentials.getCredentials(tokenCredentialName(id), "t2");
     expect(after.accessToken?.equals(before.accessToken?.reveal() ?? "")).toBe(false);
-    expect((await oauth.service("t2").list()).map((record) => record.id)).toEqual([id]);
+    expect((await oauth.service("t2").list()).items.map((record) => record.id)).toEqual([id]);
   });
 });
 
@@ -99,7 +99,7 @@ describe("bad callbacks are typed errors and store nothing", () => {
     tenantId: string,
     connectionId: string,
   ) {
-    expect(await setup.oauth.service(tenantId).list()).toEqual([]);
+    expect((await setup.oauth.service(tenantId).list()).items).toEqual([]);
     await expect(
       setup.credentials.getCredentials(tokenCredentialName(connectionId), tenantId),
     ).rejects.toMatchObject({
