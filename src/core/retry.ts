@@ -23,7 +23,7 @@ export interface RetryOptions {
    */
   maxDelayMs?: number;
   /**
-   * Time limit of each attempt, in milliseconds.
+   * Time limit of each attempt, in milliseconds; `Infinity` leaves the limit to the store's client.
    * @default 10000
    */
   timeoutMs?: number;
@@ -70,36 +70,58 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** What a caller may add to the retry policy. */
+export interface RetryHooks {
+  /**
+   * Whether a transient failure may be retried, given the original error: e.g. not after a write
+   * whose outcome is unknown. Non-transient failures are never retried.
+   */
+  retryable?(error: unknown): boolean;
+  /** Called before each retry with the original error and the 0-based attempt that failed. */
+  onRetry?(error: unknown, attempt: number): void;
+}
+
+/** A signal that aborts after `timeoutMs`; never, when it is `Infinity`. */
+function attemptSignal(timeoutMs: number): AbortSignal {
+  return Number.isFinite(timeoutMs) ? AbortSignal.timeout(timeoutMs) : new AbortController().signal;
+}
+
+/** The error an attempt ends with: the classified failure, or a timeout wrapping it. */
+function attemptFailure(classified: Error, signal: AbortSignal, timeoutMs: number): Error {
+  if (!signal.aborted) return classified;
+  return new UnavailableError(`Call timed out after ${timeoutMs} ms.`, {
+    cause: classified,
+    ...(CredkitError.isInstance(classified) && classified.source ? { source: classified.source } : {}),
+  });
+}
+
 /**
  * Runs `operation` until it succeeds, fails with a non-transient error, or runs out of
  * attempts. `classify` maps whatever the operation throws to a credkit error (transient ones
  * are retried, after the error's `retryAfterMs` when it has one, capped at `maxDelayMs`, else
  * after a jittered backoff). An attempt that outlives its timeout is abandoned, whether or not the operation
- * honours the signal, and counts as an `UnavailableError`.
+ * honours the signal, and counts as an `UnavailableError`. This is the one retry loop of every backend.
  */
 export async function withRetry<T>(
   operation: (context: AttemptContext) => Promise<T>,
   classify: (error: unknown) => Error,
   options: RetryOptions = {},
+  hooks: RetryHooks = {},
 ): Promise<T> {
   const settings = resolveRetryOptions(options);
   for (let attempt = 0; ; attempt++) {
-    const signal = AbortSignal.timeout(settings.timeoutMs);
+    const signal = attemptSignal(settings.timeoutMs);
     let failure: Error;
+    let original: unknown;
     try {
       return await raceAbort(operation({ signal, attempt }), signal);
     } catch (error) {
-      const classified = classify(error);
-      failure = signal.aborted
-        ? new UnavailableError(`Call timed out after ${settings.timeoutMs} ms.`, {
-            cause: classified,
-            ...(CredkitError.isInstance(classified) && classified.source
-              ? { source: classified.source }
-              : {}),
-          })
-        : classified;
+      original = error;
+      failure = attemptFailure(classify(error), signal, settings.timeoutMs);
     }
-    if (!isTransientError(failure) || attempt + 1 >= settings.attempts) throw failure;
+    const retryable = isTransientError(failure) && (hooks.retryable?.(original) ?? true);
+    if (!retryable || attempt + 1 >= settings.attempts) throw failure;
+    hooks.onRetry?.(original, attempt);
     // why: a service that says how long to wait (Retry-After) knows better than our backoff,
     // but never beyond maxDelayMs, so a hostile or broken header cannot stall the caller.
     const asked = CredkitError.isInstance(failure) ? failure.retryAfterMs : undefined;

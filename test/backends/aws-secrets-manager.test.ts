@@ -34,7 +34,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { mapAwsError } from "../../src/backends/aws-secrets-manager/errors.js";
+import { awsError } from "../../src/backends/aws-secrets-manager/errors.js";
 import {
   awsSecretsManagerBackend,
   definition,
@@ -544,7 +544,7 @@ describe("aws-secrets-manager: retries, timeouts and error mapping", () => {
     ];
     for (const [code, message, check] of cases) {
       const error = Object.assign(new Error(message), { name: code });
-      expect([code, check(mapAwsError(error, "test", "aws", []))]).toEqual([code, true]);
+      expect([code, check(awsError(error, "test"))]).toEqual([code, true]);
     }
   });
 

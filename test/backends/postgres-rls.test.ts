@@ -9,6 +9,7 @@ import {
   type PostgresBackend,
   type PostgresBackendOptions,
   postgresBackend,
+  SCHEMA_VERSION,
 } from "../../src/backends/postgres/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { UnsupportedError } from "../../src/core/errors.js";
@@ -98,7 +99,12 @@ describePostgres("postgres row-level security: isolation", () => {
     await createRole(admin, app);
     await admin.query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${owner}"`);
     const state = await open(urlAs(owner)).migrate();
-    expect(state).toMatchObject({ version: 1, rlsEnabled: true, rlsForced: true, bypassesRls: false });
+    expect(state).toMatchObject({
+      version: SCHEMA_VERSION,
+      rlsEnabled: true,
+      rlsForced: true,
+      bypassesRls: false,
+    });
     // The grants docs/backends/postgres.md lists for an application role.
     await admin.query(`GRANT USAGE ON SCHEMA "${schema}" TO "${app}"`);
     await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table}, ${versionsTable} TO "${app}"`);
@@ -224,7 +230,11 @@ describePostgres("postgres row-level security: isolation", () => {
         rowLevelSecurity: true,
       });
       backends.push(secured);
-      expect(await secured.migrate()).toMatchObject({ version: 1, rlsEnabled: true, rlsForced: true });
+      expect(await secured.migrate()).toMatchObject({
+        version: SCHEMA_VERSION,
+        rlsEnabled: true,
+        rlsForced: true,
+      });
       expect((await managerOf(secured).getCredentials("before", tenantA)).apiKey?.reveal()).toBe(
         "before-rls-value",
       );

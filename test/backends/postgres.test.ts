@@ -11,6 +11,7 @@ import {
   type PostgresBackendOptions,
   type PostgresRetryEvent,
   postgresBackend,
+  SCHEMA_VERSION,
 } from "../../src/backends/postgres/index.js";
 import { createCredentialManager } from "../../src/core/create-credential-manager.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
@@ -32,6 +33,9 @@ import {
   uniqueIdentifier,
   urlAs,
 } from "../support/postgres.js";
+
+/** Every migration number, in order: what a fully migrated schema has applied. */
+const ALL_MIGRATIONS = Array.from({ length: SCHEMA_VERSION }, (_, index) => index + 1);
 
 describePostgres("postgres backend", () => {
   const schema = uniqueIdentifier("credkit_test");
@@ -62,7 +66,6 @@ describePostgres("postgres backend: what only the database shows", () => {
       connectionString: POSTGRES_URL,
       schema,
       applicationName: application,
-      maxVersions: 0,
       ...overrides,
     });
     backends.push(backend);
@@ -521,12 +524,12 @@ describePostgres("postgres backend: the migration", () => {
     const schema = fresh();
     const backend = open(schema, { autoMigrate: false });
     const first = await backend.migrate();
-    expect(first.version).toBe(1);
+    expect(first.version).toBe(SCHEMA_VERSION);
     const manager = new CredentialManager({ backend, encryption: keyring(), cache: false });
     await manager.storeCredentials("kept", "tenant", { apiKey: "migration-value-1" });
     const second = await backend.migrate();
     expect(second).toEqual(first);
-    expect(await applied(schema)).toEqual([1]);
+    expect(await applied(schema)).toEqual(ALL_MIGRATIONS);
     expect(await tables(schema)).toEqual([
       "credkit_credentials",
       "credkit_credentials_migrations",
@@ -538,8 +541,8 @@ describePostgres("postgres backend: the migration", () => {
   it("is safe when run concurrently from many processes' pools", async () => {
     const schema = fresh();
     const states = await Promise.all(Array.from({ length: 8 }, () => open(schema).migrate()));
-    for (const state of states) expect(state.version).toBe(1);
-    expect(await applied(schema)).toEqual([1]);
+    for (const state of states) expect(state.version).toBe(SCHEMA_VERSION);
+    expect(await applied(schema)).toEqual(ALL_MIGRATIONS);
     expect(await tables(schema)).toHaveLength(3);
   });
 
@@ -555,7 +558,7 @@ describePostgres("postgres backend: the migration", () => {
       ),
     );
     expect(results.map((result) => result.version)).toEqual([1, 1, 1, 1]);
-    expect(await applied(schema)).toEqual([1]);
+    expect(await applied(schema)).toEqual(ALL_MIGRATIONS);
   });
 
   it("with autoMigrate off, a missing table is a ConfigurationError naming migrate()", async () => {
@@ -569,8 +572,12 @@ describePostgres("postgres backend: the migration", () => {
     const schema = fresh();
     const backend = open(schema, { autoMigrate: false, rowLevelSecurity: true });
     await admin.query(backend.schemaSql());
-    expect(await backend.migrate()).toMatchObject({ version: 1, rlsEnabled: true, rlsForced: true });
-    expect(await applied(schema)).toEqual([1]);
+    expect(await backend.migrate()).toMatchObject({
+      version: SCHEMA_VERSION,
+      rlsEnabled: true,
+      rlsForced: true,
+    });
+    expect(await applied(schema)).toEqual(ALL_MIGRATIONS);
     const plain = open(schema, { autoMigrate: false });
     const manager = new CredentialManager({ backend: plain, encryption: keyring(), cache: false });
     await manager.storeCredentials("ddl", "tenant", { apiKey: "schema-sql-value" });

@@ -1,21 +1,13 @@
 /**
- * Secrets Manager errors → credkit's typed errors. The SDK names the error after the service's
- * `__type` (`ResourceNotFoundException`, …); throttling arrives unmodelled as
- * `SecretsManagerServiceException` with `name === "ThrottlingException"`; network failures carry
- * Node error codes. Every original error becomes a scrubbed `cause`.
+ * What differs in Secrets Manager's failures. The SDK names each error after the service's
+ * `__type` (`ResourceNotFoundException`, …) and most arrive as HTTP 400, so the code says which
+ * rung of the shared ladder a failure stands on; a secret scheduled for deletion, KMS refusals
+ * and policy or region problems are the store's own.
  */
-import {
-  AuthError,
-  ConfigurationError,
-  ConflictError,
-  CredkitError,
-  DeletedError,
-  NotFoundError,
-  ThrottledError,
-  UnavailableError,
-  ValidationError,
-} from "../../core/errors.js";
-import { scrubError } from "../../core/redact.js";
+import { AuthError, ConfigurationError, DeletedError } from "../../core/errors.js";
+import { errorLadder, type LadderStep } from "../../kit/error-ladder.js";
+
+export const NAME = "aws";
 
 /** The service's error code of an SDK error (its `name`), if any. */
 export function errorCode(error: unknown): string | undefined {
@@ -25,142 +17,96 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-function httpStatus(error: unknown): number | undefined {
-  const metadata = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata;
-  return typeof metadata?.httpStatusCode === "number" ? metadata.httpStatusCode : undefined;
-}
-
 /** True when a message says the secret is scheduled for deletion. */
 export function saysMarkedForDeletion(message: string | undefined): boolean {
   return /marked (for deletion|deleted)|scheduled for deletion/i.test(message ?? "");
 }
 
-const AUTH_CODES = new Set([
-  "AccessDeniedException",
-  "UnrecognizedClientException",
-  "InvalidSignatureException",
-  "SignatureDoesNotMatch",
-  "IncompleteSignature",
-  "MissingAuthenticationToken",
-  "MissingAuthenticationTokenException",
-  "InvalidClientTokenId",
-  "ExpiredToken",
-  "ExpiredTokenException",
-  "CredentialsProviderError",
-  "TokenProviderError",
-]);
-const THROTTLING_CODES = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "LimitExceededException",
-]);
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "TimeoutError",
-  "RequestTimeout",
-  "AbortError",
+function messageOf(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : undefined;
+}
+
+/** The status each service error code stands for. */
+const CODE_STATUS: Readonly<Record<string, number>> = {
+  ResourceNotFoundException: 404,
+  ResourceExistsException: 409,
+  AccessDeniedException: 403,
+  UnrecognizedClientException: 401,
+  InvalidSignatureException: 401,
+  SignatureDoesNotMatch: 401,
+  IncompleteSignature: 401,
+  MissingAuthenticationToken: 401,
+  MissingAuthenticationTokenException: 401,
+  InvalidClientTokenId: 401,
+  ExpiredToken: 401,
+  ExpiredTokenException: 401,
+  CredentialsProviderError: 401,
+  TokenProviderError: 401,
+  ThrottlingException: 429,
+  Throttling: 429,
+  TooManyRequestsException: 429,
+  RequestLimitExceeded: 429,
+  LimitExceededException: 429,
+  InternalServiceError: 500,
+  InternalFailure: 500,
+  ServiceUnavailable: 503,
+  InvalidParameterException: 400,
+  ValidationException: 400,
+  InvalidRequestException: 400,
+};
+
+const POLICY_CODES = new Set([
+  "PreconditionNotMetException",
+  "MalformedPolicyDocumentException",
+  "PublicPolicyException",
 ]);
 
-/**
- * Maps one SDK error (or one `BatchGetSecretValue` item error) to a credkit error. `what` names
- * the operation for the message; `secrets` are our own credentials to scrub from the cause.
- */
-export function mapAwsError(
-  error: unknown,
-  what: string,
-  source: string,
-  secrets: readonly (string | undefined)[],
-): CredkitError {
-  if (CredkitError.isInstance(error)) return error;
+function statusOf(error: unknown): number | undefined {
   const code = errorCode(error);
-  const message = (error as { message?: unknown } | null)?.message;
-  const status = httpStatus(error);
-  const options = { source, cause: scrubError(error, secrets) };
-  if (code === "ResourceNotFoundException")
-    return new NotFoundError(`${what}: no such secret or version.`, options);
-  if (code === "ResourceExistsException") {
-    return new ConflictError(
-      `${what}: the secret or version already exists (another writer got there first).`,
-      undefined,
-      options,
-    );
-  }
-  if (
-    code === "InvalidRequestException" &&
-    saysMarkedForDeletion(typeof message === "string" ? message : undefined)
-  ) {
+  const known = code === undefined ? undefined : CODE_STATUS[code];
+  if (known !== undefined) return known;
+  const metadata = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata;
+  return typeof metadata?.httpStatusCode === "number" ? metadata.httpStatusCode : undefined;
+}
+
+function override(error: unknown, { action, options }: LadderStep) {
+  const code = errorCode(error);
+  if (code === "InvalidRequestException" && saysMarkedForDeletion(messageOf(error))) {
     return new DeletedError(
-      `${what}: the secret is scheduled for deletion; restore it or store it again.`,
+      `Could not ${action}: the secret is scheduled for deletion; restore it or store it again.`,
       "scheduled_for_deletion",
-      options,
-    );
-  }
-  if (code !== undefined && AUTH_CODES.has(code)) {
-    return new AuthError(
-      `${what}: AWS refused our credentials or permissions (${code}). Check the IAM policy (docs/backends/aws-secrets-manager.md) and AWS credentials.`,
       options,
     );
   }
   if (code === "DecryptionFailure" || code === "EncryptionFailure") {
     return new AuthError(
-      `${what}: KMS could not ${code === "DecryptionFailure" ? "decrypt" : "encrypt"} the secret (${code}); check the KMS key policy.`,
+      `Could not ${action}: KMS refused the secret's key (${code}); check the KMS key policy.`,
       options,
     );
   }
-  if ((code !== undefined && THROTTLING_CODES.has(code)) || status === 429) {
-    return new ThrottledError(
-      `${what}: AWS Secrets Manager is throttling requests (${code ?? status}).`,
-      options,
-    );
-  }
-  if (
-    code === "InternalServiceError" ||
-    code === "InternalFailure" ||
-    code === "ServiceUnavailable" ||
-    (status !== undefined && status >= 500) ||
-    (code !== undefined && NETWORK_CODES.has(code))
-  ) {
-    return new UnavailableError(`${what}: AWS Secrets Manager is unavailable (${code ?? status}).`, options);
-  }
-  if (
-    code === "InvalidParameterException" ||
-    code === "ValidationException" ||
-    code === "InvalidRequestException"
-  ) {
-    return new ValidationError(
-      `${what}: AWS Secrets Manager rejected the request (${code}).`,
-      undefined,
-      options,
-    );
-  }
-  if (
-    code === "PreconditionNotMetException" ||
-    code === "MalformedPolicyDocumentException" ||
-    code === "PublicPolicyException"
-  ) {
-    return new ConfigurationError(`${what}: AWS Secrets Manager refused the request (${code}).`, {}, options);
-  }
-  if (typeof message === "string" && /region is missing/i.test(message)) {
+  if (code !== undefined && POLICY_CODES.has(code)) {
     return new ConfigurationError(
-      `${what}: no AWS region configured; set AWS_REGION or the region option.`,
+      `Could not ${action}: AWS Secrets Manager refused the request (${code}).`,
+      {},
+      options,
+    );
+  }
+  if (/region is missing/i.test(messageOf(error) ?? "")) {
+    return new ConfigurationError(
+      `Could not ${action}: no AWS region configured; set AWS_REGION or the region option.`,
       { missing: ["AWS_REGION"] },
       options,
     );
   }
-  if (status === undefined && code !== undefined && /^E[A-Z]+$/.test(code)) {
-    return new UnavailableError(`${what}: could not reach AWS Secrets Manager (${code}).`, options);
-  }
-  return new UnavailableError(
-    `${what}: AWS Secrets Manager call failed${code ? ` (${code})` : ""}.`,
-    options,
-  );
+  return undefined;
 }
+
+/** Maps anything a Secrets Manager call (or one `BatchGetSecretValue` item) threw to a credkit error. */
+export const awsError = errorLadder({
+  source: NAME,
+  service: "AWS Secrets Manager",
+  status: statusOf,
+  override,
+  authHint: "Check the IAM policy (docs/backends/aws-secrets-manager.md) and the AWS credentials.",
+});

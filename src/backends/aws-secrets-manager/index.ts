@@ -44,7 +44,7 @@ import {
   ownSecrets,
   withTimeout,
 } from "./client.js";
-import { errorCode, mapAwsError, saysMarkedForDeletion } from "./errors.js";
+import { awsError, errorCode, NAME, saysMarkedForDeletion } from "./errors.js";
 import {
   checkPrefix,
   MAX_SECRET_NAME,
@@ -93,7 +93,6 @@ export interface AwsSecretsManagerBackend extends Backend {
   secretNameOf(key: BackendKey): string;
 }
 
-const NAME = "aws";
 const DEFAULT_PREFIX = "credkit/";
 const DEFAULT_RECOVERY_DAYS = 30;
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -145,7 +144,7 @@ export function awsSecretsManagerBackend(
     const aws = await connection.get();
     return withTimeout(timeoutMs, NAME, (signal) => call(aws, signal));
   };
-  const fail = (error: unknown, what: string): CredkitError => mapAwsError(error, what, NAME, scrub);
+  const fail = (error: unknown, what: string): CredkitError => awsError(error, what, scrub);
   const isMarkedForDeletion = (error: unknown): boolean =>
     errorCode(error) === "InvalidRequestException" &&
     saysMarkedForDeletion((error as { message?: string }).message);
@@ -164,7 +163,7 @@ export function awsSecretsManagerBackend(
       );
     } catch (error) {
       if (errorCode(error) === "ResourceNotFoundException") return undefined;
-      // why: "marked for deletion" becomes DeletedError("scheduled_for_deletion") in mapAwsError.
+      // why: "marked for deletion" becomes DeletedError("scheduled_for_deletion") in awsError.
       throw fail(error, `read credential "${key.name}"`);
     }
     return decodeRecord(output.SecretString, output.VersionId, NAME);

@@ -37,7 +37,7 @@ import {
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { Redactor } from "../../core/redact.js";
-import type { RetryOptions } from "../../core/retry.js";
+import { type RetryOptions, withRetry } from "../../core/retry.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import {
   type AzureAuthOptions,
@@ -48,7 +48,7 @@ import {
   scrubbingCredential,
 } from "./auth.js";
 import { type Claim, claimsOf, committedAt, judge, latestCommitted, ownLeftovers } from "./claims.js";
-import { callWithRetry, isDeletedNameConflict, SOURCE } from "./errors.js";
+import { azureError, isDeletedNameConflict, SOURCE } from "./errors.js";
 import { checkPrefix, DEFAULT_PREFIX, MAX_SECRET_NAME, secretName } from "./names.js";
 import {
   type ClaimState,
@@ -221,7 +221,11 @@ export function azureKeyVaultBackend(options: AzureKeyVaultBackendOptions = {}):
     operation: (kv: SecretClient, signal: AbortSignal) => Promise<T>,
   ) => {
     const kv = await client();
-    return callWithRetry(action, (signal) => operation(kv, signal), redactor, retry);
+    return withRetry(
+      ({ signal }) => operation(kv, signal),
+      (error) => azureError(error, action, redactor),
+      retry,
+    );
   };
 
   /** Runs a call; a 404 becomes `undefined`. */

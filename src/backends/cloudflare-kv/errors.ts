@@ -1,87 +1,60 @@
 /**
- * One mapping from KV failures (REST statuses and error codes, binding errors) to credkit's typed
- * errors, shared by both modes. The original failure becomes a scrubbed `cause`.
+ * What differs in Workers KV's failures, for both modes. A REST failure (or a binding error with a
+ * status) is a `KvFailure` with the HTTP status and Cloudflare's error code; the code says which
+ * rung of the shared ladder it stands on. Only code 10009 means a missing key: a bare 404 or a
+ * missing namespace is configuration, and oversized keys or values name the field.
  */
-import {
-  AuthError,
-  ConfigurationError,
-  CredkitError,
-  NotFoundError,
-  ThrottledError,
-  UnavailableError,
-  ValidationError,
-} from "../../core/errors.js";
-import { scrubError } from "../../core/redact.js";
+import { ConfigurationError, ValidationError } from "../../core/errors.js";
+import { errorLadder, type LadderStep } from "../../kit/error-ladder.js";
 import { KvFailure } from "./transport.js";
 
 export const NAME = "cloudflare";
 /** The error code of a missing key (404): the only failure that means absence. */
 export const KEY_NOT_FOUND = 10009;
+const NAMESPACE_NOT_FOUND = 10013;
 
-/** Cloudflare error codes with a meaning of their own (the rest follow the HTTP status). */
-const CODES = {
-  authentication: 10000,
-  keyNotFound: KEY_NOT_FOUND,
-  namespaceNotFound: 10013,
-  tooManyRequests: 10022,
-  invalidRequestHeaders: 6003,
-  invalidAuthorizationHeader: 6111,
-} as const;
-
-const AUTH_CODES: ReadonlySet<number> = new Set([
-  CODES.authentication,
-  CODES.invalidRequestHeaders,
-  CODES.invalidAuthorizationHeader,
+/** The status each Cloudflare error code stands for (the rest follow the HTTP status). */
+const CODE_STATUS: ReadonlyMap<number, number> = new Map([
+  [KEY_NOT_FOUND, 404],
+  [10000, 403], // authentication error
+  [6003, 403], // invalid request headers
+  [6111, 403], // invalid Authorization header
+  [10022, 429], // too many requests
 ]);
 
-/** Maps anything a transport throws to a credkit error. */
-export function classifyKvError(error: unknown, secrets: readonly string[]): CredkitError {
-  if (CredkitError.isInstance(error)) return error;
-  const options = { source: NAME, cause: scrubError(error, secrets) };
-  if (!(error instanceof KvFailure)) {
-    // why: fetch's TypeError, a reset socket, or a binding error without a status: the store was not reached.
-    return new UnavailableError("Could not reach Cloudflare KV.", options);
-  }
+function statusOf(error: unknown): number | undefined {
+  if (!(error instanceof KvFailure)) return undefined;
+  return (error.code === undefined ? undefined : CODE_STATUS.get(error.code)) ?? error.status;
+}
+
+function override(error: unknown, { options }: LadderStep) {
+  if (!(error instanceof KvFailure)) return undefined;
   const { status, code } = error;
-  if (code === CODES.keyNotFound) return new NotFoundError("The KV key does not exist.", options);
-  if (code === CODES.namespaceNotFound) {
+  if (code === NAMESPACE_NOT_FOUND) {
     return new ConfigurationError(
       "The KV namespace does not exist in this account; check CLOUDFLARE_KV_NAMESPACE_ID and CLOUDFLARE_ACCOUNT_ID.",
       { missing: ["CLOUDFLARE_KV_NAMESPACE_ID"] },
       options,
     );
   }
-  if (status === 401 || status === 403 || (code !== undefined && AUTH_CODES.has(code))) {
-    return new AuthError(
-      "Cloudflare refused the API token; it needs Workers KV Storage read and write on this account (CLOUDFLARE_API_TOKEN).",
-      options,
-    );
-  }
-  if (status === 429 || code === CODES.tooManyRequests) {
-    return new ThrottledError("Cloudflare KV is rate limiting requests.", options);
-  }
-  if (status !== undefined && status >= 500) {
-    return new UnavailableError(`Cloudflare KV failed with HTTP ${status}.`, options);
-  }
-  if (status === 404) {
+  if (status === 404 && code !== KEY_NOT_FOUND) {
     return new ConfigurationError(
-      "Cloudflare answered 404 without KV's key-not-found code; check the base URL and the account id.",
+      "Cloudflare answered 404 without KV's key-not-found code; check the endpoint and the account id.",
       { missing: ["CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_ACCOUNT_ID"] },
       options,
     );
   }
-  if (status === 413 || status === 414) {
-    return new ValidationError(
-      status === 414
-        ? "The KV key is longer than 512 bytes."
-        : "The value or its metadata is too large for KV.",
-      status === 414 ? "key" : "value",
-      options,
-    );
-  }
-  return new ValidationError(
-    `Cloudflare KV rejected the request (HTTP ${status ?? "?"}).`,
-    undefined,
-    options,
-  );
+  if (status === 414) return new ValidationError("The KV key is longer than 512 bytes.", "key", options);
+  if (status === 413)
+    return new ValidationError("The value or its metadata is too large for KV.", "value", options);
+  return undefined;
 }
+
+/** Maps anything a KV transport throws to a credkit error. */
+export const kvError = errorLadder({
+  source: NAME,
+  service: "Cloudflare KV",
+  status: statusOf,
+  override,
+  authHint: "The API token needs Workers KV Storage read and write on this account (CLOUDFLARE_API_TOKEN).",
+});

@@ -23,7 +23,7 @@ import { type RetryOptions, withRetry } from "../../core/retry.js";
 import { Secret } from "../../core/secret.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { bindingTransport, type KVNamespaceLike } from "./binding.js";
-import { classifyKvError, NAME } from "./errors.js";
+import { kvError, NAME } from "./errors.js";
 import { DEFAULT_API_BASE_URL, httpTransport } from "./http.js";
 import {
   DEFAULT_PREFIX,
@@ -260,7 +260,7 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
   const call = <T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> =>
     withRetry(
       ({ signal }) => operation(signal),
-      (error) => classifyKvError(error, secrets),
+      (error) => kvError(error, "complete a KV call", secrets),
       retry,
     );
 
@@ -346,7 +346,7 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
           stale.push({ slot, name: layout.version(id, now.state.version) });
         }
       } catch (error) {
-        results.push(classifyKvError(error, secrets));
+        results.push(kvError(error, "complete a KV call", secrets));
       }
     });
     const versions = await bulkRead(stale.map(({ name }) => name));
@@ -355,7 +355,7 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
       try {
         results[slot] = text === undefined ? undefined : recordOf(parseStored(text, "version"));
       } catch (error) {
-        results[slot] = classifyKvError(error, secrets);
+        results[slot] = kvError(error, "complete a KV call", secrets);
       }
     });
     return results;

@@ -1,20 +1,13 @@
 /**
- * Secret Manager failures → credkit's typed errors. In gRPC mode the SDK reports gRPC status
- * codes (0–16); in REST fallback mode google-gax 5 hands back a `GaxiosError` whose `code` is the
- * HTTP status, with the API's `{"error":{"code","status","message"}}` body as its message, and
- * google-gax 6 may map it back to a gRPC code. Both are normalised to a gRPC status name first.
+ * What differs in Secret Manager's failures. In gRPC mode the SDK reports gRPC status codes
+ * (0–16); in REST fallback mode google-gax 5 hands back a `GaxiosError` whose `code` is the HTTP
+ * status, with the API's `{"error":{"code","status","message"}}` body as its message, and
+ * google-gax 6 may map it back to a gRPC code. Both are normalised to a gRPC status name, which
+ * stands on one rung of the shared ladder; UNIMPLEMENTED and auth-library failures without a
+ * status are the store's own.
  */
-import {
-  AuthError,
-  ConflictError,
-  type CredkitError,
-  NotFoundError,
-  ThrottledError,
-  UnavailableError,
-  UnsupportedError,
-  ValidationError,
-} from "../../core/errors.js";
-import { scrubError } from "../../core/redact.js";
+import { AuthError, UnsupportedError } from "../../core/errors.js";
+import { errorLadder, isNetworkError, type LadderStep } from "../../kit/error-ladder.js";
 
 /** gRPC status names by code. */
 const GRPC_NAMES = [
@@ -58,22 +51,6 @@ const HTTP_TO_GRPC: Readonly<Record<number, GrpcStatusName>> = {
   504: "DEADLINE_EXCEEDED",
 };
 
-/** Network error codes of Node and gaxios: the endpoint could not be reached. */
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "ECONNABORTED",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_SOCKET",
-  "ABORT_ERR",
-]);
-
 function isStatusName(value: unknown): value is GrpcStatusName {
   return typeof value === "string" && (GRPC_NAMES as readonly string[]).includes(value);
 }
@@ -115,68 +92,54 @@ export function grpcStatusOf(error: unknown): GrpcStatusName | undefined {
   if (fromBody) return fromBody;
   const status = httpStatus(record);
   if (status !== undefined) return HTTP_TO_GRPC[status] ?? (status >= 500 ? "UNAVAILABLE" : "UNKNOWN");
-  if (typeof record.code === "string" && NETWORK_CODES.has(record.code)) return "UNAVAILABLE";
   if (record.name === "AbortError" || record.name === "TimeoutError") return "DEADLINE_EXCEEDED";
+  if (isNetworkError(record)) return "UNAVAILABLE";
   if (record.cause !== undefined && record.cause !== error) return grpcStatusOf(record.cause);
   return undefined;
 }
+
+/** The status each gRPC status stands for on the ladder (UNIMPLEMENTED is an override). */
+const GRPC_TO_HTTP: Readonly<Record<GrpcStatusName, number | undefined>> = {
+  OK: undefined,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  ABORTED: 409,
+  FAILED_PRECONDITION: 412,
+  PERMISSION_DENIED: 403,
+  UNAUTHENTICATED: 401,
+  RESOURCE_EXHAUSTED: 429,
+  INVALID_ARGUMENT: 400,
+  OUT_OF_RANGE: 400,
+  UNIMPLEMENTED: 501,
+  CANCELLED: 503,
+  DEADLINE_EXCEEDED: 504,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+  UNKNOWN: 500,
+  DATA_LOSS: 500,
+};
 
 /** Auth-library failures that carry no status: no credentials, a bad key, a refused token. */
 const AUTH_MESSAGE =
   /default credentials|invalid_grant|unauthorized_client|invalid_client|private key|PEM|decoder|credential/i;
 
-/**
- * Maps an SDK error to a credkit error, keeping it as a cause scrubbed of `secrets`. `action`
- * says what was being done ("read credential "x""), for the message.
- */
-export function classifyGcpError(
-  error: unknown,
-  action: string,
-  source: string,
-  secrets: readonly string[],
-): CredkitError {
-  const cause = scrubError(error, secrets);
-  const options = { source, cause };
-  const status = grpcStatusOf(error);
-  switch (status) {
-    case "NOT_FOUND":
-      return new NotFoundError(`Secret Manager found nothing to ${action}.`, options);
-    case "ALREADY_EXISTS":
-    case "ABORTED":
-    case "FAILED_PRECONDITION":
-      return new ConflictError(
-        `Secret Manager refused to ${action}: it changed concurrently (${status}).`,
-        undefined,
-        options,
-      );
-    case "PERMISSION_DENIED":
-    case "UNAUTHENTICATED":
-      return new AuthError(`Secret Manager refused our credentials to ${action} (${status}).`, options);
-    case "RESOURCE_EXHAUSTED":
-      return new ThrottledError(`Secret Manager throttled the call to ${action}.`, options);
-    case "INVALID_ARGUMENT":
-    case "OUT_OF_RANGE":
-      return new ValidationError(
-        `Secret Manager rejected the request to ${action} (${status}).`,
-        undefined,
-        options,
-      );
-    case "UNIMPLEMENTED":
-      return new UnsupportedError(`The Secret Manager endpoint cannot ${action} (UNIMPLEMENTED).`, options);
-    case "CANCELLED":
-    case "DEADLINE_EXCEEDED":
-    case "UNAVAILABLE":
-    case "INTERNAL":
-    case "UNKNOWN":
-    case "DATA_LOSS":
-      return new UnavailableError(`Secret Manager could not ${action} (${status}).`, options);
-    default: {
-      const message =
-        typeof (error as { message?: unknown })?.message === "string" ? (error as Error).message : "";
-      if (AUTH_MESSAGE.test(message)) {
-        return new AuthError(`Secret Manager credentials could not be used to ${action}.`, options);
-      }
-      return new UnavailableError(`Secret Manager could not ${action}.`, options);
-    }
+function override(error: unknown, { action, status, options }: LadderStep) {
+  if (status === 501)
+    return new UnsupportedError(`The Secret Manager endpoint cannot ${action} (UNIMPLEMENTED).`, options);
+  const message = (error as { message?: unknown } | null)?.message;
+  if (status === undefined && typeof message === "string" && AUTH_MESSAGE.test(message)) {
+    return new AuthError(`Secret Manager credentials could not be used to ${action}.`, options);
   }
+  return undefined;
 }
+
+/** Maps anything a Secret Manager call threw to a credkit error. */
+export const gcpError = errorLadder({
+  source: "gcp",
+  service: "Secret Manager",
+  status: (error) => {
+    const name = grpcStatusOf(error);
+    return name === undefined ? undefined : GRPC_TO_HTTP[name];
+  },
+  override,
+});

@@ -51,7 +51,7 @@ import {
   versionState,
 } from "./client.js";
 import { crc32c } from "./crc32c.js";
-import { classifyGcpError, type GrpcStatusName, grpcStatusOf } from "./errors.js";
+import { type GrpcStatusName, gcpError, grpcStatusOf } from "./errors.js";
 import {
   checkPrefix,
   listFilter,
@@ -268,7 +268,7 @@ export function gcpSecretManagerBackend(options: GcpSecretManagerBackendOptions 
 
   const classify = (action: string) => (error: unknown) => {
     if (CredkitError.isInstance(error)) return error;
-    const typed = classifyGcpError(error, action, NAME, secretsToScrub);
+    const typed = gcpError(error, action, secretsToScrub);
     const status = grpcStatusOf(error);
     if (status) statuses.set(typed, status);
     return typed;

@@ -1,18 +1,18 @@
 /**
- * PostgreSQL failures as credkit errors. node-postgres raises `DatabaseError`s carrying the
+ * What differs in PostgreSQL's failures. node-postgres raises `DatabaseError`s carrying the
  * server's SQLSTATE in `code`, and plain Node errors (or bare `Error`s with a message) when the
- * socket fails. Each becomes one typed error with a scrubbed cause; `retryable` says whether the
- * whole operation may run again (the server rolled back, or nothing was sent yet).
+ * socket fails; the SQLSTATE says which rung of the shared ladder a failure stands on. A missing
+ * table or database, an SSL mismatch and a certificate that does not verify are configuration
+ * (named by the server's host and port, never the password), and are not retried.
  */
+import { ConfigurationError, UnavailableError, ValidationError } from "../../core/errors.js";
 import {
-  AuthError,
-  ConfigurationError,
-  ConflictError,
-  type CredkitError,
-  UnavailableError,
-  ValidationError,
-} from "../../core/errors.js";
-import { scrubError } from "../../core/redact.js";
+  type ErrorLadder,
+  errorLadder,
+  isCertificateError,
+  isNetworkError,
+  type LadderStep,
+} from "../../kit/error-ladder.js";
 
 export const NAME = "postgres";
 
@@ -22,7 +22,7 @@ const ROLLED_BACK = new Set([
   "40P01", // deadlock_detected
 ]);
 
-/** SQLSTATE classes and codes meaning the connection or server is (for now) unusable. */
+/** SQLSTATEs meaning the connection or server is (for now) unusable. */
 const CONNECTION_CODES = new Set([
   "57P01", // admin_shutdown (pg_terminate_backend, a fast shutdown)
   "57P02", // crash_shutdown
@@ -30,18 +30,6 @@ const CONNECTION_CODES = new Set([
   "57P05", // idle_session_timeout
   "53300", // too_many_connections
   "25P03", // idle_in_transaction_session_timeout
-]);
-
-/** Node socket errors that mean the connection is gone. */
-const SOCKET_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
 ]);
 
 /** Messages node-postgres and pg-pool use for a lost or unobtainable connection. */
@@ -53,6 +41,20 @@ const CONNECTION_MESSAGES = [
   /Query read timeout/i,
   /connection (?:is )?(?:closed|ended|lost)/i,
 ];
+
+/** The status each SQLSTATE stands for on the ladder. */
+const SQLSTATE_STATUS: Readonly<Record<string, number>> = {
+  "23505": 409, // unique_violation
+  "28P01": 401, // invalid_password
+  "28000": 401, // invalid_authorization_specification
+  "42501": 403, // insufficient_privilege (or a row-level security policy)
+  "22021": 400, // character_not_in_repertoire
+  "22P05": 400, // untranslatable_character
+  XX000: 500, // internal_error
+};
+
+/** SQLSTATEs of a schema or database that does not exist. */
+const MISSING_SCHEMA = new Set(["42P01", "3F000", "3D000"]);
 
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -67,11 +69,8 @@ function messageOf(error: unknown): string {
 /** True when the error means the connection (not the statement) failed. */
 export function isConnectionError(error: unknown): boolean {
   const code = codeOf(error);
-  if (code !== undefined) {
-    if (CONNECTION_CODES.has(code) || SOCKET_CODES.has(code) || code.startsWith("08")) return true;
-  }
-  const message = messageOf(error);
-  return CONNECTION_MESSAGES.some((pattern) => pattern.test(message));
+  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith("08"))) return true;
+  return isNetworkError(error) || CONNECTION_MESSAGES.some((pattern) => pattern.test(messageOf(error)));
 }
 
 /** True when the server rolled back because of a concurrent transaction: rerunning is safe. */
@@ -82,24 +81,54 @@ export function isSerializationError(error: unknown): boolean {
 
 /** A failure that happened where it cannot be known whether the write committed. */
 export class AmbiguousCommit extends Error {
-  constructor(readonly original: unknown) {
-    super("The connection failed while committing.");
+  constructor(original: unknown) {
+    super("The connection failed while committing.", { cause: original });
   }
 }
 
-/**
- * Maps whatever `pg` threw to a credkit error. `secrets` are the connection's own password and
- * connection string, scrubbed from the cause.
- */
-export function postgresError(error: unknown, secrets: readonly string[]): CredkitError {
+function statusOf(error: unknown): number | undefined {
+  const code = codeOf(error) ?? "";
+  const known = SQLSTATE_STATUS[code];
+  if (known !== undefined) return known;
+  if (ROLLED_BACK.has(code) || code === "57014" || code.startsWith("53") || code.startsWith("58")) return 503;
+  return isConnectionError(error) ? 503 : undefined;
+}
+
+/** An SSL mismatch or an unverifiable certificate: the settings and the server disagree. */
+function tlsMismatch(error: unknown, server: string, options: LadderStep["options"]) {
+  const message = messageOf(error);
+  if (/does not support SSL/i.test(message)) {
+    return new ConfigurationError(
+      `The PostgreSQL server at ${server} does not accept SSL, but the connection settings require it (sslmode or ssl); change one of them.`,
+      { missing: ["DATABASE_URL"] },
+      options,
+    );
+  }
+  if (codeOf(error) === "28000" && /SSL off|no encryption/i.test(message)) {
+    return new ConfigurationError(
+      `The PostgreSQL server at ${server} requires SSL; set sslmode=require in DATABASE_URL or the ssl pool setting.`,
+      { missing: ["DATABASE_URL"] },
+      options,
+    );
+  }
+  if (isCertificateError(error)) {
+    return new ConfigurationError(
+      `The TLS certificate of the PostgreSQL server at ${server} could not be verified; set the CA in the ssl pool setting.`,
+      {},
+      options,
+    );
+  }
+  return undefined;
+}
+
+function override(error: unknown, step: LadderStep, server: string) {
+  const { options } = step;
   if (error instanceof AmbiguousCommit) {
     return new UnavailableError(
       "The connection to PostgreSQL failed while committing; the write may or may not have been applied. Read the credential before retrying.",
-      { source: NAME, cause: scrubError(error.original, secrets) },
+      options,
     );
   }
-  const cause = scrubError(error, secrets);
-  const options = { source: NAME, cause };
   const code = codeOf(error) ?? "";
   if (isSerializationError(error)) {
     return new UnavailableError(
@@ -107,50 +136,37 @@ export function postgresError(error: unknown, secrets: readonly string[]): Credk
       options,
     );
   }
-  if (isConnectionError(error)) {
-    return new UnavailableError("The connection to PostgreSQL failed or could not be opened.", options);
-  }
   if (code === "57014") {
     return new UnavailableError(
       "PostgreSQL cancelled the statement (statement timeout, or a cancel request).",
       options,
     );
   }
-  if (code === "23505") {
-    return new ConflictError("A credential with this tenant and name already exists.", undefined, options);
-  }
-  if (code === "28P01" || code === "28000") {
-    return new AuthError("PostgreSQL refused the connection's user or password.", options);
-  }
-  if (code === "42501") {
-    return new AuthError(
-      "PostgreSQL denied the operation: the role lacks a privilege, or a row-level security policy rejected the row.",
-      options,
-    );
-  }
-  if (code === "42P01" || code === "3F000") {
+  if (MISSING_SCHEMA.has(code)) {
     return new ConfigurationError(
-      "The credentials table or its schema does not exist. Run migrate() (or enable autoMigrate) with a role allowed to create them.",
+      `The credentials table, its schema or the database does not exist on ${server} (${code}). Run migrate() (or enable autoMigrate) with a role allowed to create them, and check the database name.`,
       {},
       options,
     );
   }
-  if (code === "3D000") {
-    return new ConfigurationError(
-      "The PostgreSQL database named in the connection settings does not exist.",
-      {},
-      options,
-    );
-  }
-  if (code === "22021" || code === "22P05") {
+  if (step.status === 400) {
     return new ValidationError(
       "PostgreSQL text cannot hold this tenant or credential name (it contains a NUL character or bytes the database encoding rejects).",
       undefined,
       options,
     );
   }
-  if (code.startsWith("53") || code.startsWith("58") || code === "XX000") {
-    return new UnavailableError("PostgreSQL is out of resources or failed internally.", options);
-  }
-  return new UnavailableError("A PostgreSQL call failed.", options);
+  return tlsMismatch(error, server, options);
+}
+
+/** The ladder of one backend; `server` (host:port) names the server in configuration errors. */
+export function postgresErrors(server: string): ErrorLadder {
+  return errorLadder({
+    source: NAME,
+    service: "PostgreSQL",
+    status: statusOf,
+    override: (error, step) => override(error, step, server),
+    authHint:
+      "Check the role and its password, its privileges, and the row-level security policies (app.tenant_id).",
+  });
 }

@@ -113,6 +113,14 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE POLICY credkit_tenant_isolation ON ${versions} USING (${tenantMatches}) WITH CHECK (${tenantMatches})`,
     ],
   },
+  {
+    version: 2,
+    description: "masked forms of field values beside their fingerprints",
+    statements: ({ credentials, versions }) => [
+      `ALTER TABLE ${credentials} ADD COLUMN masked jsonb`,
+      `ALTER TABLE ${versions} ADD COLUMN masked jsonb`,
+    ],
+  },
 ];
 
 /** The schema version this code needs. */

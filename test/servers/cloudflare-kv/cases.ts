@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { classifyKvError } from "../../../src/backends/cloudflare-kv/errors.js";
+import { kvError } from "../../../src/backends/cloudflare-kv/errors.js";
 import {
   type CloudflareKvCommonOptions,
   DEFAULT_EXPIRY_GRACE_SECONDS,
@@ -96,7 +96,7 @@ export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): 
       await transport.put(key512, "ok", {}, signal());
       await transport.delete(key512, signal());
       const refused = await transport.put(`${key512}k`, "no", {}, signal()).catch((error: unknown) => error);
-      const typed = classifyKvError(refused, []);
+      const typed = kvError(refused, "write");
       expect(ValidationError.isInstance(typed)).toBe(true);
       expect((typed as ValidationError).field).toBe("key");
 

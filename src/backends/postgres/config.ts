@@ -1,0 +1,153 @@
+/**
+ * The options of `postgresBackend` and how they are resolved: table names, version pruning,
+ * retries, and the server the connection settings point at (for messages: host and port, never
+ * the password). A malformed connection string is a `ConfigurationError` here, before any call.
+ */
+import type { PoolConfig } from "pg";
+import { ConfigurationError } from "../../core/errors.js";
+import type { LibOption } from "../../core/import-optional.js";
+import type { RetryOptions } from "../../core/retry.js";
+import { type PgModule, type PostgresConnectionOptions, poolConfigOf } from "./connection.js";
+import { NAME } from "./errors.js";
+import { type QualifiedNames, qualify } from "./schema.js";
+
+/** Options of `postgresBackend`. */
+export interface PostgresBackendOptions extends PostgresConnectionOptions {
+  /**
+   * Schema holding the tables; created by the migration when absent.
+   * @default "public"
+   */
+  schema?: string;
+  /**
+   * Name of the credentials table. The migration also creates `<table>_migrations`.
+   * @default "credkit_credentials"
+   */
+  table?: string;
+  /**
+   * Name of the versions table.
+   * @default `${table}_versions`
+   */
+  versionsTable?: string;
+  /**
+   * Run the migration on first use. Turn off when the application's role may not create tables;
+   * then run `migrate()` (or the SQL of `schemaSql()`) with a role that may.
+   * @default true
+   */
+  autoMigrate?: boolean;
+  /**
+   * Isolate tenants with row-level security: the migration enables and forces it on both tables,
+   * and every transaction sets `app.tenant_id` to the tenant's key first. Has no effect for a
+   * superuser or a role with BYPASSRLS (PostgreSQL exempts them); connect as an ordinary role.
+   * Also switched on by itself when the table already has row-level security enabled.
+   * @default false
+   */
+  rowLevelSecurity?: boolean;
+  /**
+   * Versions kept per credential, a positive integer; older ones are removed on write. Unset
+   * keeps every version. Anything else (0, negative, fractional) is a `ConfigurationError`.
+   */
+  maxVersions?: number | undefined;
+  /** Retries of lost connections and serialization failures. */
+  retry?: Pick<RetryOptions, "attempts" | "baseDelayMs" | "maxDelayMs">;
+  /**
+   * Called before each retry, with why the last attempt failed: for metrics and logs. The
+   * `code` is a SQLSTATE or socket error code; never a value.
+   */
+  onRetry?: (event: PostgresRetryEvent) => void;
+  /**
+   * The `pg` module, or a function importing it, instead of `import("pg")`.
+   * @default import("pg")
+   */
+  lib?: LibOption<PgModule>;
+}
+
+/** What `onRetry` receives. */
+export interface PostgresRetryEvent {
+  /** The attempt that failed (0 for the first). */
+  readonly attempt: number;
+  /** `connection`: the connection was lost or could not be opened; `serialization`: the server rolled back. */
+  readonly reason: "connection" | "serialization";
+  /** The SQLSTATE (e.g. `40001`, `57P01`) or socket error code (`ECONNRESET`), when there is one. */
+  readonly code: string | undefined;
+}
+
+/** Everything the backend needs, resolved once. */
+export interface PostgresSettings {
+  readonly names: QualifiedNames;
+  /** Versions kept per credential; undefined keeps all. */
+  readonly maxVersions: number | undefined;
+  readonly retry: RetryOptions;
+  /** The pool config when credkit creates the pool; undefined when one was passed in. */
+  readonly poolConfig: PoolConfig | undefined;
+  /** `host:port` of the server, for messages. */
+  readonly server: string;
+}
+
+const DEFAULT_TABLE = "credkit_credentials";
+
+/** Checks `maxVersions`: a positive integer, or unset. */
+function maxVersionsOf(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (Number.isSafeInteger(value) && value > 0) return value;
+  throw new ConfigurationError(
+    "The `maxVersions` option must be a positive whole number (or unset to keep every version).",
+    { missing: ["maxVersions"] },
+    { source: NAME },
+  );
+}
+
+/** True for the forms `pg` reads as a connection string: a postgres URL or a socket path. */
+function isConnectionString(text: string): boolean {
+  if (text.startsWith("/")) return true;
+  try {
+    return ["postgres:", "postgresql:", "socket:"].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** `host:port` of the server a pool config points at. */
+function serverOf(config: PoolConfig | undefined): string {
+  if (config?.connectionString && !config.connectionString.startsWith("/")) {
+    try {
+      const url = new URL(config.connectionString);
+      return `${url.hostname || "localhost"}:${url.port || 5432}`;
+    } catch {
+      return "the configured server";
+    }
+  }
+  return `${config?.host ?? "localhost"}:${config?.port ?? 5432}`;
+}
+
+/** Resolves the options; throws `ConfigurationError` naming the option or variable at fault. */
+export function resolveSettings(options: PostgresBackendOptions): PostgresSettings {
+  const table = options.table ?? DEFAULT_TABLE;
+  const poolConfig = options.pool === undefined ? poolConfigOf(options) : undefined;
+  const connectionString = poolConfig?.connectionString;
+  if (connectionString !== undefined && !isConnectionString(connectionString)) {
+    const variable = options.connectionString !== undefined ? "connectionString" : "DATABASE_URL";
+    throw new ConfigurationError(
+      `${variable} is not a postgres:// connection string (postgres://user:password@host:port/database).`,
+      { missing: [variable] },
+      { source: NAME },
+    );
+  }
+  return {
+    names: qualify({
+      schema: options.schema ?? "public",
+      credentials: table,
+      versions: options.versionsTable ?? `${table}_versions`,
+      migrations: `${table}_migrations`,
+    }),
+    maxVersions: maxVersionsOf(options.maxVersions),
+    retry: {
+      attempts: options.retry?.attempts ?? 5,
+      baseDelayMs: options.retry?.baseDelayMs ?? 50,
+      maxDelayMs: options.retry?.maxDelayMs ?? 1_000,
+      // why: pg's own statement, read and connection timeouts bound every attempt.
+      timeoutMs: Number.POSITIVE_INFINITY,
+    },
+    poolConfig,
+    server: serverOf(poolConfig ?? options.pool?.options ?? options.poolConfig),
+  };
+}
