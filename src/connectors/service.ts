@@ -41,9 +41,9 @@ import { resolveReferences } from "./service/references.js";
 import { assertEnabled, connectorFor, testConnection } from "./service/testing.js";
 import type { Connector, TestConnectionResult } from "./types.js";
 
+export { ConnectorMismatchError } from "./service/connector-kind.js";
 export type { ConnectorServiceOptions } from "./service/context.js";
 export type { CreateConnectionInput, UpdateConnectionInput } from "./service/records.js";
-export { ConnectorMismatchError } from "./service/connector-kind.js";
 export { UnresolvedReferenceError } from "./service/references.js";
 
 /** A connection's configuration with its references resolved to `Secret`s. */
@@ -164,13 +164,17 @@ export class ConnectorService {
     id: string,
     fn: (connector: ConnectorTypes[Id]) => Promise<T> | T,
   ): Promise<T>;
-  withConnector<T, C extends Connector = Connector>(id: string, fn: (connector: C) => Promise<T> | T): Promise<T>;
+  withConnector<T, C extends Connector = Connector>(
+    id: string,
+    fn: (connector: C) => Promise<T> | T,
+  ): Promise<T>;
   async withConnector<T>(
     first: string,
     second: string | ((connector: Connector) => Promise<T> | T),
     third?: (connector: Connector) => Promise<T> | T,
   ): Promise<T> {
-    if (typeof second === "function") return useConnector(await this.createSdkConnectorInstance(first), second);
+    if (typeof second === "function")
+      return useConnector(await this.createSdkConnectorInstance(first), second);
     return useConnector(await this.createSdkConnectorInstance(first as never, second), third as never);
   }
 

@@ -23,8 +23,10 @@ afterAll(async () => {
 });
 
 describe("issue 14 item 7: typed connections", () => {
-  it("issue 14 item 7: withConnector(\"openai\", id, (openai) => openai.generateText(...)) is typed and runs", async () => {
-    const { service, manager, tenantId } = serviceOn({ connectorOptions: { baseURL: `${server.url}/v1`, maxRetries: 0 } });
+  it('issue 14 item 7: withConnector("openai", id, (openai) => openai.generateText(...)) is typed and runs', async () => {
+    const { service, manager, tenantId } = serviceOn({
+      connectorOptions: { baseURL: `${server.url}/v1`, maxRetries: 0 },
+    });
     await manager.storeCredentials("openai_api_key", tenantId, { api_key: key });
     const connection = await service.create({
       connector: "openai",
