@@ -8,6 +8,7 @@ import { inspect } from "node:util";
 import { CredkitError, UnsupportedError, ValidationError } from "../core/errors.js";
 import { importOptional } from "../core/import-optional.js";
 import { Redactor } from "../core/redact.js";
+import { scrubThrown } from "../core/scrub-thrown.js";
 import { Secret } from "../core/secret.js";
 import { connectorEgress } from "./connector-fetch.js";
 import { classifyFailure, type Failure, failureError, testFailureMessage } from "./failures.js";
@@ -207,14 +208,13 @@ export function defineConnector<
     async create(credentials, options = {}) {
       const fields = readFields(spec, credentials);
       const redactor = new Redactor([...fields.scrub, ...(options.redact ?? [])]);
-      const patternsOnly = new Redactor();
       const egress = connectorEgress({
         operatorBaseURL: options.baseURL,
         tenantBaseURL: fields.settings.get("baseURL"),
         defaultBaseURL: spec.baseURL,
         fetch: options.fetch,
         egress: options.egress,
-        carriesSecret: (value) => redactor.contains(value),
+        carriesSecret: (value) => redactor.carries(value),
       });
       const controller = new AbortController();
       let closed = false;
@@ -264,7 +264,7 @@ export function defineConnector<
 
       const fail = (operation: string, error: unknown): Error => {
         if (closed) return cleanedUp(operation, error);
-        if (CredkitError.isInstance(error)) return error;
+        if (CredkitError.isInstance(error)) return scrubThrown(redactor, error) as Error;
         return failureError(
           spec.displayName,
           spec.id,
@@ -349,15 +349,7 @@ export function defineConnector<
         return cleanupRun;
       };
 
-      const scrub = (error: unknown): unknown => {
-        let text: string;
-        try {
-          text = inspect(error, { depth: 8, showHidden: true });
-        } catch {
-          return redactor.scrubError(error);
-        }
-        return redactor.redact(text) === patternsOnly.redact(text) ? error : redactor.scrubError(error);
-      };
+      const scrub = (error: unknown): unknown => scrubThrown(redactor, error);
 
       const clientLabel = `[${spec.displayName} client: credentials hidden]`;
       concealCredentials(parts.client, clientLabel);
