@@ -1,0 +1,401 @@
+/**
+ * The one suite every backend must pass, parameterised by a factory and the backend's declared
+ * capabilities. It drives the backend through `CredentialManager`, as users do, plus a few raw
+ * backend checks (payloads are opaque, keys are injective). The test functions are injected, so a
+ * backend written outside this repository runs the same suite with its own vitest:
+ *
+ *   import { afterAll, beforeAll, describe, expect, it } from "vitest";
+ *   runBackendContract({ name: "mine", create: async () => myBackend() }, { afterAll, beforeAll, describe, expect, it });
+ */
+import type { Backend } from "../core/backend.js";
+import { CredentialManager, type CredentialManagerOptions } from "../core/credential-manager.js";
+import {
+  ConflictError,
+  DeletedError,
+  ExpiredError,
+  IntegrityError,
+  NotFoundError,
+  UnsupportedError,
+  ValidationError,
+} from "../core/errors.js";
+import { encodeKey } from "../core/key-encoding.js";
+import { Secret } from "../core/secret.js";
+import { assertNoLeak, canary, keyring, TEST_KEY_A, TEST_KEY_B, uniqueId } from "./fixtures.js";
+import type { TestFunctions } from "./test-functions.js";
+
+export interface BackendContractOptions {
+  /** Suite title. */
+  name: string;
+  /** Builds the backend under test (called once per suite). */
+  create: () => Promise<Backend>;
+  /** Called after the suite, with the backend, before `close`. */
+  cleanup?: (backend: Backend) => Promise<void>;
+  /**
+   * How many concurrent compare-and-set writers the CAS test uses.
+   * @default 10
+   */
+  concurrentWriters?: number;
+}
+
+function reveal(fields: Readonly<Record<string, Secret>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([name, secret]) => [name, secret.reveal()]));
+}
+
+/** Registers the backend contract suite with the given test functions (vitest's, or compatible). */
+export function runBackendContract(options: BackendContractOptions, test: TestFunctions): void {
+  const { afterAll, beforeAll, describe, expect, it } = test;
+  describe(`backend contract: ${options.name}`, () => {
+    let backend: Backend;
+    let manager: CredentialManager;
+    const managerWith = (overrides: Partial<CredentialManagerOptions> = {}) =>
+      new CredentialManager({ backend, encryption: keyring(), cache: false, ...overrides });
+
+    beforeAll(async () => {
+      backend = await options.create();
+      manager = managerWith();
+    });
+
+    afterAll(async () => {
+      if (!backend) return;
+      await options.cleanup?.(backend);
+      await backend.close?.();
+    });
+
+    it("stores and reads back a credential as Secrets, at version 1", async () => {
+      const tenant = uniqueId("tenant");
+      const key = canary();
+      const info = await manager.storeCredentials("openai", tenant, { apiKey: key }, { type: "api_key" });
+      expect(info.version).toBe(1);
+      expect(info.type).toBe("api_key");
+      const credentials = await manager.getCredentials("openai", tenant);
+      expect(credentials.apiKey).toBeInstanceOf(Secret);
+      expect(credentials.apiKey?.reveal()).toBe(key);
+      assertNoLeak(credentials, key);
+      assertNoLeak(info, key);
+    });
+
+    it("never hands the backend a plaintext value", async () => {
+      const tenant = uniqueId("tenant");
+      const key = canary();
+      await manager.storeCredentials("conn", tenant, { apiKey: key, note: "plain-marker" });
+      const record = await backend.get(encodeKey(tenant, "conn", backend.capabilities.maxKeyLength));
+      expect(record).toBeDefined();
+      assertNoLeak(record, key);
+      expect(JSON.stringify(record)).not.toContain("plain-marker");
+    });
+
+    it("reports a missing credential as NotFoundError, not deleted", async () => {
+      const error = await manager.getCredentials("nope", uniqueId("tenant")).catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(error)).toBe(true);
+      expect(DeletedError.isInstance(error)).toBe(false);
+    });
+
+    it("writes a new version on rotate and keeps the type", async () => {
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials("c", tenant, { token: "first-token-value" }, { type: "bearer_token" });
+      const rotated = await manager.rotateCredentials("c", tenant, { token: "second-token-value" });
+      expect(rotated.version).toBe(2);
+      expect(rotated.type).toBe("bearer_token");
+      expect(reveal(await manager.getCredentials("c", tenant))).toEqual({ token: "second-token-value" });
+    });
+
+    it("reads a pinned version where the backend keeps versions", async ({ skip }) => {
+      if (!backend.capabilities.versions) skip("backend keeps no versions");
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials("c", tenant, { apiKey: "version-one-value" });
+      await manager.rotateCredentials("c", tenant, { apiKey: "version-two-value" });
+      expect(reveal(await manager.getCredentials("c", tenant, { version: 1 }))).toEqual({
+        apiKey: "version-one-value",
+      });
+      expect(reveal(await manager.getCredentials("c", tenant, { version: 2 }))).toEqual({
+        apiKey: "version-two-value",
+      });
+      const missing = await manager.getCredentials("c", tenant, { version: 99 }).catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(missing)).toBe(true);
+    });
+
+    it("rotating a credential that does not exist is NotFoundError", async () => {
+      const error = await manager
+        .rotateCredentials("ghost", uniqueId("tenant"), { apiKey: "x".repeat(20) })
+        .catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(error)).toBe(true);
+    });
+
+    it("updates some fields and keeps the others", async () => {
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials(
+        "db",
+        tenant,
+        { username: "app", password: "old-password-1" },
+        { type: "http_basic" },
+      );
+      const updated = await manager.updateCredentials("db", tenant, { password: "new-password-2" });
+      expect(updated.version).toBe(2);
+      expect(reveal(await manager.getCredentials("db", tenant))).toEqual({
+        username: "app",
+        password: "new-password-2",
+      });
+    });
+
+    it("honours ifVersion: a stale version conflicts, the current one writes", async () => {
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials("c", tenant, { apiKey: "cas-value-0001" }, { ifVersion: 0 });
+      const duplicate = await manager
+        .storeCredentials("c", tenant, { apiKey: "cas-value-0002" }, { ifVersion: 0 })
+        .catch((e: unknown) => e);
+      expect(ConflictError.isInstance(duplicate)).toBe(true);
+      await manager.rotateCredentials("c", tenant, { apiKey: "cas-value-0003" }, { ifVersion: 1 });
+      const stale = await manager
+        .rotateCredentials("c", tenant, { apiKey: "cas-value-0004" }, { ifVersion: 1 })
+        .catch((e: unknown) => e);
+      expect(ConflictError.isInstance(stale)).toBe(true);
+      expect(reveal(await manager.getCredentials("c", tenant))).toEqual({ apiKey: "cas-value-0003" });
+    });
+
+    it("concurrent compare-and-set writers: each wins a distinct version or conflicts, none is lost", async () => {
+      const tenant = uniqueId("tenant");
+      const writers = options.concurrentWriters ?? 10;
+      await manager.storeCredentials("hot", tenant, { apiKey: "start-value-000" });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: writers }, (_, index) =>
+          manager.rotateCredentials("hot", tenant, { apiKey: `writer-value-${index}` }, { ifVersion: 1 }),
+        ),
+      );
+      const winners = outcomes.filter((outcome) => outcome.status === "fulfilled");
+      const losers = outcomes.filter((outcome) => outcome.status === "rejected");
+      for (const loser of losers) {
+        expect(ConflictError.isInstance((loser as PromiseRejectedResult).reason)).toBe(true);
+      }
+      if (backend.capabilities.compareAndSet === "atomic") {
+        expect(winners).toHaveLength(1);
+        const winner = (winners[0] as PromiseFulfilledResult<{ version: number }>).value;
+        expect(winner.version).toBe(2);
+        const stored = await manager.describeCredentials("hot", tenant);
+        expect(stored.version).toBe(2);
+      } else {
+        // best-effort CAS (eventually consistent stores) cannot promise a single winner.
+        expect(winners.length).toBeGreaterThanOrEqual(1);
+      }
+    });
+
+    it("unconditional concurrent writes each get their own version", async ({ skip }) => {
+      if (backend.capabilities.compareAndSet !== "atomic") skip("compare-and-set is best-effort");
+      const tenant = uniqueId("tenant");
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, index) =>
+          manager.storeCredentials("many", tenant, { apiKey: `parallel-value-${index}` }),
+        ),
+      );
+      const versions = results.map((result) => result.version).sort((a, b) => a - b);
+      expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
+    it("keeps tenants apart whatever the ids contain", async () => {
+      const pairs: Array<[string, string]> = [
+        ["a:b", "c"],
+        ["a", "b:c"],
+        ["a/b", "c"],
+        ["a", "b/c"],
+        ["../etc", "passwd"],
+        ["..", "..%2F"],
+        ["A", "x"],
+        ["a", "x"],
+        ["", ""],
+        ["", "-"],
+        ["-", ""],
+        ["--", "-"],
+        ["Ωmega 🚀", "名前"],
+        ["t".repeat(300), "n".repeat(600)],
+        ["t".repeat(300), `${"n".repeat(599)}m`],
+      ];
+      const run = uniqueId("iso");
+      await Promise.all(
+        pairs.map(([tenant, name], index) =>
+          manager.storeCredentials(name, `${run}${tenant}`, { apiKey: `isolation-${index}-value` }),
+        ),
+      );
+      for (const [index, [tenant, name]] of pairs.entries()) {
+        expect(reveal(await manager.getCredentials(name, `${run}${tenant}`))).toEqual({
+          apiKey: `isolation-${index}-value`,
+        });
+      }
+      const other = await manager.getCredentials("c", `${run}a`).catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(other)).toBe(true);
+    });
+
+    it("lists a tenant's credentials with metadata only, paging through all of them", async () => {
+      const tenant = uniqueId("tenant");
+      const secret = canary();
+      const names = ["one", "two", "three", "four", "five"];
+      for (const name of names) await manager.storeCredentials(name, tenant, { apiKey: secret });
+      await manager.storeCredentials("elsewhere", uniqueId("tenant"), { apiKey: secret });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await manager.listCredentials(tenant, { limit: 2, ...(cursor ? { cursor } : {}) });
+        assertNoLeak(page, secret);
+        seen.push(...page.items.map((item) => item.connectionId));
+        for (const item of page.items) expect(item.tenantId).toBe(tenant);
+        cursor = page.cursor;
+        pages++;
+      } while (cursor && pages < 20);
+      expect(seen.sort()).toEqual([...names].sort());
+    });
+
+    it("describes a credential: type, fingerprints, version, times, status, usage", async () => {
+      const tenant = uniqueId("tenant");
+      const key = canary();
+      await manager.storeCredentials("d", tenant, { apiKey: key }, { type: "api_key", actor: "admin-7" });
+      await manager.getCredentials("d", tenant, { accessor: "connector_42" });
+      const info = await manager.describeCredentials("d", tenant);
+      expect(info).toMatchObject({
+        tenantId: tenant,
+        connectionId: "d",
+        type: "api_key",
+        version: 1,
+        status: "active",
+      });
+      expect(info.fingerprints.apiKey).toMatch(/^[0-9a-f]{8}$/);
+      expect(info.createdBy).toBe("admin-7");
+      expect(info.keyId).toMatch(/^k[0-9a-f]{8}$/);
+      expect(info.accessCount).toBe(1);
+      expect(info.lastAccessAt).toBeInstanceOf(Date);
+      expect(info.createdAt.getTime()).toBeLessThanOrEqual(info.updatedAt.getTime());
+      assertNoLeak(info, key);
+    });
+
+    it("soft-deletes and restores where it can, purges for good", async () => {
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials("del", tenant, { apiKey: "delete-me-value" });
+      await manager.deleteCredentials("del", tenant);
+      const afterDelete = await manager.getCredentials("del", tenant).catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(afterDelete)).toBe(true);
+      if (backend.capabilities.softDelete) {
+        expect(DeletedError.isInstance(afterDelete)).toBe(true);
+        const listed = await manager.listCredentials(tenant, { includeDeleted: true });
+        expect(listed.items.map((item) => [item.connectionId, item.status])).toEqual([["del", "deleted"]]);
+        expect((await manager.listCredentials(tenant)).items).toEqual([]);
+        await manager.restoreCredentials("del", tenant);
+        expect(reveal(await manager.getCredentials("del", tenant))).toEqual({ apiKey: "delete-me-value" });
+      } else {
+        const restore = await manager.restoreCredentials("del", tenant).catch((e: unknown) => e);
+        expect(UnsupportedError.isInstance(restore)).toBe(true);
+        await manager.storeCredentials("del", tenant, { apiKey: "delete-me-value" });
+      }
+      await manager.purgeCredentials("del", tenant);
+      const afterPurge = await manager.getCredentials("del", tenant).catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(afterPurge)).toBe(true);
+      expect(DeletedError.isInstance(afterPurge)).toBe(false);
+    });
+
+    it("deleting a credential that does not exist is NotFoundError", async () => {
+      const error = await manager.deleteCredentials("ghost", uniqueId("tenant")).catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(error)).toBe(true);
+    });
+
+    it("stores again after a delete", async () => {
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials("again", tenant, { apiKey: "before-delete-value" });
+      await manager.deleteCredentials("again", tenant);
+      await manager.storeCredentials("again", tenant, { apiKey: "after-delete-value" });
+      expect(reveal(await manager.getCredentials("again", tenant))).toEqual({ apiKey: "after-delete-value" });
+    });
+
+    it("reports expired credentials as expired", async () => {
+      const tenant = uniqueId("tenant");
+      const past = new Date(Date.now() - 60_000);
+      await manager.storeCredentials(
+        "old",
+        tenant,
+        { accessToken: "expired-access-token" },
+        { type: "oauth", expiresAt: past },
+      );
+      const error = await manager.getCredentials("old", tenant).catch((e: unknown) => e);
+      expect(ExpiredError.isInstance(error)).toBe(true);
+      expect((await manager.describeCredentials("old", tenant)).status).toBe("expired");
+      const allowed = await manager.getCredentials("old", tenant, { allowExpired: true });
+      expect(allowed.accessToken?.reveal()).toBe("expired-access-token");
+    });
+
+    it("rejects bad input with a typed error that names the field and not the value", async () => {
+      const tenant = uniqueId("tenant");
+      const value = canary();
+      const error = await manager
+        .storeCredentials("bad", tenant, { dsn: value }, { type: "db_dsn" })
+        .catch((e: unknown) => e);
+      expect(ValidationError.isInstance(error)).toBe(true);
+      expect((error as ValidationError).field).toBe("dsn");
+      assertNoLeak(error, value);
+      const missing = await manager.getCredentials("bad", tenant).catch((e: unknown) => e);
+      expect(NotFoundError.isInstance(missing)).toBe(true);
+    });
+
+    it("a ciphertext copied onto another record fails as IntegrityError", async () => {
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials("source", tenant, { apiKey: "moved-value-123" });
+      const max = backend.capabilities.maxKeyLength;
+      const source = await backend.get(encodeKey(tenant, "source", max));
+      await manager.storeCredentials("target", tenant, { apiKey: "target-value-123" });
+      const targetKey = encodeKey(tenant, "target", max);
+      const target = await backend.get(targetKey);
+      await backend.put(targetKey, {
+        value: source?.value ?? "",
+        metadata: target?.metadata ?? source!.metadata,
+      });
+      const error = await manager.getCredentials("target", tenant).catch((e: unknown) => e);
+      expect(IntegrityError.isInstance(error)).toBe(true);
+    });
+
+    it("reads several credentials at once, each with its own outcome", async () => {
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials("a", tenant, { apiKey: "batch-value-a" });
+      await manager.storeCredentials("b", tenant, { apiKey: "batch-value-b" });
+      const results = await manager.getManyCredentials([
+        { connectionId: "a", userId: tenant },
+        { connectionId: "missing", userId: tenant },
+        { connectionId: "b", userId: tenant },
+      ]);
+      expect(results[0]).toMatchObject({ ok: true, version: 1 });
+      expect(results[0]?.ok && results[0].credentials.apiKey?.reveal()).toBe("batch-value-a");
+      expect(results[1]?.ok).toBe(false);
+      expect(!results[1]?.ok && NotFoundError.isInstance(results[1]?.error)).toBe(true);
+      expect(results[2]?.ok && results[2].credentials.apiKey?.reveal()).toBe("batch-value-b");
+    });
+
+    it("rewraps records onto the current key; old keys then are no longer needed", async () => {
+      const tenant = uniqueId("tenant");
+      const oldManager = managerWith({ encryption: keyring(TEST_KEY_A) });
+      await oldManager.storeCredentials("wrap", tenant, { apiKey: "rewrap-value-123" });
+      const rotatedManager = managerWith({ encryption: keyring(TEST_KEY_B, TEST_KEY_A) });
+      expect(reveal(await rotatedManager.getCredentials("wrap", tenant))).toEqual({
+        apiKey: "rewrap-value-123",
+      });
+      const result = await rotatedManager.rewrap({ userId: tenant });
+      expect(result.rewrapped).toBe(1);
+      const newOnly = managerWith({ encryption: keyring(TEST_KEY_B) });
+      expect(reveal(await newOnly.getCredentials("wrap", tenant))).toEqual({ apiKey: "rewrap-value-123" });
+      const oldOnly = await oldManager.getCredentials("wrap", tenant).catch((e: unknown) => e);
+      expect(IntegrityError.isInstance(oldOnly)).toBe(true);
+    });
+
+    it("serves reads through the cache and invalidates on write", async () => {
+      const cached = managerWith({ cache: { ttlMs: 60_000 } });
+      const tenant = uniqueId("tenant");
+      await cached.storeCredentials("c", tenant, { apiKey: "cached-value-001" });
+      await cached.getCredentials("c", tenant);
+      await cached.getCredentials("c", tenant);
+      await cached.rotateCredentials("c", tenant, { apiKey: "cached-value-002" });
+      expect((await cached.getCredentials("c", tenant)).apiKey?.reveal()).toBe("cached-value-002");
+      const reads = cached.audit.events({ tenant, action: "read" }).map((event) => event.cache);
+      expect(reads).toEqual(["miss", "hit", "miss"]);
+    });
+
+    it("round-trips awkward values: unicode, newlines, large", async () => {
+      const tenant = uniqueId("tenant");
+      const fields = { apiKey: 'ключ-🔑-\n\t"quoted"', big: "x".repeat(16 * 1024) };
+      await manager.storeCredentials("awkward", tenant, fields);
+      expect(reveal(await manager.getCredentials("awkward", tenant))).toEqual(fields);
+    });
+  });
+}

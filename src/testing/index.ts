@@ -1,0 +1,7 @@
+/**
+ * credkit/testing: the suites a backend written outside this repository runs to prove itself,
+ * with the test functions injected (vitest's, or a compatible runner's).
+ */
+export { type BackendContractOptions, runBackendContract } from "./backend-contract.js";
+export { assertNoLeak, canary, everyForm, keyring, TEST_KEY_A, TEST_KEY_B, uniqueId } from "./fixtures.js";
+export type { TestFunctions } from "./test-functions.js";
