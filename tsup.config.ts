@@ -20,6 +20,8 @@ function folderEntries(kind: "backends" | "connectors"): Record<string, string> 
 export default defineConfig({
   entry: {
     index: "src/index.ts",
+    backend: "src/kit/index.ts",
+    testing: "src/testing/index.ts",
     "http/index": "src/http/index.ts",
     "http/client": "src/http/client.ts",
     "oauth/index": "src/oauth/index.ts",

@@ -12,4 +12,4 @@ for folder in src/backends/*/ src/connectors/*/; do
   if [ "$kind" = connectors ] && [ ! -f "$folder/spec.ts" ]; then continue; fi
   entries+=("./$kind/$(basename "$folder")")
 done
-npx attw --pack . --profile node16 --entrypoints . "${entries[@]}"
+npx attw --pack . --profile node16 --entrypoints . ./backend ./testing "${entries[@]}"
