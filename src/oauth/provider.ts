@@ -5,7 +5,7 @@
  * Connect discovery) is fetched once and kept. Built on `oauth4webapi`.
  */
 import * as oauth from "oauth4webapi";
-import { ValidationError } from "../core/errors.js";
+import { UnavailableError, ValidationError } from "../core/errors.js";
 import { Secret } from "../core/secret.js";
 import { OAuthError } from "./errors.js";
 
@@ -120,6 +120,12 @@ async function discover(
     } catch (error) {
       lastError = error;
     }
+  }
+  const code = (lastError as { code?: unknown } | undefined)?.code;
+  if (!(typeof code === "string" && (code.startsWith("OAUTH_") || code.startsWith("ERR_")))) {
+    throw new UnavailableError(`The discovery document of "${config.issuer}" could not be fetched.`, {
+      source: "oauth",
+    });
   }
   throw new OAuthError("provider_configuration", `Discovery of the issuer "${config.issuer}" failed.`, {
     cause: lastError instanceof Error ? new Error(lastError.message) : undefined,

@@ -110,14 +110,11 @@ export class TokenRefresher {
     connectionId: string,
     rejected: Secret | string | undefined,
   ): Promise<Secret> {
-    const giveUpAt = Date.now() + this.#options.leaseMs * 3;
+    // why: waiting ends when a dead holder's lease has surely lapsed (or after 10 s at least).
+    const giveUpAt = Date.now() + Math.max(this.#options.leaseMs * 3, 10_000);
     for (let attempt = 0; ; attempt++) {
       const current = await this.#read(tenantId, connectionId, true);
       if (this.#usable(current.tokens, rejected)) return current.tokens.accessToken;
-      const { lock } = this.#options;
-      const run = () => this.#claimAndRefresh(tenantId, connectionId, lock ? undefined : current, rejected);
-      const token = lock ? await lock.withLock(`${tenantId}\u0000${connectionId}`, run) : await run();
-      if (token) return token;
       if (Date.now() > giveUpAt) {
         throw new UnavailableError(
           `Timed out waiting for another replica to refresh connection "${connectionId}".`,
@@ -126,6 +123,10 @@ export class TokenRefresher {
           },
         );
       }
+      const { lock } = this.#options;
+      const run = () => this.#claimAndRefresh(tenantId, connectionId, lock ? undefined : current, rejected);
+      const token = lock ? await lock.withLock(`${tenantId}\u0000${connectionId}`, run) : await run();
+      if (token) return token;
       await sleep(Math.min(250, 10 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
     }
   }
