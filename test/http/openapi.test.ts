@@ -58,7 +58,8 @@ describe("OpenAPI document", () => {
           new Request(url, { method: method.toUpperCase(), headers: { "x-test-tenant": "t" } }),
         );
         expect(
-          [404, 405].includes(response.status) && (await response.clone().json()).code !== "not_found",
+          [404, 405].includes(response.status) &&
+            ((await response.clone().json()) as { code: string }).code !== "not_found",
         ).toBe(false);
       }
     }
