@@ -10,6 +10,11 @@ export {
   type ConnectionStore,
   memoryConnectionStore,
 } from "./connectors/connection-store.js";
+export {
+  type PostgresConnectionStore,
+  type PostgresConnectionStoreOptions,
+  postgresConnectionStore,
+} from "./connectors/connection-stores/postgres.js";
 export { type ConnectorDefinition, defineConnector } from "./connectors/define.js";
 export type { EgressOptions } from "./connectors/egress.js";
 export {
