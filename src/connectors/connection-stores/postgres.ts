@@ -12,7 +12,7 @@ import {
   poolClassOf,
   poolConfigOf,
 } from "../../backends/postgres/connection.js";
-import { postgresError } from "../../backends/postgres/errors.js";
+import { postgresErrors } from "../../backends/postgres/errors.js";
 import { quoteIdentifier } from "../../backends/postgres/schema.js";
 import { ConflictError, CredkitError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
@@ -65,6 +65,7 @@ export function postgresConnectionStore(
   const statements = tableSql(table, { rowLevelSecurity });
   const poolConfig = options.pool ? undefined : poolConfigOf(options);
   const secrets = connectionSecrets(poolConfig ?? options.poolConfig, env);
+  const ladder = postgresErrors("the configured PostgreSQL server");
   let poolPromise: Promise<Pool> | undefined;
   let ready: Promise<void> | undefined;
 
@@ -121,7 +122,7 @@ export function postgresConnectionStore(
         client.release();
       }
     } catch (error) {
-      throw CredkitError.isInstance(error) ? error : postgresError(error, secrets);
+      throw CredkitError.isInstance(error) ? error : ladder(error, "complete the connection store call", secrets);
     }
   }
 
