@@ -122,7 +122,9 @@ export function postgresConnectionStore(
         client.release();
       }
     } catch (error) {
-      throw CredkitError.isInstance(error) ? error : ladder(error, "complete the connection store call", secrets);
+      throw CredkitError.isInstance(error)
+        ? error
+        : ladder(error, "complete the connection store call", secrets);
     }
   }
 
