@@ -490,6 +490,62 @@ describe("azure key vault: failures", () => {
   });
 });
 
+describe("azure key vault: issue 13 item 18", () => {
+  beforeEach(() => server.clearFaults());
+
+  it("issue 13 item 18: a wrong client secret (AuthenticationRequiredError, CredentialUnavailableError) is AuthError, not retried", async () => {
+    for (const name of ["AuthenticationRequiredError", "CredentialUnavailableError"]) {
+      const clientSecret = canary("wrong-client-secret");
+      let calls = 0;
+      class ClientSecretCredential {
+        async getToken(): Promise<never> {
+          calls++;
+          throw Object.assign(new Error(`AADSTS7000215: Invalid client secret provided: ${clientSecret}`), {
+            name,
+          });
+        }
+      }
+      const backend = backendWith({
+        credential: "client-secret",
+        tenantId: "tenant-id",
+        clientId: "client-id",
+        clientSecret,
+        retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5_000 },
+        lib: { identity: { ClientSecretCredential } as never },
+      });
+      const error = await backend.get(encodeKey("t", "wrong-secret", 119)).catch((e: unknown) => e);
+      expect([name, AuthError.isInstance(error), calls]).toEqual([name, true, 1]);
+      assertNoLeak(error, clientSecret);
+    }
+  });
+
+  it("issue 13 item 18: Key Vault's inner error code is read from the structured error details, not the message text", async () => {
+    const backend = backendWith({ retry: { attempts: 1, timeoutMs: 5_000 } });
+    const key = encodeKey(uniqueId(), "inner", backend.capabilities.maxKeyLength);
+    await backend.put(key, { value: "v", metadata: metadataFor("t", "inner") });
+    // A 403 on the latest version whose message says nothing about disabling: only
+    // innererror.code says SecretDisabled, so the read skips the disabled version and serves
+    // the committed one.
+    server.inject({
+      status: 403,
+      method: "GET",
+      pathPrefix: `/secrets/credkit-${key.id}`,
+      code: "Forbidden",
+      message: "Operation get is not allowed.",
+      inner: "SecretDisabled",
+    });
+    expect((await backend.get(key))?.value).toBe("v");
+    // Message text saying "disabled" without the inner code is an ordinary refusal.
+    server.inject({
+      status: 403,
+      method: "GET",
+      code: "Forbidden",
+      message: "Operation get is not allowed on a disabled secret.",
+    });
+    expect(AuthError.isInstance(await backend.get(key).catch((e: unknown) => e))).toBe(true);
+  });
+});
+
 describe("azure key vault: configuration", () => {
   const identityStub = () => {
     const built: Array<[string, unknown[]]> = [];

@@ -6,6 +6,7 @@
  */
 import type { BackendRecord, BackendWrite, RecordMetadata } from "../../core/backend.js";
 import { IntegrityError, ValidationError } from "../../core/errors.js";
+import { guardMetadata, guardVersion, isRecordMetadata } from "../../kit/record-guard.js";
 import { versionOf } from "./names.js";
 
 /** Format marker of a credkit record. */
@@ -53,17 +54,14 @@ export function decodeRecord(
   } catch {
     throw fail("not JSON");
   }
-  if (
-    parsed.credkit !== FORMAT ||
-    typeof parsed.version !== "number" ||
-    typeof parsed.value !== "string" ||
-    typeof parsed.metadata !== "object" ||
-    parsed.metadata === null
-  ) {
-    throw fail("unknown format");
-  }
-  if (versionOf(versionId) !== parsed.version) throw fail("version id does not match the stored version");
-  return { value: parsed.value, metadata: parsed.metadata, version: parsed.version };
+  if (parsed.credkit !== FORMAT || typeof parsed.value !== "string") throw fail("unknown format");
+  const version = guardVersion(parsed.version, source, "A Secrets Manager version");
+  if (versionOf(versionId) !== version) throw fail("version id does not match the stored version");
+  return {
+    value: parsed.value,
+    metadata: guardMetadata(parsed.metadata, source, "A Secrets Manager version"),
+    version,
+  };
 }
 
 /** Metadata kept in the description while a secret is scheduled for deletion (values cannot be read then). */
@@ -85,11 +83,11 @@ export function decodeDeletedDescription(
     if (
       parsed.credkit !== FORMAT ||
       typeof parsed.version !== "number" ||
-      typeof parsed.metadata !== "object"
+      !isRecordMetadata(parsed.metadata)
     ) {
       return undefined;
     }
-    return { metadata: parsed.metadata as RecordMetadata, version: parsed.version };
+    return { metadata: parsed.metadata, version: parsed.version };
   } catch {
     return undefined;
   }

@@ -11,6 +11,7 @@
  */
 import type { BackendRecord, BackendWrite, RecordMetadata } from "../../core/backend.js";
 import { IntegrityError } from "../../core/errors.js";
+import { guardMetadata, isRecordMetadata } from "../../kit/record-guard.js";
 
 /** Content type of every secret credkit writes. */
 export const RECORD_CONTENT_TYPE = "application/vnd.credkit.record+json;v=1";
@@ -104,7 +105,8 @@ export function readTags(tags: Tags | undefined): VersionTags | undefined {
   let metadata: RecordMetadata | undefined;
   if (text) {
     try {
-      metadata = JSON.parse(text) as RecordMetadata;
+      const parsed: unknown = JSON.parse(text);
+      metadata = isRecordMetadata(parsed) ? parsed : undefined;
     } catch {
       metadata = undefined;
     }
@@ -128,13 +130,18 @@ export function decodeValue(
       source: "azure",
     });
   }
+  let parsed: { v?: unknown; value?: unknown; metadata?: unknown };
   try {
-    const parsed = JSON.parse(value) as { v?: unknown; value?: unknown; metadata?: unknown };
-    if (parsed.v !== 1 || typeof parsed.value !== "string" || typeof parsed.metadata !== "object") {
-      throw new Error("bad envelope");
-    }
-    return { value: parsed.value, metadata: parsed.metadata as RecordMetadata, version };
+    parsed = JSON.parse(value) as typeof parsed;
   } catch {
     throw new IntegrityError("A Key Vault secret holds a malformed credkit record.", { source: "azure" });
   }
+  if (parsed.v !== 1 || typeof parsed.value !== "string") {
+    throw new IntegrityError("A Key Vault secret holds a malformed credkit record.", { source: "azure" });
+  }
+  return {
+    value: parsed.value,
+    metadata: guardMetadata(parsed.metadata, "azure", "A Key Vault secret"),
+    version,
+  };
 }

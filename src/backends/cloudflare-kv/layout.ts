@@ -14,6 +14,7 @@
  */
 import type { RecordMetadata } from "../../core/backend.js";
 import { IntegrityError, ValidationError } from "../../core/errors.js";
+import { isRecordMetadata } from "../../kit/record-guard.js";
 import { NAME } from "./errors.js";
 
 /** KV's key limit, in UTF-8 bytes. */
@@ -74,18 +75,6 @@ export interface StoredHead extends StoredVersion {
   readonly deleted: boolean;
 }
 
-function isMetadata(value: unknown): value is RecordMetadata {
-  const metadata = value as RecordMetadata | null;
-  return (
-    typeof metadata === "object" &&
-    metadata !== null &&
-    typeof metadata.tenant === "string" &&
-    typeof metadata.name === "string" &&
-    typeof metadata.type === "string" &&
-    typeof metadata.createdAt === "string"
-  );
-}
-
 /** Parses a stored value; anything else is tampering or a foreign key under our prefix. */
 export function parseStored(text: string, kind: "head"): StoredHead;
 export function parseStored(text: string, kind: "version"): StoredVersion;
@@ -102,7 +91,7 @@ export function parseStored(text: string, kind: "head" | "version"): StoredVersi
     parsed.f === FORMAT &&
     Number.isInteger(parsed.version) &&
     typeof parsed.value === "string" &&
-    isMetadata(parsed.metadata) &&
+    isRecordMetadata(parsed.metadata) &&
     (kind === "version" || (typeof parsed.rev === "number" && typeof parsed.deleted === "boolean"));
   if (!valid) throw new IntegrityError(`A stored KV ${kind} is not a credkit record.`, { source: NAME });
   return parsed as StoredHead;
@@ -133,7 +122,7 @@ export function headIndex(head: StoredHead): HeadIndex {
 export function parseIndex(value: unknown): HeadIndex | undefined {
   const index = value as HeadIndex | null | undefined;
   if (typeof index !== "object" || index === null || !Number.isInteger(index.v)) return undefined;
-  return index.m === undefined || isMetadata(index.m) ? index : undefined;
+  return index.m === undefined || isRecordMetadata(index.m) ? index : undefined;
 }
 
 /** Our listing cursor: KV's cursor of a page and how many of its keys were already served. */

@@ -11,6 +11,7 @@
  */
 import type { BackendWrite, RecordMetadata } from "../../core/backend.js";
 import { IntegrityError } from "../../core/errors.js";
+import { guardMetadata, isRecordMetadata } from "../../kit/record-guard.js";
 
 export const METADATA_ANNOTATION = "credkit-metadata";
 export const VERSION_ANNOTATION = "credkit-version";
@@ -29,20 +30,6 @@ export function encodePayload(write: BackendWrite): Buffer {
   );
 }
 
-function isMetadata(value: unknown): value is RecordMetadata {
-  if (typeof value !== "object" || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return (
-    typeof record.tenant === "string" &&
-    typeof record.name === "string" &&
-    typeof record.type === "string" &&
-    typeof record.createdAt === "string" &&
-    typeof record.updatedAt === "string" &&
-    typeof record.fingerprints === "object" &&
-    record.fingerprints !== null
-  );
-}
-
 /** Parses payload bytes; anything else than a credkit record is an `IntegrityError`. */
 export function decodePayload(data: Uint8Array, source: string): BackendWrite {
   let parsed: unknown;
@@ -52,10 +39,13 @@ export function decodePayload(data: Uint8Array, source: string): BackendWrite {
     throw new IntegrityError("A Secret Manager version does not hold a credkit record.", { source });
   }
   const record = parsed as { credkit?: unknown; value?: unknown; metadata?: unknown };
-  if (record.credkit !== FORMAT || typeof record.value !== "string" || !isMetadata(record.metadata)) {
+  if (record.credkit !== FORMAT || typeof record.value !== "string") {
     throw new IntegrityError("A Secret Manager version does not hold a credkit record.", { source });
   }
-  return { value: record.value, metadata: record.metadata };
+  return {
+    value: record.value,
+    metadata: guardMetadata(record.metadata, source, "A Secret Manager version"),
+  };
 }
 
 /** A write in progress: version `version` is being added by the holder of `token` until `expiresAt`. */
@@ -109,7 +99,7 @@ export function annotatedMetadata(
   if (!text || !Number.isInteger(version)) return undefined;
   try {
     const metadata: unknown = JSON.parse(text);
-    return isMetadata(metadata) ? { metadata, version } : undefined;
+    return isRecordMetadata(metadata) ? { metadata, version } : undefined;
   } catch {
     return undefined;
   }

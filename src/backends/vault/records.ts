@@ -14,6 +14,7 @@
 import { randomBytes } from "node:crypto";
 import type { RecordMetadata } from "../../core/backend.js";
 import { ConfigurationError, IntegrityError, ValidationError } from "../../core/errors.js";
+import { guardMetadata } from "../../kit/record-guard.js";
 import { NAME } from "./errors.js";
 
 /** Vault's limits on `custom_metadata` (vault-plugin-secrets-kv `path_metadata.go`). */
@@ -151,16 +152,7 @@ export function readEntry(custom: CustomMetadata, ref: string): RecordMetadata |
   } catch {
     throw new IntegrityError("A Vault custom_metadata entry of credkit is not valid JSON.", { source: NAME });
   }
-  const metadata = parsed as Partial<RecordMetadata> | null;
-  if (
-    typeof metadata?.tenant !== "string" ||
-    typeof metadata.name !== "string" ||
-    typeof metadata.type !== "string" ||
-    typeof metadata.fingerprints !== "object"
-  ) {
-    throw new IntegrityError("A Vault custom_metadata entry of credkit is malformed.", { source: NAME });
-  }
-  return metadata as RecordMetadata;
+  return guardMetadata(parsed, NAME, "A Vault custom_metadata entry of credkit");
 }
 
 /**

@@ -46,6 +46,10 @@ export interface Fault {
   method?: string;
   /** Only paths starting with this. */
   pathPrefix?: string;
+  /** The error body's `code`, `message` and `innererror.code`, in place of the defaults. */
+  code?: string;
+  message?: string;
+  inner?: string;
 }
 
 /** A request as the server saw it (for assertions on the wire). */
@@ -249,8 +253,9 @@ export class KeyVaultServer {
             )
           : new HttpError(
               fault.status,
-              "ServiceUnavailable",
-              "The service is temporarily unavailable. Try again later.",
+              fault.code ?? "ServiceUnavailable",
+              fault.message ?? "The service is temporarily unavailable. Try again later.",
+              fault.inner,
             );
       return fail(error, fault.retryAfter === undefined ? {} : { "retry-after": fault.retryAfter });
     }
