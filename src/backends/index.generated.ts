@@ -13,6 +13,7 @@ export type BackendType =
   | "aws-secrets-manager"
   | "azure-key-vault"
   | "cloudflare-kv"
+  | "env"
   | "file"
   | "gcp-secret-manager"
   | "memory"
@@ -35,6 +36,11 @@ export const BACKENDS: Readonly<Record<BackendType, BackendEntry>> = {
     aliases: ["cloudflare"],
     packages: [],
     load: () => import("./cloudflare-kv/index.js"),
+  },
+  env: {
+    aliases: [],
+    packages: [],
+    load: () => import("./env/index.js"),
   },
   file: {
     aliases: [],

@@ -23,6 +23,11 @@ export interface BackendCapabilities {
   readonly consistency: "strong" | "eventual";
   /** Longest `BackendKey.id` the store accepts (after the backend's own prefix). */
   readonly maxKeyLength: number;
+  /**
+   * Records are set outside credkit (e.g. environment variables): `put`, `delete` and `restore`
+   * throw `UnsupportedError` saying how to change a record instead.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Non-secret facts stored beside the payload. JSON-serialisable. */

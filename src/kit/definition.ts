@@ -19,6 +19,8 @@ export interface BackendVariable {
 export interface BackendDefinition {
   /** The canonical `VAULT_TYPE` value: the backend's folder name, e.g. `aws-secrets-manager`. */
   readonly type: string;
+  /** One line for the README's backends table: what the store is and when to choose it. */
+  readonly summary: string;
   /** Other accepted `VAULT_TYPE` values, e.g. `aws` for `aws-secrets-manager`. */
   readonly aliases?: readonly string[];
   /** Optional peer packages the backend imports on first use (each must be a peer dependency). */

@@ -21,7 +21,8 @@ import {
 import { encodeKey } from "../core/key-encoding.js";
 import { Secret } from "../core/secret.js";
 import { assertNoLeak, canary, keyring, TEST_KEY_A, TEST_KEY_B, uniqueId } from "./fixtures.js";
-import type { TestFunctions } from "./test-functions.js";
+import { runReadOnlyContract, type SeedInput } from "./read-only-contract.js";
+import { skippedWhen, type TestFunctions } from "./test-functions.js";
 
 export interface BackendContractOptions {
   /** Suite title. */
@@ -35,6 +36,12 @@ export interface BackendContractOptions {
    * @default 10
    */
   concurrentWriters?: number;
+  /**
+   * Required for a read-only backend (`capabilities.readOnly`): puts a credential in place the
+   * way the store's users do (e.g. sets an environment variable). The suite then runs its
+   * read-only cases, and skips the cases that write.
+   */
+  seed?: (input: SeedInput) => Promise<void>;
 }
 
 function reveal(fields: Readonly<Record<string, Secret>>): Record<string, string> {
@@ -43,15 +50,23 @@ function reveal(fields: Readonly<Record<string, Secret>>): Record<string, string
 
 /** Registers the backend contract suite with the given test functions (vitest's, or compatible). */
 export function runBackendContract(options: BackendContractOptions, test: TestFunctions): void {
-  const { afterAll, beforeAll, describe, expect, it } = test;
+  const { afterAll, beforeAll, describe, expect } = test;
+  if (options.seed) runReadOnlyContract({ ...options, seed: options.seed }, test);
   describe(`backend contract: ${options.name}`, () => {
     let backend: Backend;
+    // why: every case below writes; a read-only backend proves itself with the read-only cases.
+    const it = skippedWhen(test.it, () => backend?.capabilities.readOnly === true, "read-only backend");
     let manager: CredentialManager;
     const managerWith = (overrides: Partial<CredentialManagerOptions> = {}) =>
       new CredentialManager({ backend, encryption: keyring(), cache: false, ...overrides });
 
     beforeAll(async () => {
       backend = await options.create();
+      if (backend.capabilities.readOnly && !options.seed) {
+        throw new Error(
+          `${options.name} is read-only: pass the seed option so the suite can put records in place.`,
+        );
+      }
       manager = managerWith();
     });
 

@@ -4,4 +4,5 @@
  */
 export { type BackendContractOptions, runBackendContract } from "./backend-contract.js";
 export { assertNoLeak, canary, everyForm, keyring, TEST_KEY_A, TEST_KEY_B, uniqueId } from "./fixtures.js";
+export type { SeedInput } from "./read-only-contract.js";
 export type { TestFunctions } from "./test-functions.js";

@@ -13,3 +13,17 @@ export interface TestFunctions {
   readonly beforeAll: typeof Vitest.beforeAll;
   readonly afterAll: typeof Vitest.afterAll;
 }
+
+/** `it` whose cases are skipped (with `reason`) while `condition()` holds when they run. */
+export function skippedWhen(
+  it: TestFunctions["it"],
+  condition: () => boolean,
+  reason: string,
+): TestFunctions["it"] {
+  const gated = (name: string, fn: (context: Vitest.TestContext) => unknown) =>
+    it(name, async (context) => {
+      if (condition()) context.skip(reason);
+      await fn(context);
+    });
+  return gated as unknown as TestFunctions["it"];
+}

@@ -12,6 +12,7 @@ import {
   connectorFolders,
   pluginFolders,
   renderBackendIndex,
+  renderReadme,
 } from "../../scripts/generate.js";
 import { BACKENDS } from "../../src/backends/index.generated.js";
 import { BUILTIN_CONNECTORS } from "../../src/connectors/catalog.js";
@@ -126,7 +127,11 @@ describe("backend registry (one registration per folder)", async () => {
     }
   });
 
-  it("the README backends table has one row per backend, naming its aliases, packages and page", () => {
+  it("the README backends table has one row per backend, naming its aliases, packages and page", async () => {
+    const readme = read("README.md");
+    expect(readme, "README.md's backends table is stale: run npm run generate").toBe(
+      await renderReadme(readme),
+    );
     const rows = readmeRows();
     expect([...rows.keys()].sort(), "README backends table rows and backend folders differ").toEqual(
       definitions.map(([type]) => type).sort(),

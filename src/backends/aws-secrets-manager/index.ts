@@ -577,6 +577,7 @@ function credentialsFromEnv(env: Environment): Pick<AwsConnectionOptions, "crede
 
 export const definition: BackendDefinition = {
   type: "aws-secrets-manager",
+  summary: "AWS Secrets Manager",
   aliases: ["aws"],
   packages: ["@aws-sdk/client-secrets-manager"],
   variables: [

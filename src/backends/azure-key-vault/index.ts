@@ -513,6 +513,7 @@ function credentialKind(env: Environment): AzureCredentialKind | undefined {
 
 export const definition: BackendDefinition = {
   type: "azure-key-vault",
+  summary: "Azure Key Vault",
   aliases: ["azure"],
   packages: ["@azure/keyvault-secrets", "@azure/identity"],
   variables: [

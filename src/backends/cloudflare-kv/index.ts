@@ -534,6 +534,7 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
 
 export const definition: BackendDefinition = {
   type: "cloudflare-kv",
+  summary: "Cloudflare Workers KV (binding or REST)",
   aliases: ["cloudflare"],
   variables: VARIABLES.map(({ name, description }) => ({ name, description })),
   missingVariables: (env) => missingOf(env),

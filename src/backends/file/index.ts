@@ -344,6 +344,7 @@ async function localKeyFile(env: Environment): Promise<LocalKeyring> {
 
 export const definition: BackendDefinition = {
   type: "file",
+  summary: "encrypted directory store for single hosts (the default)",
   variables: [{ name: "CREDKIT_FILE_DIR", description: "Directory of the store (default ./.credkit)." }],
   missingVariables: () => [],
   fromEnv: async (env) => fileBackend({ directory: directoryFrom(env) }),

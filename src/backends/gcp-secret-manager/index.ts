@@ -762,6 +762,7 @@ function endpointFromEnv(value: string | undefined): { apiEndpoint?: string; por
 
 export const definition: BackendDefinition = {
   type: "gcp-secret-manager",
+  summary: "GCP Secret Manager",
   aliases: ["gcp"],
   packages: ["@google-cloud/secret-manager"],
   variables: [

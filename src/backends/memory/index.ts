@@ -118,6 +118,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
 
 export const definition: BackendDefinition = {
   type: "memory",
+  summary: "in-process, for development and tests; refused when `NODE_ENV=production`",
   variables: [],
   missingVariables: () => [],
   fromEnv: async (env) => memoryBackend({ env }),

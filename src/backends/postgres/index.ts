@@ -245,6 +245,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
 
 export const definition: BackendDefinition = {
   type: "postgres",
+  summary: "PostgreSQL table with versions and optional row-level security",
   aliases: ["postgresql"],
   packages: ["pg"],
   variables: [

@@ -509,6 +509,7 @@ interface VersionData {
 
 export const definition: BackendDefinition = {
   type: "vault",
+  summary: "HashiCorp Vault KV v2",
   packages: ["node-vault"],
   variables: VARIABLES,
   missingVariables,
