@@ -6,6 +6,7 @@
  */
 import { inspect } from "node:util";
 import { CredkitError, UnsupportedError, ValidationError } from "../core/errors.js";
+import { sameFieldName } from "../core/field-names.js";
 import { importOptional } from "../core/import-optional.js";
 import { Redactor } from "../core/redact.js";
 import { scrubThrown } from "../core/scrub-thrown.js";
@@ -100,18 +101,11 @@ export async function useConnector<C extends Connector, T>(
   }
 }
 
-/** Folds a field name for matching: case, `_` and `-` are ignored. */
-export function foldFieldName(name: string): string {
-  return name.toLowerCase().replace(/[_-]/g, "");
-}
-
-/** Finds a spec field by name or alias, ignoring case, `_` and `-`. */
+/** Finds a spec field by name or alias under the core folding rule (case, `_` and `-` ignored). */
 export function findField(spec: ConnectorSpec, name: string): CredentialFieldSpec | undefined {
-  const folded = foldFieldName(name);
   return spec.fields.find(
     (field) =>
-      foldFieldName(field.name) === folded ||
-      (field.aliases ?? []).some((alias) => foldFieldName(alias) === folded),
+      sameFieldName(field.name, name) || (field.aliases ?? []).some((alias) => sameFieldName(alias, name)),
   );
 }
 
