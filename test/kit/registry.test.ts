@@ -188,3 +188,21 @@ describe("connector registry (one registration per folder)", () => {
     expect(rows.sort(), "docs/connectors.md rows and connector folders differ").toEqual(connectorFolders());
   });
 });
+
+describe("CONTRIBUTING.md", () => {
+  it("names every file and command the registry test checks", () => {
+    const recipe = read("CONTRIBUTING.md");
+    for (const step of [
+      "src/backends/<type>/index.ts",
+      "npm run generate",
+      "docs/backends/<type>.md",
+      "peerDependencies",
+      "runBackendContract",
+      "src/connectors/<id>/spec.ts",
+      "src/connectors/catalog.ts",
+      "docs/connectors.md",
+    ]) {
+      expect(recipe, `CONTRIBUTING.md does not mention ${step}`).toContain(step);
+    }
+  });
+});
