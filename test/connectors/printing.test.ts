@@ -4,6 +4,8 @@
  * No network: building a connector makes no call.
  */
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getConnector } from "../../src/connectors/registry.js";
@@ -56,5 +58,32 @@ describe.each(Object.keys(keys) as (keyof typeof keys)[])("%s connector", (id) =
     await connector.cleanup();
     expect(JSON.parse(JSON.stringify(connector))).toMatchObject({ id, closed: true });
     for (const text of printed(connector)) assertNoLeak(text, keys[id]);
+  });
+});
+
+describe("issue 14 item 9: connectors.md says the client is the SDK's own object and holds the key", () => {
+  it("the docs say so next to the advice to use the methods or call(), and it is true", async () => {
+    const docs = readFileSync(join(process.cwd(), "docs/connectors.md"), "utf8");
+    const paragraph = docs
+      .split("\n\n")
+      .find((block) => block.includes("`connector.client` is the SDK's own object"));
+    expect(paragraph).toBeDefined();
+    expect(paragraph).toMatch(/holds the key/);
+    expect(paragraph).toMatch(/\{ \.\.\.client \}/);
+    expect(paragraph).toMatch(/Object\.entries\(client\)/);
+    expect(paragraph).toMatch(/customInspect: false/);
+    expect(paragraph).toMatch(/connector's methods/);
+    expect(paragraph).toMatch(/connector\.call\(/);
+    // what the paragraph warns about: the SDK object's own properties carry the key
+    const connector = await getConnector(
+      "openai",
+      { apiKey: keys.openai },
+      { baseURL: "http://127.0.0.1:9/v1" },
+    );
+    const raw = inspect(connector.client, { customInspect: false, depth: 0 });
+    expect(
+      raw.includes(keys.openai) || JSON.stringify(Object.entries(connector.client)).includes(keys.openai),
+    ).toBe(true);
+    await connector.cleanup();
   });
 });
