@@ -269,6 +269,7 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
     ];
   },
   fileBackend: fileStore,
+  httpListing: async () => (await import("./http.js")).httpListing(),
 };
 
 const requested = process.argv[2];

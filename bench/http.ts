@@ -1,0 +1,102 @@
+/**
+ * HTTP overhead: requests per second listing one tenant's 50 integrations through the router
+ * (node adapter, authenticate hook, routing, validation, the connection store, views, JSON)
+ * against a bare `node:http` handler answering the same JSON, both on 127.0.0.1, measured with
+ * autocannon for a bounded time each in one run. Target: the router keeps ≥ 0.5× the bare rate.
+ *
+ *   npm run build && tsx bench/http.ts
+ */
+import { createServer, type RequestListener, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { type Measurement, measurement, report, roundTo } from "./verdict.js";
+
+const built = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
+const DURATION_SECONDS = 5;
+const CONNECTIONS = 10;
+const INTEGRATIONS = 50;
+
+async function listen(listener: RequestListener): Promise<{ server: Server; url: string }> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function requestsPerSecond(url: string, headers: Record<string, string>): Promise<number> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_SECONDS, headers });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors.`);
+  return result.requests.average;
+}
+
+/** The measurement: router req/s over bare handler req/s. */
+export async function httpListing(): Promise<Measurement[]> {
+  const { CredentialManager, LocalKeyring, memoryConnectionStore } = (await import(
+    built("index.js")
+  )) as typeof import("../src/index.js");
+  const { memoryBackend } = (await import(
+    built("backends/memory/index.js")
+  )) as typeof import("../src/backends/memory/index.js");
+  const { createRouter, toNodeHandler } = (await import(
+    built("http/index.js")
+  )) as typeof import("../src/http/index.js");
+  const credentials = new CredentialManager({
+    backend: memoryBackend({ env: {} }),
+    encryption: new LocalKeyring(new Uint8Array(32).fill(7)),
+  });
+  const router = createRouter({
+    credentials,
+    connections: memoryConnectionStore(),
+    authenticate: (request) =>
+      request.headers.get("x-tenant") === "acme" ? { tenantId: "acme", actor: "bench" } : null,
+  });
+  const headers = { "x-tenant": "acme" };
+  for (let index = 0; index < INTEGRATIONS; index++) {
+    const response = await router.fetch(
+      new Request("http://bench/integrations", {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({
+          id: `integration-${String(index).padStart(2, "0")}`,
+          connector: "openai",
+          name: `Integration ${index}`,
+          configuration: { model: "gpt-4o-mini" },
+          secretsReferences: { apiKey: { secret_name: "openai-shared" } },
+        }),
+      }),
+    );
+    if (response.status !== 201) throw new Error(`setup answered ${response.status}`);
+  }
+  const listing = await (await router.fetch(new Request("http://bench/integrations", { headers }))).json();
+  if ((listing as { integrations: unknown[] }).integrations.length !== INTEGRATIONS)
+    throw new Error("listing is short");
+  const bare = await listen((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+    response.end(JSON.stringify(listing));
+  });
+  const routed = await listen(toNodeHandler(router));
+  try {
+    const bareRate = await requestsPerSecond(`${bare.url}/integrations`, headers);
+    const routerRate = await requestsPerSecond(`${routed.url}/integrations`, headers);
+    return [
+      measurement(
+        `router req/s listing ${INTEGRATIONS} integrations / bare node:http handler`,
+        routerRate / bareRate,
+        "×",
+        { atLeast: 0.5 },
+        {
+          routerRequestsPerSecond: roundTo(routerRate),
+          bareRequestsPerSecond: roundTo(bareRate),
+          durationSecondsEach: DURATION_SECONDS,
+          connections: CONNECTIONS,
+        },
+      ),
+    ];
+  } finally {
+    bare.server.close();
+    routed.server.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) report("HTTP router", await httpListing());
