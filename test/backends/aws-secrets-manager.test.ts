@@ -60,6 +60,7 @@ import type { Secret } from "../../src/core/secret.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { FakeSecretsManager } from "../servers/aws-secrets-manager/server.js";
 import { assertNoLeak, canary, keyring, uniqueId } from "../support/fixtures.js";
+import { malformed, proveRecordGuard } from "../support/record-guard.js";
 
 const server = new FakeSecretsManager();
 let endpoint: string;
@@ -729,6 +730,23 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     expect(() => awsSecretsManagerBackend({ client, region: "us-east-1" })).toThrow(
       /either an existing client/,
     );
+  });
+});
+
+describe("aws-secrets-manager: record guard", () => {
+  it("masked forms round-trip; a version whose stored metadata was edited is IntegrityError", async () => {
+    const backend = backendWith();
+    const key = keyOf(backend, uniqueId("guard"), "guarded");
+    await proveRecordGuard(backend, key, () => {
+      const stored = server.secret(backend.secretNameOf(key));
+      for (const version of stored?.versions.values() ?? []) {
+        const record = JSON.parse(version.string as string);
+        (version as { string: string }).string = JSON.stringify({
+          ...record,
+          metadata: malformed(record.metadata),
+        });
+      }
+    });
   });
 });
 

@@ -28,6 +28,7 @@ import { runBackendContract } from "../contract/backend-contract.js";
 import { KeyVaultServer } from "../servers/azure-key-vault/server.js";
 import { assertNoLeak, canary, keyring, uniqueId } from "../support/fixtures.js";
 import { type OutputTap, tapOutput } from "../support/output.js";
+import { malformed, proveRecordGuard } from "../support/record-guard.js";
 
 // why: pin everything @azure/identity or the SDK could read, so nothing can leave loopback.
 for (const name of [
@@ -487,6 +488,22 @@ describe("azure key vault: failures", () => {
     const error = await backend.get(encodeKey("t", "secret", 119)).catch((e: unknown) => e);
     expect(AuthError.isInstance(error)).toBe(true);
     assertNoLeak(error, clientSecret);
+  });
+});
+
+describe("azure key vault: record guard", () => {
+  it("masked forms round-trip; a secret value edited to malformed metadata is IntegrityError", async () => {
+    const backend = backendWith();
+    const key = encodeKey(uniqueId("guard"), "guarded", backend.capabilities.maxKeyLength);
+    await proveRecordGuard(backend, key, () => {
+      for (const version of server.versionsOf(`credkit-${key.id}`)) {
+        const record = JSON.parse(version.value);
+        (version as { value: string }).value = JSON.stringify({
+          ...record,
+          metadata: malformed(record.metadata),
+        });
+      }
+    });
   });
 });
 

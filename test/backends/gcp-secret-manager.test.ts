@@ -43,6 +43,7 @@ import {
 } from "../servers/gcp-secret-manager/server.js";
 import { assertNoLeak, canary, keyring, uniqueId } from "../support/fixtures.js";
 import { type OutputTap, tapOutput } from "../support/output.js";
+import { malformed, proveRecordGuard } from "../support/record-guard.js";
 
 const require = createRequire(import.meta.url);
 const sdkEntry = require.resolve("@google-cloud/secret-manager");
@@ -273,6 +274,21 @@ describe("gcp: an add that times out", () => {
     expect((await other.getCredentials("c", tenant)).apiKey?.reveal()).toBe("late-value-002");
     const next = await other.rotateCredentials("c", tenant, { apiKey: "late-value-003" }, { ifVersion: 2 });
     expect(next.version).toBe(3);
+  });
+});
+
+describe("gcp: record guard", () => {
+  it("masked forms round-trip; a version payload whose metadata was edited is IntegrityError", async () => {
+    const { backend, key } = fixture("guard");
+    const guarded = key("guarded");
+    await proveRecordGuard(backend, guarded, () => {
+      const stored = server.secret(`credkit-${guarded.id}`);
+      for (const version of stored?.versions ?? []) {
+        const record = JSON.parse(String(version.data));
+        version.data = Buffer.from(JSON.stringify({ ...record, metadata: malformed(record.metadata) }));
+        version.crc32c = crc32c(version.data);
+      }
+    });
   });
 });
 

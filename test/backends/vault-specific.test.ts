@@ -31,6 +31,7 @@ import { encodeKey } from "../../src/core/key-encoding.js";
 import { startVaultServer, type VaultServer } from "../servers/vault/server.js";
 import { assertNoLeak, canary, keyring, TEST_KEY_A, uniqueId } from "../support/fixtures.js";
 import { tapOutput } from "../support/output.js";
+import { malformed, proveRecordGuard } from "../support/record-guard.js";
 
 for (const name of ["VAULT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "VAULT_PREFIX", "VAULT_SKIP_VERIFY"]) {
   delete process.env[name];
@@ -182,6 +183,21 @@ describe("vault: versions, CAS and deletes", () => {
     await store.delete(key, { purge: true });
     expect(await store.get(key)).toBeUndefined();
     expect(server.keys().includes(`credkit/${key.tenantSegment}/${key.nameSegment}`)).toBe(false);
+  });
+});
+
+describe("vault: record guard", () => {
+  it("masked forms round-trip; a custom_metadata entry edited to malformed metadata is IntegrityError", async () => {
+    const store = backend();
+    const key = encodeKey(uniqueId("guard"), "guarded", store.capabilities.maxKeyLength);
+    await proveRecordGuard(store, key, () => {
+      const custom = server.peek(`secret/credkit/${key.tenantSegment}/${key.nameSegment}`)
+        ?.customMetadata as Record<string, string>;
+      const names = Object.keys(custom).filter((name) => name.startsWith("credkit."));
+      const metadata = JSON.parse(names.map((name) => custom[name]).join(""));
+      for (const name of names) delete custom[name];
+      custom[`${names[0]?.split(".").slice(0, 3).join(".")}.0`] = JSON.stringify(malformed(metadata));
+    });
   });
 });
 

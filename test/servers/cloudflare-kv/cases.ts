@@ -18,6 +18,7 @@ import { CredentialManager } from "../../../src/core/credential-manager.js";
 import { ConflictError, DeletedError, NotFoundError, ValidationError } from "../../../src/core/errors.js";
 import { encodeKey } from "../../../src/core/key-encoding.js";
 import { canary, keyring } from "../../support/fixtures.js";
+import { malformed, proveRecordGuard } from "../../support/record-guard.js";
 
 export interface KvCaseTarget {
   /** A backend of this mode with these options (the prefix is always given). */
@@ -48,6 +49,25 @@ function managerOf(backend: Backend): CredentialManager {
 
 export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): void {
   describe(`cloudflare KV specifics (${mode})`, () => {
+    it("masked forms round-trip; a stored head or version edited to malformed metadata is IntegrityError", async () => {
+      const prefix = freshPrefix();
+      const backend = target().create({ prefix });
+      const key = encodeKey("guard", "guarded", backend.capabilities.maxKeyLength);
+      const tamper = async () => {
+        const transport = target().transport();
+        for (const { name } of await rawKeys(transport, prefix)) {
+          const record = JSON.parse((await transport.get(name, signal())) as string);
+          await transport.put(
+            name,
+            JSON.stringify({ ...record, metadata: malformed(record.metadata) }),
+            {},
+            signal(),
+          );
+        }
+      };
+      await proveRecordGuard(backend, key, tamper, target().create({ prefix }));
+    });
+
     it("declares KV's limits and best-effort semantics honestly", () => {
       const prefix = freshPrefix();
       const backend = target().create({ prefix });
