@@ -4,7 +4,7 @@
  * JSON-lines file and pino-style loggers. Access count and last access per credential come from
  * the events seen by this process.
  */
-import type { CredkitErrorCode } from "./errors.js";
+import { ConfigurationError, type CredkitErrorCode } from "./errors.js";
 
 /** What happened. */
 export type AuditAction =
@@ -50,6 +50,9 @@ export interface AccessStats {
   readonly lastAccessAt?: number;
 }
 
+/** The largest audit ring accepted (`audit.ringSize`). */
+export const MAX_RING_SIZE = 1_000_000;
+
 /**
  * A bounded in-memory ring of the latest events. Fields are kept in columns rather than as the
  * event objects themselves: a read's event object then dies young instead of being promoted by
@@ -69,7 +72,11 @@ export class AuditRing {
   #size = 0;
   #next = 0;
 
+  /** `capacity`: events kept, a whole number from 1 to `MAX_RING_SIZE`; else `ConfigurationError`. */
   constructor(capacity = 1000) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_RING_SIZE) {
+      throw new ConfigurationError(`audit.ringSize must be a whole number from 1 to ${MAX_RING_SIZE}.`);
+    }
     this.#capacity = capacity;
     this.#time = new Float64Array(capacity);
     this.#version = new Float64Array(capacity);

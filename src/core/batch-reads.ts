@@ -4,7 +4,8 @@
  * result or typed error; one failing item never fails the others.
  */
 import type { Backend, BackendRecord } from "./backend.js";
-import { type CachedCredential, cacheKey } from "./cache.js";
+import { type CachedCredential, type CacheTicket, cacheKey } from "./cache.js";
+import { isBoundedId, isReservedName } from "./ids.js";
 import type { BackendKey } from "./key-encoding.js";
 import { asCredkitError, type ManagerCore } from "./manager-core.js";
 import type { BatchReadOptions, CredentialRequest, CredentialResult } from "./manager-options.js";
@@ -16,12 +17,16 @@ export async function readMany(
   core: ManagerCore,
   requests: readonly CredentialRequest[],
   options: BatchReadOptions,
+  reserved: boolean,
 ): Promise<CredentialResult[]> {
   const results: CredentialResult[] = new Array(requests.length);
   const batch: number[] = [];
   const single: number[] = [];
   requests.forEach((request, index) => {
-    const validIds = typeof request.userId === "string" && typeof request.connectionId === "string";
+    const validIds =
+      isBoundedId(request.userId) &&
+      isBoundedId(request.connectionId) &&
+      (reserved || !isReservedName(request.connectionId));
     const cached =
       validIds && request.version === undefined && !options.forceRefresh
         ? core.cache.get(cacheKey(request.userId, request.connectionId))
@@ -33,7 +38,13 @@ export async function readMany(
     ...single.map(async (index) => {
       const request = requests[index] as CredentialRequest;
       results[index] = await resultOf(core, () =>
-        readCredential(core, request.connectionId, request.userId, { ...options, version: request.version }),
+        readCredential(
+          core,
+          request.connectionId,
+          request.userId,
+          { ...options, version: request.version },
+          reserved,
+        ),
       );
     }),
     batch.length > 0 ? loadBatch(core, requests, batch, results, options) : undefined,
@@ -63,24 +74,33 @@ async function loadBatch(
     return core.key(request.userId, request.connectionId);
   });
   const getMany = core.backend.getMany as NonNullable<Backend["getMany"]>;
-  let records: Array<BackendRecord | undefined | Error>;
+  // why: taken before the backend call, so a write or purge during it keeps its value out of the cache.
+  const ticket = core.cache.ticket(keys.map((key) => cacheKey(key.tenant, key.name)));
   try {
-    records = await core.call(() => getMany.call(core.backend, keys));
-  } catch (error) {
-    const failure = asCredkitError(error, core.backend.name);
-    records = keys.map(() => failure);
+    let records: Array<BackendRecord | undefined | Error>;
+    try {
+      records = await core.call(() => getMany.call(core.backend, keys));
+    } catch (error) {
+      const failure = asCredkitError(error, core.backend.name);
+      records = keys.map(() => failure);
+    }
+    await Promise.all(
+      indexes.map(async (index, position) => {
+        const key = keys[position] as BackendKey;
+        results[index] = await resultOf(core, () =>
+          serveBatchItem(core, ticket, key, records[position], options),
+        );
+      }),
+    );
+  } finally {
+    ticket.release();
   }
-  await Promise.all(
-    indexes.map(async (index, position) => {
-      const key = keys[position] as BackendKey;
-      results[index] = await resultOf(core, () => serveBatchItem(core, key, records[position], options));
-    }),
-  );
 }
 
 /** Decrypts, caches and serves one item of a batch. */
 async function serveBatchItem(
   core: ManagerCore,
+  ticket: CacheTicket,
   key: BackendKey,
   record: BackendRecord | undefined | Error,
   options: BatchReadOptions,
@@ -89,7 +109,7 @@ async function serveBatchItem(
     if (record instanceof Error) throw record;
     const entry = await decryptRecord(core, key, record);
     const latest = cacheKey(key.tenant, key.name);
-    core.cache.set(latest, entry);
+    ticket.set(latest, entry);
     return serveEntry(
       core,
       entry,

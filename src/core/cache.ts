@@ -52,6 +52,20 @@ export interface CacheLoad {
   readonly outcome: "miss" | "stale";
 }
 
+/** A read outside `load` whose results may be cached: see `CredentialCache.ticket`. */
+export interface CacheTicket {
+  /** Caches `value` under `key` unless the key was invalidated since the ticket was taken. */
+  set(key: string, value: CachedCredential): void;
+  /** Ends the ticket; call it when the read is done, whatever its outcome. */
+  release(): void;
+}
+
+/** The keys of one open ticket, and which of them were invalidated since. */
+interface Watch {
+  readonly keys: ReadonlySet<string>;
+  readonly invalidated: Set<string>;
+}
+
 interface InFlight {
   readonly promise: Promise<CacheLoad>;
   invalidated: boolean;
@@ -98,6 +112,7 @@ export class CredentialCache {
   readonly #maxStaleMs: number;
   readonly #entries: LRUCache<string, CachedCredential> | undefined;
   readonly #inFlight = new Map<string, InFlight>();
+  readonly #watches = new Set<Watch>();
 
   constructor(options: CacheOptions = {}) {
     const ttl = options.ttlMs ?? DEFAULT_TTL_MS;
@@ -118,9 +133,22 @@ export class CredentialCache {
     return this.#entries?.get(key);
   }
 
-  /** Stores a value read outside `load` (a batch read). */
-  set(key: string, value: CachedCredential): void {
-    this.#entries?.set(key, value);
+  /**
+   * Starts a read outside `load` (a batch read) of the given keys. The ticket's `set` stores a
+   * value only if its key was not invalidated since the ticket was taken, so a purge or write
+   * during the read never has its old value put back. `release` ends the ticket.
+   */
+  ticket(keys: readonly string[]): CacheTicket {
+    const watch: Watch = { invalidated: new Set(), keys: new Set(keys) };
+    this.#watches.add(watch);
+    return {
+      set: (key, value) => {
+        if (watch.keys.has(key) && !watch.invalidated.has(key)) this.#entries?.set(key, value);
+      },
+      release: () => {
+        this.#watches.delete(watch);
+      },
+    };
   }
 
   /**
@@ -167,6 +195,7 @@ export class CredentialCache {
 
   #drop(key: string): void {
     this.#entries?.delete(key);
+    for (const watch of this.#watches) if (watch.keys.has(key)) watch.invalidated.add(key);
     const flight = this.#inFlight.get(key);
     if (flight) {
       flight.invalidated = true;
@@ -177,6 +206,7 @@ export class CredentialCache {
   /** Empties the cache. */
   clear(): void {
     this.#entries?.clear();
+    for (const watch of this.#watches) for (const key of watch.keys) watch.invalidated.add(key);
     for (const flight of this.#inFlight.values()) flight.invalidated = true;
     this.#inFlight.clear();
   }

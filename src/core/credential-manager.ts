@@ -4,15 +4,17 @@
  * The paths live in files of their own: `single-read.ts`, `batch-reads.ts`, `write-path.ts`,
  * `record-verification.ts`, `rewrap.ts`, `tenant-credentials.ts`.
  */
-import type { AuditRing } from "./audit.js";
+import type { AuditAction, AuditRing } from "./audit.js";
 import type { Backend } from "./backend.js";
 import { readMany } from "./batch-reads.js";
 import { cacheKey } from "./cache.js";
 import { credentialInfo } from "./credential-info.js";
 import { type CredentialInput, mergeCredentialFields } from "./credential-types.js";
 import { UnsupportedError } from "./errors.js";
+import { checkId, checkPublicName, isReservedName } from "./ids.js";
 import { encodeTenant } from "./key-encoding.js";
-import { ManagerCore, requireId, UNKNOWN_ACCESSOR } from "./manager-core.js";
+import { decodeCursor, encodeCursor, pageLimit } from "./list-paging.js";
+import { ManagerCore, UNKNOWN_ACCESSOR } from "./manager-core.js";
 import type {
   BatchReadOptions,
   CredentialInfo,
@@ -46,16 +48,39 @@ export type {
 } from "./manager-options.js";
 export { TenantCredentials } from "./tenant-credentials.js";
 
+/** Cores lent to a view under construction (see `reservedNamesView`), keyed by a one-use token. */
+const lentCores = new WeakMap<object, ManagerCore>();
+let coreOfManager: (manager: CredentialManager) => ManagerCore;
+
 export class CredentialManager {
   readonly backend: Backend;
   /** The in-memory ring of recent audit events. */
   readonly audit: AuditRing;
   readonly #core: ManagerCore;
+  /** Whether connection ids may be reserved names: only in views made by `reservedNamesView`. */
+  readonly #reserved: boolean;
 
   constructor(options: CredentialManagerOptions) {
-    this.#core = new ManagerCore(options);
+    const lent = lentCores.get(options);
+    this.#core = lent ?? new ManagerCore(options);
+    this.#reserved = lent !== undefined;
     this.backend = this.#core.backend;
     this.audit = this.#core.audit;
+  }
+
+  static {
+    coreOfManager = (manager) => manager.#core;
+  }
+
+  /** Checks the ids of an operation; a failure is audited and thrown. */
+  #ids(action: AuditAction, userId: unknown, connectionId: unknown, actor?: string): void {
+    try {
+      checkId(userId, "userId");
+      if (this.#reserved) checkId(connectionId, "connectionId");
+      else checkPublicName(connectionId);
+    } catch (error) {
+      throw this.#core.fail(action, userId as string, connectionId as string, actor, error);
+    }
   }
 
   // ---------------------------------------------------------------- reads
@@ -70,7 +95,7 @@ export class CredentialManager {
     options: GetOptions = {},
   ): Promise<SecretFields> {
     const core = this.#core;
-    checkReadIds(core, connectionId, userId, options);
+    checkReadIds(core, connectionId, userId, options, this.#reserved);
     const key = cacheKey(userId, connectionId, options.version);
     const hit = options.forceRefresh ? undefined : core.cache.get(key);
     if (hit !== undefined) return serveEntry(core, hit, key, userId, connectionId, options, "hit").fields;
@@ -85,12 +110,13 @@ export class CredentialManager {
     requests: readonly CredentialRequest[],
     options: BatchReadOptions = {},
   ): Promise<CredentialResult[]> {
-    return readMany(this.#core, requests, options);
+    return readMany(this.#core, requests, options, this.#reserved);
   }
 
   /** Metadata, status and usage of a credential; never its values. */
   async describeCredentials(connectionId: string, userId: string): Promise<CredentialInfo> {
     const core = this.#core;
+    this.#ids("describe", userId, connectionId);
     try {
       const key = core.key(userId, connectionId);
       const record = verifiedRecord(core, key, await core.call(() => core.backend.get(key)));
@@ -101,22 +127,36 @@ export class CredentialManager {
     }
   }
 
-  /** A page of a tenant's credentials: metadata only. */
+  /**
+   * A page of a tenant's credentials: metadata only. At most `limit` items (default 100, at most
+   * 1000); continue with `cursor` until a page has none. A page may hold fewer items than `limit`.
+   */
   async listCredentials(
     userId: string,
     options: ListOptions = {},
   ): Promise<{ items: CredentialInfo[]; cursor?: string }> {
     const core = this.#core;
     try {
-      requireId(userId, "userId");
+      checkId(userId, "userId");
+      const scope = `credentials\0${userId}`;
+      const limit = pageLimit(options.limit);
+      const cursor = decodeCursor(scope, options.cursor);
       const page = await core.call(() =>
-        core.backend.list({ ...options, tenantSegment: encodeTenant(userId) }),
+        core.backend.list({
+          tenantSegment: encodeTenant(userId),
+          limit,
+          ...(cursor !== undefined ? { cursor } : {}),
+          ...(options.includeDeleted ? { includeDeleted: true } : {}),
+        }),
       );
       const items = page.entries
-        .filter((entry) => entry.metadata.tenant === userId)
+        .filter(
+          (entry) =>
+            entry.metadata.tenant === userId && (this.#reserved || !isReservedName(entry.metadata.name)),
+        )
         .map((entry) => credentialInfo(core, entry.metadata, entry.version, entry.deleted));
       core.emit("list", userId, undefined, UNKNOWN_ACCESSOR);
-      return page.cursor ? { items, cursor: page.cursor } : { items };
+      return page.cursor ? { items, cursor: encodeCursor(scope, page.cursor) } : { items };
     } catch (error) {
       throw core.fail("list", userId, undefined, undefined, error);
     }
@@ -131,6 +171,7 @@ export class CredentialManager {
     credentials: CredentialInput,
     options: WriteOptions = {},
   ): Promise<CredentialInfo> {
+    this.#ids("write", userId, connectionId, options.actor);
     return writeCredential(this.#core, "write", userId, connectionId, options, async (existing) => ({
       type: options.type ?? existing?.metadata.type ?? "custom",
       fields: credentials,
@@ -145,6 +186,7 @@ export class CredentialManager {
     options: WriteOptions = {},
   ): Promise<CredentialInfo> {
     const core = this.#core;
+    this.#ids("rotate", userId, connectionId, options.actor);
     return writeCredential(core, "rotate", userId, connectionId, options, async (existing, key) => {
       if (!existing) throw missingCredential(core, key);
       return { type: options.type ?? existing.metadata.type, fields: credentials };
@@ -163,6 +205,7 @@ export class CredentialManager {
     options: WriteOptions = {},
   ): Promise<CredentialInfo> {
     const core = this.#core;
+    this.#ids("rotate", userId, connectionId, options.actor);
     return writeCredential(core, "rotate", userId, connectionId, options, async (existing, key) => {
       if (!existing) throw missingCredential(core, key);
       const current = await core.codec.open(key, existing.value);
@@ -179,6 +222,7 @@ export class CredentialManager {
   async deleteCredentials(connectionId: string, userId: string, options: DeleteOptions = {}): Promise<void> {
     const core = this.#core;
     const action = options.purge ? "purge" : "delete";
+    this.#ids(action, userId, connectionId, options.actor);
     try {
       const key = core.key(userId, connectionId);
       await core.call(() => core.backend.delete(key, { purge: options.purge ?? false }));
@@ -206,6 +250,7 @@ export class CredentialManager {
     options: { actor?: string } = {},
   ): Promise<void> {
     const core = this.#core;
+    this.#ids("restore", userId, connectionId, options.actor);
     try {
       const key = core.key(userId, connectionId);
       const restore = core.backend.restore;
@@ -234,11 +279,13 @@ export class CredentialManager {
 
   /** A view bound to one tenant, for code that serves one tenant. */
   forTenant(tenantId: string): TenantCredentials {
-    return new TenantCredentials(this, requireId(tenantId, "tenantId"));
+    return new TenantCredentials(this, checkId(tenantId, "tenantId"));
   }
 
   /** Records the outcome of a connection test in the audit trail. */
   recordTest(userId: string, connectionId: string, accessor: string, success: boolean): void {
+    checkId(userId, "userId");
+    checkId(connectionId, "connectionId");
     this.#core.trail.emit({
       time: Date.now(),
       tenant: userId,
@@ -263,4 +310,19 @@ export class CredentialManager {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The core of a manager, for credkit's own records (`system-records.ts`). Internal. */
+export function managerCore(manager: CredentialManager): ManagerCore {
+  return coreOfManager(manager);
+}
+
+/**
+ * A view of `manager` (same backend, cache, keys and audit) whose connection ids may be reserved
+ * names: the way credkit's own code stores credentials under names no tenant can take. Internal.
+ */
+export function reservedNamesView(manager: CredentialManager): CredentialManager {
+  const token = {} as CredentialManagerOptions;
+  lentCores.set(token, coreOfManager(manager));
+  return new CredentialManager(token);
 }

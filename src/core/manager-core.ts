@@ -7,7 +7,8 @@ import { type AuditEvent, AuditRing, AuditTrail } from "./audit.js";
 import type { Backend } from "./backend.js";
 import { CredentialCache } from "./cache.js";
 import { EnvelopeCodec, type PayloadCodec, PlainCodec } from "./envelope.js";
-import { CredkitError, UnavailableError, ValidationError } from "./errors.js";
+import { CredkitError, UnavailableError } from "./errors.js";
+import { auditedId, checkId, isBoundedId } from "./ids.js";
 import { type BackendKey, encodeKey } from "./key-encoding.js";
 import { plainFingerprint } from "./keyring.js";
 import type { CredentialManagerOptions } from "./manager-options.js";
@@ -18,12 +19,6 @@ export const UNKNOWN_ACCESSOR = "unknown";
 
 /** Which (action, tenant, name) each failure was already audited for. */
 const auditedFailures = new WeakMap<CredkitError, Set<string>>();
-
-/** A string id, or a `ValidationError` naming the parameter. */
-export function requireId(value: unknown, field: string): string {
-  if (typeof value !== "string") throw new ValidationError(`${field} must be a string.`, field);
-  return value;
-}
 
 /** Turns anything a backend throws into a credkit error whose cause carries no secret. */
 export function asCredkitError(error: unknown, backend: string): CredkitError {
@@ -53,11 +48,11 @@ export class ManagerCore {
     this.trail = new AuditTrail(this.audit, options.audit?.sinks ?? []);
   }
 
-  /** The backend key of (tenant, name), after checking both are strings. */
+  /** The backend key of (tenant, name), after checking both ids are within bounds. */
   key(tenant: string, name: string): BackendKey {
     return encodeKey(
-      requireId(tenant, "userId"),
-      requireId(name, "connectionId"),
+      checkId(tenant, "userId"),
+      checkId(name, "connectionId"),
       this.backend.capabilities.maxKeyLength,
     );
   }
@@ -99,16 +94,19 @@ export class ManagerCore {
     error: unknown,
   ): CredkitError {
     const failure = asCredkitError(error, this.backend.name);
+    // why: an id out of bounds is never kept in the audit ring (it may be megabytes long).
+    const subjectTenant = auditedId(tenant);
+    const subjectName = isBoundedId(name) ? name : undefined;
     // why: one failure can pass through nested handlers (and a batch failure is shared by every
     // item of the batch); each (tenant, name, action) is recorded exactly once.
-    const subject = `${action}\0${tenant}\0${name ?? ""}`;
+    const subject = `${action}\0${subjectTenant}\0${subjectName ?? ""}`;
     const recorded = (auditedFailures.get(failure) ?? new Set<string>()) as Set<string>;
     if (recorded.has(subject)) return failure;
     auditedFailures.set(failure, recorded.add(subject));
     this.trail.emit({
       time: Date.now(),
-      tenant: typeof tenant === "string" ? tenant : "",
-      ...(typeof name === "string" ? { name } : {}),
+      tenant: subjectTenant,
+      ...(subjectName !== undefined ? { name: subjectName } : {}),
       accessor: accessor ?? UNKNOWN_ACCESSOR,
       action,
       outcome: "failure",

@@ -35,7 +35,8 @@ export interface AuditOptions {
    */
   sinks?: AuditSink[];
   /**
-   * Events kept in the in-memory ring (`manager.audit.events()`).
+   * Events kept in the in-memory ring (`manager.audit.events()`): a whole number from 1 to
+   * 1,000,000, else `ConfigurationError`.
    * @default 1000
    */
   ringSize?: number;

@@ -6,21 +6,42 @@ import type { CacheOutcome } from "./audit.js";
 import { type CachedCredential, cacheKey } from "./cache.js";
 import { coarseNow } from "./clock.js";
 import { ExpiredError, ValidationError } from "./errors.js";
+import { checkId, checkPublicName, isBoundedId, isReservedName } from "./ids.js";
 import { type ManagerCore, UNKNOWN_ACCESSOR } from "./manager-core.js";
 import type { GetOptions } from "./manager-options.js";
 import { decryptRecord } from "./record-verification.js";
 
-/** Typed errors for ids that are not strings (JavaScript callers), before any key is built. */
+/**
+ * Typed errors for ids out of bounds (see `ids.ts`), for reserved connection ids unless
+ * `reserved` names are allowed, and for a `version` that is not a positive whole number: before
+ * any key is built or the cache is consulted.
+ */
 export function checkReadIds(
   core: ManagerCore,
   connectionId: unknown,
   userId: unknown,
   options: GetOptions,
+  reserved: boolean,
 ): void {
-  if (typeof connectionId === "string" && typeof userId === "string") return;
-  const field = typeof connectionId === "string" ? "userId" : "connectionId";
-  const error = new ValidationError(`${field} must be a string.`, field);
-  throw core.fail("read", String(userId), String(connectionId), options.accessor, error);
+  const idsFine =
+    isBoundedId(connectionId) && isBoundedId(userId) && (reserved || !isReservedName(connectionId));
+  if (idsFine && options.version === undefined) return;
+  try {
+    checkId(userId, "userId");
+    if (reserved) checkId(connectionId, "connectionId");
+    else checkPublicName(connectionId);
+    checkVersion(options.version);
+  } catch (error) {
+    throw core.fail("read", userId as string, connectionId as string, options.accessor, error);
+  }
+}
+
+/** A `version` read option: undefined (latest) or a positive whole number, else `ValidationError`. */
+export function checkVersion(version: unknown): void {
+  if (version === undefined) return;
+  if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1) {
+    throw new ValidationError("version must be a positive whole number.", "version");
+  }
 }
 
 /** A read through the cache: a hit is served at once, else the backend is asked. */
@@ -29,8 +50,9 @@ export async function readCredential(
   connectionId: string,
   userId: string,
   options: GetOptions,
+  reserved: boolean,
 ): Promise<CachedCredential> {
-  checkReadIds(core, connectionId, userId, options);
+  checkReadIds(core, connectionId, userId, options, reserved);
   const key = cacheKey(userId, connectionId, options.version);
   const hit = options.forceRefresh ? undefined : core.cache.get(key);
   if (hit !== undefined) return serveEntry(core, hit, key, userId, connectionId, options, "hit");

@@ -1,0 +1,235 @@
+/**
+ * credkit's own records, kept in the same store as credentials under names no tenant can take.
+ *
+ * Every name that begins with `~` (`RESERVED_PREFIX`) is reserved: the public `CredentialManager`
+ * API refuses such a connection id with a `ValidationError`, and `listCredentials` never shows
+ * one. Internal code (the connector service, OAuth) reaches them two ways:
+ *
+ * - `systemRecords(manager, namespace)`: JSON values per (tenant, id), encrypted like credentials,
+ *   with versions and compare-and-set. For records such as connections and their settings.
+ * - `ownedCredentials(manager)`: the full credential API (type validation, fingerprints, masked
+ *   forms, versions, cache, audit) for connection ids made by `reservedName(namespace, id)`. For
+ *   secrets a connection owns rather than references.
+ *
+ * A namespace is used for one of the two, never both. Nothing here is exported from the package
+ * root.
+ */
+import type { BackendRecord, RecordMetadata } from "./backend.js";
+import { type CredentialManager, managerCore, reservedNamesView } from "./credential-manager.js";
+import { IntegrityError, ValidationError } from "./errors.js";
+import { checkId, RESERVED_PREFIX } from "./ids.js";
+import { type BackendKey, encodeTenant } from "./key-encoding.js";
+import { decodeCursor, encodeCursor, pageLimit } from "./list-paging.js";
+import { type ManagerCore, UNKNOWN_ACCESSOR } from "./manager-core.js";
+import { currentRecord } from "./record-verification.js";
+
+/** A namespace: a lower-case letter, then up to 31 lower-case letters, digits or `-`. */
+const NAMESPACE = /^[a-z][a-z0-9-]{0,31}$/;
+/** Separates the namespace from the id in a reserved name; never part of a namespace. */
+const NAMESPACE_END = ":";
+/** Largest JSON text of one system record, in bytes of UTF-8 (before encryption). */
+export const MAX_SYSTEM_RECORD_BYTES = 32 * 1024;
+/** The one sealed field of a system record. */
+const VALUE_FIELD = "json";
+
+/** One system record as read back. */
+export interface SystemRecord<T> {
+  /** The record's id within its namespace and tenant. */
+  readonly id: string;
+  readonly value: T;
+  /** 1 for the first write, +1 for each write after; pass it as `ifVersion` to update safely. */
+  readonly version: number;
+  /** When the record was first written. */
+  readonly createdAt: Date;
+  /** When this version was written. */
+  readonly updatedAt: Date;
+}
+
+/** One listed system record: no value. */
+export interface SystemRecordSummary {
+  readonly id: string;
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+/** Options of `SystemRecordStore.put`. */
+export interface SystemPutOptions {
+  /**
+   * Write only if the record is at this version (0: only if it does not exist); otherwise
+   * `ConflictError`. Atomic where the backend's `compareAndSet` is `atomic`.
+   */
+  ifVersion?: number;
+}
+
+/** Options of `SystemRecordStore.list`. */
+export interface SystemListOptions {
+  /** Most records per page: a whole number from 1 to 1000. @default 100 */
+  limit?: number;
+  /** The `cursor` of the previous page of the same listing. */
+  cursor?: string;
+}
+
+/** A namespace of JSON records per tenant, stored encrypted beside the tenant's credentials. */
+export interface SystemRecordStore<T> {
+  readonly namespace: string;
+  /** The record, or undefined when there is none (or it is deleted). `IntegrityError` on tampering. */
+  get(tenantId: string, id: string): Promise<SystemRecord<T> | undefined>;
+  /** Writes a new version; `ConflictError` when `ifVersion` does not match. */
+  put(tenantId: string, id: string, value: T, options?: SystemPutOptions): Promise<{ version: number }>;
+  /** Deletes the record (recoverably where the store can). `NotFoundError` when there is none. */
+  delete(tenantId: string, id: string): Promise<void>;
+  /** Removes the record and every version for good. `NotFoundError` when there is none. */
+  purge(tenantId: string, id: string): Promise<void>;
+  /** A page of the tenant's records in this namespace, in the paging model of `listCredentials`. */
+  list(
+    tenantId: string,
+    options?: SystemListOptions,
+  ): Promise<{ items: SystemRecordSummary[]; cursor?: string }>;
+}
+
+function checkNamespace(namespace: unknown): string {
+  if (typeof namespace !== "string" || !NAMESPACE.test(namespace)) {
+    throw new ValidationError(
+      "namespace must be a lower-case letter and up to 31 of [a-z0-9-].",
+      "namespace",
+    );
+  }
+  return namespace;
+}
+
+/**
+ * The reserved connection id of `id` in `namespace`: `~namespace:id`. `ValidationError` when the
+ * namespace is malformed or the whole name is over the id bound (256 bytes).
+ */
+export function reservedName(namespace: string, id: string): string {
+  checkId(id, "id");
+  return checkId(`${RESERVED_PREFIX}${checkNamespace(namespace)}${NAMESPACE_END}${id}`, "id");
+}
+
+/** The (namespace, id) of a reserved name, or undefined when `name` is not one. */
+export function parseReservedName(name: string): { namespace: string; id: string } | undefined {
+  if (!name.startsWith(RESERVED_PREFIX)) return undefined;
+  const end = name.indexOf(NAMESPACE_END);
+  const namespace = name.slice(RESERVED_PREFIX.length, end);
+  if (end < 0 || !NAMESPACE.test(namespace)) return undefined;
+  return { namespace, id: name.slice(end + 1) };
+}
+
+/**
+ * The credential API of `manager` for reserved connection ids (`reservedName(namespace, id)`),
+ * sharing its backend, keys, cache and audit. Ordinary connection ids work too, so one
+ * `getManyCredentials` can read a tenant's credentials and owned ones in one batch.
+ */
+export function ownedCredentials(manager: CredentialManager): CredentialManager {
+  return reservedNamesView(manager);
+}
+
+/** The JSON records of `namespace`, stored through `manager`'s backend and keys. */
+export function systemRecords<T>(manager: CredentialManager, namespace: string): SystemRecordStore<T> {
+  const core = managerCore(manager);
+  const prefix = `${RESERVED_PREFIX}${checkNamespace(namespace)}${NAMESPACE_END}`;
+  const keyOf = (tenantId: string, id: string) =>
+    core.key(checkId(tenantId, "tenantId"), reservedName(namespace, id));
+  return {
+    namespace,
+    get: async (tenantId, id) => {
+      const key = keyOf(tenantId, id);
+      const record = await currentRecord(core, key);
+      return record ? openRecord<T>(core, record, id) : undefined;
+    },
+    put: (tenantId, id, value, options = {}) => putRecord(core, keyOf(tenantId, id), value, options),
+    delete: (tenantId, id) => removeRecord(core, keyOf(tenantId, id), false),
+    purge: (tenantId, id) => removeRecord(core, keyOf(tenantId, id), true),
+    list: (tenantId, options = {}) => listRecords(core, prefix, checkId(tenantId, "tenantId"), options),
+  };
+}
+
+async function openRecord<T>(core: ManagerCore, record: BackendRecord, id: string): Promise<SystemRecord<T>> {
+  const { tenant, name } = record.metadata;
+  const fields = await core.codec.open(core.key(tenant, name), record.value);
+  const text = fields[VALUE_FIELD];
+  if (text === undefined) throw new IntegrityError(`Record "${id}" is not a system record.`);
+  return {
+    id,
+    value: JSON.parse(text) as T,
+    version: record.version,
+    createdAt: new Date(record.metadata.createdAt),
+    updatedAt: new Date(record.metadata.updatedAt),
+  };
+}
+
+function recordText(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new ValidationError("value must be JSON-serialisable.", "value");
+  if (Buffer.byteLength(text, "utf8") > MAX_SYSTEM_RECORD_BYTES) {
+    throw new ValidationError(`value is larger than ${MAX_SYSTEM_RECORD_BYTES} bytes as JSON.`, "value");
+  }
+  return text;
+}
+
+async function putRecord(
+  core: ManagerCore,
+  key: BackendKey,
+  value: unknown,
+  options: SystemPutOptions,
+): Promise<{ version: number }> {
+  try {
+    const text = recordText(value);
+    const existing = await currentRecord(core, key);
+    const now = new Date().toISOString();
+    const metadata: RecordMetadata = {
+      tenant: key.tenant,
+      name: key.name,
+      type: "custom",
+      fingerprints: {},
+      keyId: core.codec.keyId,
+      createdAt: existing?.metadata.createdAt ?? now,
+      updatedAt: now,
+    };
+    const sealed = await core.codec.seal(key, { [VALUE_FIELD]: text });
+    const put = options.ifVersion === undefined ? {} : { ifVersion: options.ifVersion };
+    const { version } = await core.call(() => core.backend.put(key, { value: sealed, metadata }, put));
+    core.cache.invalidate(key.tenant, key.name);
+    core.emit("write", key.tenant, key.name, UNKNOWN_ACCESSOR, version);
+    return { version };
+  } catch (error) {
+    throw core.fail("write", key.tenant, key.name, undefined, error);
+  }
+}
+
+async function removeRecord(core: ManagerCore, key: BackendKey, purge: boolean): Promise<void> {
+  const action = purge ? "purge" : "delete";
+  try {
+    await core.call(() => core.backend.delete(key, { purge }));
+    core.cache.invalidate(key.tenant, key.name, true);
+    core.emit(action, key.tenant, key.name, UNKNOWN_ACCESSOR);
+  } catch (error) {
+    throw core.fail(action, key.tenant, key.name, undefined, error);
+  }
+}
+
+async function listRecords(
+  core: ManagerCore,
+  prefix: string,
+  tenantId: string,
+  options: SystemListOptions,
+): Promise<{ items: SystemRecordSummary[]; cursor?: string }> {
+  const scope = `system\0${prefix}\0${tenantId}`;
+  const limit = pageLimit(options.limit);
+  const cursor = decodeCursor(scope, options.cursor);
+  const page = await core.call(() =>
+    core.backend.list({
+      tenantSegment: encodeTenant(tenantId),
+      limit,
+      ...(cursor !== undefined ? { cursor } : {}),
+    }),
+  );
+  const items = page.entries
+    .filter((entry) => entry.metadata.tenant === tenantId && entry.metadata.name.startsWith(prefix))
+    .map((entry) => ({
+      id: entry.metadata.name.slice(prefix.length),
+      version: entry.version,
+      updatedAt: new Date(entry.metadata.updatedAt),
+    }));
+  return page.cursor ? { items, cursor: encodeCursor(scope, page.cursor) } : { items };
+}
