@@ -21,10 +21,11 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import { deletedRecord, missingRecord, pageOf, versionConflict } from "../../core/backend-support.js";
+import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import { IntegrityError, UnavailableError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { LocalKeyring, parseKey } from "../../core/keyring.js";
+import { pageByKey } from "../../core/list-paging.js";
 import { scrubError } from "../../core/redact.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
 
@@ -285,13 +286,15 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
         options.tenantSegment !== undefined
           ? [options.tenantSegment]
           : await readdir(records).catch(() => [] as string[]);
-      const folders: string[] = [];
+      const folders: Array<[string, string]> = [];
       for (const tenant of tenants.sort()) {
         const names = await readdir(join(records, tenant)).catch(() => [] as string[]);
-        for (const name of names.sort()) folders.push(join(records, tenant, name));
+        for (const name of names.sort()) folders.push([`${tenant}/${name}`, join(records, tenant, name)]);
       }
+      // why: the page is cut from the sorted folder list, so only one page's records are read.
+      const page = pageByKey(folders, options.cursor, options.limit);
       const entries: BackendListEntry[] = [];
-      for (const folder of folders) {
+      for (const folder of page.items) {
         const versions = await versionsIn(folder);
         const latest = versions?.at(-1);
         if (latest === undefined) continue;
@@ -300,8 +303,7 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
         const record = await readVersion(folder, latest);
         if (record) entries.push({ metadata: record.metadata, version: latest, deleted });
       }
-      const page = pageOf(entries, options.cursor, options.limit);
-      return page.cursor ? { entries: page.items, cursor: page.cursor } : { entries: page.items };
+      return page.cursor ? { entries, cursor: page.cursor } : { entries };
     },
   };
 }

@@ -10,10 +10,11 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import { deletedRecord, missingRecord, pageOf, versionConflict } from "../../core/backend-support.js";
+import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { LocalKeyring } from "../../core/keyring.js";
+import { pageByKey } from "../../core/list-paging.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
 
 interface Slot {
@@ -101,16 +102,16 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
     },
 
     async list(options: BackendListOptions = {}) {
-      const entries: BackendListEntry[] = [];
+      const entries: Array<[string, BackendListEntry]> = [];
       const sorted = [...slots].sort(([a], [b]) => (a < b ? -1 : 1));
-      for (const [, slot] of sorted) {
+      for (const [id, slot] of sorted) {
         if (options.tenantSegment !== undefined && slot.tenantSegment !== options.tenantSegment) continue;
         if (slot.deleted && !options.includeDeleted) continue;
         const latest = record(slot, slot.latest);
         if (latest)
-          entries.push({ metadata: latest.metadata, version: latest.version, deleted: slot.deleted });
+          entries.push([id, { metadata: latest.metadata, version: latest.version, deleted: slot.deleted }]);
       }
-      const page = pageOf(entries, options.cursor, options.limit);
+      const page = pageByKey(entries, options.cursor, options.limit);
       return page.cursor ? { entries: page.items, cursor: page.cursor } : { entries: page.items };
     },
   };
