@@ -56,8 +56,14 @@ export {
   type CredentialStatus,
   type DeleteOptions,
   type GetOptions,
+  type KeyCheckResult,
   type ListOptions,
+  type RewrapOptions,
+  type RewrapProgress,
+  type RewrapResult,
   TenantCredentials,
+  type VerifyKeysOptions,
+  type VersionFailure,
   type WriteOptions,
 } from "./core/credential-manager.js";
 export { CREDENTIAL_TYPES, type CredentialInput, type CredentialType } from "./core/credential-types.js";

@@ -28,6 +28,13 @@ export interface BackendCapabilities {
    * throw `UnsupportedError` saying how to change a record instead.
    */
   readonly readOnly?: boolean;
+  /**
+   * The backend implements `rewriteVersion` and honours `includeDeleted` on `get`, so `rewrap()`
+   * can move every version, soft-deleted records included, to the current key and format.
+   * Absent or false: rewrap moves only the latest live version (by writing a new one) and
+   * reports the rest as not moved.
+   */
+  readonly inPlaceRewrite?: boolean;
 }
 
 /** Non-secret facts stored beside the payload. JSON-serialisable. */
@@ -72,6 +79,19 @@ export interface BackendRecord extends BackendWrite {
 export interface BackendGetOptions {
   /** Read this version instead of the latest. */
   readonly version?: number;
+  /**
+   * Return a soft-deleted record instead of throwing `DeletedError` (rewrap and key checks walk
+   * deleted records). Only backends that declare `capabilities.inPlaceRewrite` must honour it.
+   */
+  readonly includeDeleted?: boolean;
+}
+
+export interface BackendRewriteOptions {
+  /**
+   * Rewrite only if the version's stored payload is still exactly this (compare-and-set);
+   * otherwise throw `ConflictError`.
+   */
+  readonly ifValue: string;
 }
 
 export interface BackendPutOptions {
@@ -127,6 +147,19 @@ export interface Backend {
   put(key: BackendKey, write: BackendWrite, options?: BackendPutOptions): Promise<{ version: number }>;
   /** Deletes (soft where `capabilities.softDelete`, unless `purge`). Throws `NotFoundError` if absent. */
   delete(key: BackendKey, options?: BackendDeleteOptions): Promise<void>;
+  /**
+   * Replaces the payload and metadata of one existing version in place (re-encryption by
+   * `rewrap()`), live or soft-deleted: no new version, the latest version and the deleted state
+   * unchanged. Throws `NotFoundError` when that version does not exist (never recreates a purged
+   * or pruned one) and `ConflictError` when its payload is no longer `options.ifValue`. Optional;
+   * declare `capabilities.inPlaceRewrite` when implemented.
+   */
+  rewriteVersion?(
+    key: BackendKey,
+    version: number,
+    write: BackendWrite,
+    options: BackendRewriteOptions,
+  ): Promise<void>;
   /** Undoes a soft delete; a no-op on a live record. Throws `NotFoundError` if there is none. */
   restore?(key: BackendKey): Promise<void>;
   list(options?: BackendListOptions): Promise<BackendListPage>;

@@ -26,8 +26,10 @@ import type {
   ListOptions,
   WriteOptions,
 } from "./manager-options.js";
+import { openRecord } from "./record-binding.js";
 import { missingCredential, verifiedRecord } from "./record-verification.js";
-import { type RewrapResult, rewrapRecords } from "./rewrap.js";
+import { type KeyCheckResult, type VerifyKeysOptions, verifyRecordKeys } from "./key-check.js";
+import { type RewrapOptions, type RewrapResult, rewrapRecords } from "./rewrap.js";
 import type { SecretFields } from "./secret.js";
 import { checkReadIds, readMiss, serveEntry } from "./single-read.js";
 import { TenantCredentials } from "./tenant-credentials.js";
@@ -46,6 +48,9 @@ export type {
   ListOptions,
   WriteOptions,
 } from "./manager-options.js";
+export type { KeyCheckResult, VerifyKeysOptions } from "./key-check.js";
+export type { VersionFailure } from "./record-walk.js";
+export type { RewrapOptions, RewrapProgress, RewrapResult } from "./rewrap.js";
 export { TenantCredentials } from "./tenant-credentials.js";
 
 /** Cores lent to a view under construction (see `reservedNamesView`), keyed by a one-use token. */
@@ -208,7 +213,7 @@ export class CredentialManager {
     this.#ids("rotate", userId, connectionId, options.actor);
     return writeCredential(core, "rotate", userId, connectionId, options, async (existing, key) => {
       if (!existing) throw missingCredential(core, key);
-      const current = await core.codec.open(key, existing.value);
+      const current = await openRecord(core, key, existing);
       const type = options.type ?? existing.metadata.type;
       return {
         type,
@@ -268,11 +273,23 @@ export class CredentialManager {
   }
 
   /**
-   * Re-encrypts every record (of one tenant, or all) that is not under the current key, each
-   * with a compare-and-set so a concurrent write is never overwritten.
+   * Re-encrypts every version of every credential (of one tenant, or all; soft-deleted ones
+   * included) that is not under the current key and envelope format, each with a compare-and-set
+   * so a concurrent write is never overwritten. Versions it cannot move are listed in `notMoved`
+   * (their keys must stay in the keyring). Resumable (`from` a reported `checkpoint`), with
+   * `onProgress` after each credential.
    */
-  rewrap(options: { userId?: string } = {}): Promise<RewrapResult> {
+  rewrap(options: RewrapOptions = {}): Promise<RewrapResult> {
     return rewrapRecords(this.#core, options);
+  }
+
+  /**
+   * How many stored versions (every version of every credential, soft-deleted ones included)
+   * the current keyring can open, and which it cannot, by ids. Run it at start-up to find a
+   * missing key before a customer does.
+   */
+  verifyKeys(options: VerifyKeysOptions = {}): Promise<KeyCheckResult> {
+    return verifyRecordKeys(this.#core, options);
   }
 
   // ---------------------------------------------------------------- views and housekeeping

@@ -2,42 +2,72 @@
  * Envelope encryption of credential payloads.
  *
  * Each record gets a fresh 32-byte data key; the payload is sealed with AES-256-GCM under it and
- * a random 12-byte nonce, and the data key is wrapped by the `KeyProvider`'s current key. The
- * result is one base64 string:
+ * a random 12-byte nonce, and the data key is wrapped by the `KeyProvider`'s current key (the
+ * wrap is bound to tenant and name). The result is one base64 string:
  *
- *   "CK" | format 1 | keyId length | keyId | wrapped length (u16) | wrapped key | nonce | body | tag
+ *   "CK" | format | keyId length (u8) | keyId | wrapped length (u16) | wrapped key | nonce | body | tag
  *
- * The header (everything before the nonce) and the record's context — tenant and name — are the
- * additional authenticated data, so a tampered header, a truncated blob, a blob copied onto
- * another record, or the wrong key all fail as `IntegrityError`, never as garbage.
+ * Format 2 (written now): the additional authenticated data is the header (everything before the
+ * nonce) plus the record's binding — tenant, name, version number, type, createdAt, expiresAt
+ * (or its absence) and the key id the metadata names. A tampered header, a truncated blob, a blob
+ * copied onto another record or another version, an edited or removed expiry, a changed type or
+ * the wrong key all fail as `IntegrityError`, never as garbage.
+ *
+ * Format 1 (read only): the additional data is the header plus tenant and name. Such records stay
+ * readable and move to format 2 through `rewrap()`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { IntegrityError } from "./errors.js";
+import { ConfigurationError, IntegrityError } from "./errors.js";
 import type { KeyProvider } from "./keyring.js";
 
 const MAGIC = [0x43, 0x4b]; // "CK"
-const FORMAT_VERSION = 1;
+/** Format written by `seal`. */
+export const ENVELOPE_FORMAT = 2;
+const LEGACY_FORMAT = 1;
+/** Longest key id the header can carry (one length byte). */
+export const MAX_KEY_ID_BYTES = 255;
 const DATA_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const PLAIN_PREFIX = "plain:";
 const DATA_KEY_CACHE_SIZE = 1024;
 
-/** Where a payload belongs; bound into the ciphertext. */
+/** Where a payload belongs: the data key's wrap is bound to it. */
 export interface RecordContext {
   readonly tenant: string;
   readonly name: string;
+}
+
+/** Everything a format-2 ciphertext is bound to besides its header. */
+export interface RecordBinding extends RecordContext {
+  /** The version number the record is stored as. */
+  readonly version: number;
+  /** The credential type. */
+  readonly type: string;
+  /** ISO time the credential was first stored (bound as epoch milliseconds). */
+  readonly createdAt: string;
+  /** ISO expiry, or undefined for none (its absence is bound too). */
+  readonly expiresAt?: string | undefined;
+}
+
+/** What `open` checks a stored payload against: the binding plus the key id its metadata names. */
+export interface StoredBinding extends RecordBinding {
+  readonly keyId: string | null;
 }
 
 /** Turns credential fields into the opaque string a backend stores, and back. */
 export interface PayloadCodec {
   /** Key id new payloads are sealed with; null when encryption is off. */
   readonly keyId: string | null;
-  seal(context: RecordContext, fields: Record<string, string>): Promise<string>;
-  open(context: RecordContext, value: string): Promise<Record<string, string>>;
+  /** Seals `fields` for the record `binding` describes, in the current format, under the current key. */
+  seal(binding: RecordBinding, fields: Record<string, string>): Promise<string>;
+  /** Opens a payload, verifying it against the record it was read from. */
+  open(binding: StoredBinding, value: string): Promise<Record<string, string>>;
   /** Key id a stored payload was sealed with (null for plain ones), without opening it. */
   keyIdOf(value: string): string | null;
+  /** Whether a stored payload is in the current format under the current key (nothing to rewrap). */
+  isCurrent(value: string): boolean;
 }
 
 /** The context bytes: a label, then tenant and name, each with a 4-byte length. */
@@ -51,6 +81,40 @@ export function contextBytes(context: RecordContext): Buffer {
   tenant.copy(bytes, label.length + 4);
   bytes.writeUInt32BE(name.length, label.length + 4 + tenant.length);
   name.copy(bytes, label.length + 8 + tenant.length);
+  return bytes;
+}
+
+/** Epoch milliseconds of an ISO time, so equal instants bind equally whatever their spelling. */
+function canonicalTime(text: string): string {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? `unparsed:${text}` : String(ms);
+}
+
+/**
+ * The format-2 binding bytes: a label, then tenant, name, version, type, createdAt, expiresAt and
+ * key id, each as a 4-byte length and UTF-8 bytes (length 0xFFFFFFFF for an absent value).
+ */
+export function bindingBytes(binding: StoredBinding): Buffer {
+  const parts = [
+    binding.tenant,
+    binding.name,
+    String(binding.version),
+    binding.type,
+    canonicalTime(binding.createdAt),
+    binding.expiresAt === undefined ? null : canonicalTime(binding.expiresAt),
+    binding.keyId,
+  ].map((part) => (part === null ? null : Buffer.from(part, "utf8")));
+  const label = Buffer.from("credkit/2\0", "utf8");
+  let length = label.length;
+  for (const part of parts) length += 4 + (part?.length ?? 0);
+  const bytes = Buffer.allocUnsafe(length);
+  label.copy(bytes, 0);
+  let offset = label.length;
+  for (const part of parts) {
+    bytes.writeUInt32BE(part === null ? 0xffffffff : part.length, offset);
+    offset += 4;
+    if (part) offset += part.copy(bytes, offset);
+  }
   return bytes;
 }
 
@@ -74,6 +138,7 @@ function dataKeyCacheKey(value: string, headerBytes: number): string {
 }
 
 interface ParsedEnvelope {
+  format: number;
   header: Buffer;
   keyId: string;
   wrapped: Buffer;
@@ -86,8 +151,9 @@ function parseEnvelope(value: string): ParsedEnvelope {
   const bytes = Buffer.from(value, "base64");
   const truncated = () => new IntegrityError("Ciphertext is truncated or not a credkit envelope.");
   if (bytes.length < 6 || bytes[0] !== MAGIC[0] || bytes[1] !== MAGIC[1]) throw truncated();
-  if (bytes[2] !== FORMAT_VERSION) {
-    throw new IntegrityError(`Unsupported ciphertext format version ${bytes[2]}.`);
+  const format = bytes[2] as number;
+  if (format !== ENVELOPE_FORMAT && format !== LEGACY_FORMAT) {
+    throw new IntegrityError(`Unsupported ciphertext format version ${format}.`);
   }
   const keyIdLength = bytes[3] as number;
   let offset = 4 + keyIdLength;
@@ -98,6 +164,7 @@ function parseEnvelope(value: string): ParsedEnvelope {
   const headerEnd = offset + wrappedLength;
   if (bytes.length < headerEnd + NONCE_BYTES + TAG_BYTES) throw truncated();
   return {
+    format,
     header: bytes.subarray(0, headerEnd),
     keyId,
     wrapped: bytes.subarray(offset, headerEnd),
@@ -121,49 +188,64 @@ export class EnvelopeCodec implements PayloadCodec {
     return this.#provider.currentKeyId;
   }
 
-  async seal(context: RecordContext, fields: Record<string, string>): Promise<string> {
-    const keyId = Buffer.from(this.#provider.currentKeyId, "utf8");
-    const aadContext = contextBytes(context);
+  async seal(binding: RecordBinding, fields: Record<string, string>): Promise<string> {
+    const keyIdText = this.#provider.currentKeyId;
+    const keyId = Buffer.from(keyIdText, "utf8");
+    if (keyId.length > MAX_KEY_ID_BYTES) {
+      throw new ConfigurationError(
+        `The KeyProvider's currentKeyId is ${keyId.length} bytes; key ids are limited to ${MAX_KEY_ID_BYTES} bytes.`,
+      );
+    }
+    const wrapContext = contextBytes(binding);
     const dataKey = randomBytes(DATA_KEY_BYTES);
-    const wrapped = Buffer.from(await this.#provider.wrapKey(dataKey, aadContext));
+    const wrapped = Buffer.from(await this.#provider.wrapKey(dataKey, wrapContext));
+    if (wrapped.length > 0xffff) {
+      throw new ConfigurationError("The KeyProvider returned a wrapped data key over 65,535 bytes.");
+    }
     const header = Buffer.alloc(4 + keyId.length + 2 + wrapped.length);
     header[0] = MAGIC[0] as number;
     header[1] = MAGIC[1] as number;
-    header[2] = FORMAT_VERSION;
+    header[2] = ENVELOPE_FORMAT;
     header[3] = keyId.length;
     keyId.copy(header, 4);
     header.writeUInt16BE(wrapped.length, 4 + keyId.length);
     wrapped.copy(header, 6 + keyId.length);
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv("aes-256-gcm", dataKey, nonce);
-    cipher.setAAD(Buffer.concat([header, aadContext]));
+    cipher.setAAD(Buffer.concat([header, bindingBytes({ ...binding, keyId: keyIdText })]));
     const body = Buffer.concat([cipher.update(JSON.stringify(fields), "utf8"), cipher.final()]);
     const sealed = Buffer.concat([header, nonce, body, cipher.getAuthTag()]).toString("base64");
     this.#dataKeys.set(dataKeyCacheKey(sealed, header.length), dataKey);
     return sealed;
   }
 
-  async open(context: RecordContext, value: string): Promise<Record<string, string>> {
+  async open(binding: StoredBinding, value: string): Promise<Record<string, string>> {
     const envelope = parseEnvelope(value);
-    const aadContext = contextBytes(context);
+    const wrapContext = contextBytes(binding);
     const cacheKey = dataKeyCacheKey(value, envelope.header.length);
     let dataKey = this.#dataKeys.get(cacheKey);
     if (!dataKey) {
-      dataKey = await this.#provider.unwrapKey(envelope.keyId, envelope.wrapped, aadContext);
+      dataKey = await this.#provider.unwrapKey(envelope.keyId, envelope.wrapped, wrapContext);
       this.#dataKeys.set(cacheKey, dataKey);
     }
+    const bound = envelope.format === LEGACY_FORMAT ? wrapContext : bindingBytes(binding);
     let plaintext: string;
     try {
       const decipher = createDecipheriv("aes-256-gcm", dataKey, envelope.nonce);
-      decipher.setAAD(Buffer.concat([envelope.header, aadContext]));
+      decipher.setAAD(Buffer.concat([envelope.header, bound]));
       decipher.setAuthTag(envelope.tag);
       plaintext = decipher.update(envelope.body, undefined, "utf8") + decipher.final("utf8");
     } catch {
       throw new IntegrityError(
-        "Ciphertext failed its integrity check: it was tampered with, truncated, or belongs to another record.",
+        "Ciphertext failed its integrity check: it was tampered with, truncated, or belongs to another record, version or metadata.",
       );
     }
     return parseFields(plaintext);
+  }
+
+  isCurrent(value: string): boolean {
+    const envelope = parseEnvelope(value);
+    return envelope.format === ENVELOPE_FORMAT && envelope.keyId === this.#provider.currentKeyId;
   }
 
   keyIdOf(value: string): string | null {
@@ -175,11 +257,11 @@ export class EnvelopeCodec implements PayloadCodec {
 export class PlainCodec implements PayloadCodec {
   readonly keyId = null;
 
-  async seal(_context: RecordContext, fields: Record<string, string>): Promise<string> {
+  async seal(_binding: RecordBinding, fields: Record<string, string>): Promise<string> {
     return PLAIN_PREFIX + JSON.stringify(fields);
   }
 
-  async open(_context: RecordContext, value: string): Promise<Record<string, string>> {
+  async open(_binding: StoredBinding, value: string): Promise<Record<string, string>> {
     if (!value.startsWith(PLAIN_PREFIX)) {
       throw new IntegrityError(
         "Record is encrypted but encryption is turned off; configure the encryption key.",
@@ -195,5 +277,9 @@ export class PlainCodec implements PayloadCodec {
 
   keyIdOf(value: string): string | null {
     return value.startsWith(PLAIN_PREFIX) ? null : "unknown";
+  }
+
+  isCurrent(value: string): boolean {
+    return value.startsWith(PLAIN_PREFIX);
   }
 }

@@ -18,10 +18,14 @@ export interface KeyProvider {
   /** Unwraps a data key wrapped under `keyId`. Throws `IntegrityError` if it does not verify. */
   unwrapKey(keyId: string, wrapped: Uint8Array, context: Uint8Array): Promise<Uint8Array>;
   /**
-   * A keyed fingerprint of a value. Optional: without it credkit uses an unkeyed SHA-256, which
-   * lets anyone holding the metadata test guesses of low-entropy values.
+   * A keyed fingerprint (e.g. a truncated HMAC-SHA-256 under a key only the provider holds) of
+   * `input`. credkit passes a canonical encoding of (tenantId, connectionId, field, value), so the
+   * same value gives different fingerprints for different tenants, connections and fields.
+   * Optional: a provider without it (one that cannot compute a keyed MAC locally) gets no
+   * fingerprints at all — never an unkeyed hash, which would let anyone holding the metadata test
+   * guesses of low-entropy values.
    */
-  fingerprint?(value: string): string;
+  fingerprint?(input: string): string;
 }
 
 const KEY_BYTES = 32;
@@ -123,8 +127,8 @@ export class LocalKeyring implements KeyProvider {
     }
   }
 
-  fingerprint(value: string): string {
-    return createHmac("sha256", this.#fingerprintKey).update(value, "utf8").digest("hex").slice(0, 8);
+  fingerprint(input: string): string {
+    return createHmac("sha256", this.#fingerprintKey).update(input, "utf8").digest("hex").slice(0, 8);
   }
 
   #key(keyId: string): Buffer {
@@ -138,7 +142,36 @@ export class LocalKeyring implements KeyProvider {
   }
 }
 
-/** Unkeyed fingerprint: first 8 hex characters of SHA-256, the seeds' format. */
-export function plainFingerprint(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("hex").slice(0, 8);
+/**
+ * The `encryption` option checked: a `KeyProvider`, or the literal `false` that turns
+ * application encryption off. Anything else — missing, `null`, `0`, `NaN`, `""`, `true`, an object
+ * that is not a provider — is a `ConfigurationError`, so a missing setting never stores plaintext.
+ */
+export function requireEncryption(value: unknown, option = "encryption"): KeyProvider | false {
+  if (value === false) return false;
+  const provider = value as Partial<KeyProvider> | null;
+  if (
+    typeof provider === "object" &&
+    provider !== null &&
+    typeof provider.currentKeyId === "string" &&
+    typeof provider.wrapKey === "function" &&
+    typeof provider.unwrapKey === "function" &&
+    typeof provider.hasKey === "function"
+  ) {
+    return provider as KeyProvider;
+  }
+  throw new ConfigurationError(
+    `${option} must be a KeyProvider (e.g. a LocalKeyring) or false to store payloads unencrypted; it was ${describeKind(value)}. ${KEY_GENERATION_HINT}`,
+    { missing: [option] },
+  );
+}
+
+/** The kind of a refused option value, never the value itself. */
+function describeKind(value: unknown): string {
+  if (value === undefined) return "not given";
+  if (value === null) return "null";
+  if (typeof value === "string") return value === "" ? "an empty string" : "a string";
+  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : "a number";
+  if (typeof value === "object") return "an object that is not a KeyProvider";
+  return `a ${typeof value}`;
 }

@@ -10,7 +10,8 @@ import { EnvelopeCodec, type PayloadCodec, PlainCodec } from "./envelope.js";
 import { CredkitError, UnavailableError } from "./errors.js";
 import { auditedId, checkId, isBoundedId } from "./ids.js";
 import { type BackendKey, encodeKey } from "./key-encoding.js";
-import { plainFingerprint } from "./keyring.js";
+import { fingerprintFields } from "./fingerprint.js";
+import { type KeyProvider, requireEncryption } from "./keyring.js";
 import type { CredentialManagerOptions } from "./manager-options.js";
 import { scrubError } from "./redact.js";
 
@@ -33,19 +34,24 @@ export function asCredkitError(error: unknown, backend: string): CredkitError {
 export class ManagerCore {
   readonly backend: Backend;
   readonly codec: PayloadCodec;
-  readonly fingerprint: (value: string) => string;
+  /** The key provider, or false when application encryption is off. */
+  readonly provider: KeyProvider | false;
   readonly cache: CredentialCache;
   readonly audit: AuditRing;
   readonly trail: AuditTrail;
 
   constructor(options: CredentialManagerOptions) {
     this.backend = options.backend;
-    const provider = options.encryption;
-    this.codec = provider ? new EnvelopeCodec(provider) : new PlainCodec();
-    this.fingerprint = (provider ? provider.fingerprint?.bind(provider) : undefined) ?? plainFingerprint;
+    this.provider = requireEncryption((options as Partial<CredentialManagerOptions>).encryption);
+    this.codec = this.provider ? new EnvelopeCodec(this.provider) : new PlainCodec();
     this.cache = new CredentialCache(options.cache === false ? { ttlMs: 0 } : options.cache);
     this.audit = new AuditRing(options.audit?.ringSize);
     this.trail = new AuditTrail(this.audit, options.audit?.sinks ?? []);
+  }
+
+  /** Keyed fingerprints of `fields`, bound to (tenant, name, field); none without a keyed provider. */
+  fingerprints(tenant: string, name: string, fields: Readonly<Record<string, string>>): Record<string, string> {
+    return fingerprintFields(this.provider, tenant, name, fields);
   }
 
   /** The backend key of (tenant, name), after checking both ids are within bounds. */

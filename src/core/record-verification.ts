@@ -7,6 +7,7 @@ import type { CachedCredential } from "./cache.js";
 import { ConflictError, DeletedError, NotFoundError } from "./errors.js";
 import type { BackendKey } from "./key-encoding.js";
 import type { ManagerCore } from "./manager-core.js";
+import { openRecord } from "./record-binding.js";
 import { Secret } from "./secret.js";
 
 /** The record, checked to belong to (tenant, name): a key collision reads as absent. */
@@ -33,7 +34,7 @@ export async function decryptRecord(
   version?: number,
 ): Promise<CachedCredential> {
   const found = verifiedRecord(core, key, record, version);
-  const plain = await core.codec.open(key, found.value);
+  const plain = await openRecord(core, key, found);
   const fields: Record<string, Secret> = {};
   for (const [field, value] of Object.entries(plain)) fields[field] = new Secret(value);
   return Object.freeze({

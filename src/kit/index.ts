@@ -13,6 +13,7 @@ export type {
   BackendListPage,
   BackendPutOptions,
   BackendRecord,
+  BackendRewriteOptions,
   BackendWrite,
   RecordMetadata,
 } from "../core/backend.js";
@@ -50,6 +51,7 @@ export {
   MIN_KEY_LENGTH,
   unescapeComponent,
 } from "../core/key-encoding.js";
+export { fingerprintInput } from "../core/fingerprint.js";
 export { type KeyProvider, keyIdOf, LocalKeyring, parseKey } from "../core/keyring.js";
 export { Redactor, ScrubbedError, scrubError } from "../core/redact.js";
 export {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EnvelopeCodec, PlainCodec } from "../../src/core/envelope.js";
+import { EnvelopeCodec, PlainCodec, type StoredBinding } from "../../src/core/envelope.js";
 import { ConfigurationError, IntegrityError } from "../../src/core/errors.js";
 import { KEY_GENERATION_HINT, keyIdOf, LocalKeyring, parseKey } from "../../src/core/keyring.js";
 import { assertNoLeak, keyring, TEST_KEY_A, TEST_KEY_B } from "../support/fixtures.js";
@@ -10,10 +10,24 @@ const fieldsArbitrary = fc.dictionary(
   fc.string({ unit: "binary", maxLength: 200 }),
   { minKeys: 1, maxKeys: 5 },
 );
-const contextArbitrary = fc.record({
-  tenant: fc.string({ maxLength: 30 }),
-  name: fc.string({ maxLength: 30 }),
-});
+const KEY_A_ID = keyIdOf(Buffer.from(TEST_KEY_A, "hex"));
+
+/** A full binding of (tenant, name) as version 1 under key A. */
+function bound(tenant: string, name: string, extra: Partial<StoredBinding> = {}): StoredBinding {
+  return {
+    tenant,
+    name,
+    version: 1,
+    type: "api_key",
+    createdAt: "2026-01-01T00:00:00.000Z",
+    keyId: KEY_A_ID,
+    ...extra,
+  };
+}
+
+const contextArbitrary = fc
+  .record({ tenant: fc.string({ maxLength: 30 }), name: fc.string({ maxLength: 30 }) })
+  .map(({ tenant, name }) => bound(tenant, name));
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -36,7 +50,7 @@ describe("envelope encryption", () => {
   });
 
   it("uses a fresh nonce and data key each time, and carries the key id", async () => {
-    const context = { tenant: "t", name: "n" };
+    const context = bound("t", "n");
     const a = await codec.seal(context, { apiKey: "same-value" });
     const b = await codec.seal(context, { apiKey: "same-value" });
     expect(a).not.toBe(b);
@@ -45,7 +59,7 @@ describe("envelope encryption", () => {
   });
 
   it("detects any flipped bit, truncation or extension as IntegrityError", async () => {
-    const context = { tenant: "tenant", name: "name" };
+    const context = bound("tenant", "name");
     const sealed = Buffer.from(await codec.seal(context, { apiKey: "tamper-target-value" }), "base64");
     await fc.assert(
       fc.asyncProperty(fc.nat(sealed.length * 8 - 1), async (bit) => {
@@ -67,18 +81,14 @@ describe("envelope encryption", () => {
   });
 
   it("binds the ciphertext to its tenant and name", async () => {
-    const sealed = await codec.seal({ tenant: "alice", name: "openai" }, { apiKey: "bound-value" });
-    for (const context of [
-      { tenant: "bob", name: "openai" },
-      { tenant: "alice", name: "anthropic" },
-      { tenant: "aliceopenai", name: "" },
-    ]) {
+    const sealed = await codec.seal(bound("alice", "openai"), { apiKey: "bound-value" });
+    for (const context of [bound("bob", "openai"), bound("alice", "anthropic"), bound("aliceopenai", "")]) {
       expect(IntegrityError.isInstance(await rejection(codec.open(context, sealed)))).toBe(true);
     }
   });
 
   it("fails with the wrong key, and names the missing key id", async () => {
-    const context = { tenant: "t", name: "n" };
+    const context = bound("t", "n");
     const sealed = await codec.seal(context, { apiKey: "wrong-key-value" });
     const other = new EnvelopeCodec(keyring(TEST_KEY_B));
     const error = await rejection(other.open(context, sealed));
@@ -90,7 +100,7 @@ describe("envelope encryption", () => {
   });
 
   it("refuses plain payloads when encryption is on, and the reverse", async () => {
-    const context = { tenant: "t", name: "n" };
+    const context = bound("t", "n");
     const plain = await new PlainCodec().seal(context, { apiKey: "plain-value" });
     expect(IntegrityError.isInstance(await rejection(codec.open(context, plain)))).toBe(true);
     const sealed = await codec.seal(context, { apiKey: "sealed-value" });

@@ -224,6 +224,29 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
     }
   };
 
+  /** Replaces one existing version's file atomically (temporary file, fsync, rename over it). */
+  const rewriteInPlace = async (
+    key: BackendKey,
+    folder: string,
+    version: number,
+    write: BackendWrite,
+    ifValue: string,
+  ): Promise<void> => {
+    const existing = await readVersion(folder, version);
+    if (!existing) throw missingRecord(NAME, key);
+    if (existing.value !== ifValue) throw versionConflict(NAME, key, version);
+    const temp = join(folder, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    try {
+      await writeDurably(temp, JSON.stringify(write));
+      await rename(temp, join(folder, versionFile(version)));
+      await syncDirectory(folder);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      if (isCode(error, "ENOENT")) throw missingRecord(NAME, key);
+      throw fileError(error, "rewrite a credential version");
+    }
+  };
+
   return {
     name: NAME,
     capabilities: {
@@ -234,14 +257,20 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
       consistency: "strong",
       // why: each segment is a folder name; 200 keeps both well under the 255-byte limit.
       maxKeyLength: 200,
+      inPlaceRewrite: true,
     },
 
     async get(key, options = {}) {
       const folder = folderOf(key);
       const versions = await versionsIn(folder);
       if (!versions || versions.length === 0) return undefined;
-      if (await isDeleted(folder)) throw deletedRecord(NAME, key);
+      if (!options.includeDeleted && (await isDeleted(folder))) throw deletedRecord(NAME, key);
       return readVersion(folder, options.version ?? (versions.at(-1) as number));
+    },
+
+    rewriteVersion(key, version, write, options) {
+      const folder = folderOf(key);
+      return serialized(folder, () => rewriteInPlace(key, folder, version, write, options.ifValue));
     },
 
     put(key, write, options = {}) {

@@ -60,13 +60,21 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
       batchGet: false,
       consistency: "strong",
       maxKeyLength: 1024,
+      inPlaceRewrite: true,
     },
 
     async get(key, options = {}) {
       const slot = slots.get(key.id);
       if (!slot) return undefined;
-      if (slot.deleted) throw deletedRecord(NAME, key);
+      if (slot.deleted && !options.includeDeleted) throw deletedRecord(NAME, key);
       return record(slot, options.version ?? slot.latest);
+    },
+
+    async rewriteVersion(key, version, write, options) {
+      const current = slots.get(key.id)?.versions.get(version);
+      if (!current) throw missingRecord(NAME, key);
+      if (current.value !== options.ifValue) throw versionConflict(NAME, key, version);
+      slots.get(key.id)?.versions.set(version, write);
     },
 
     async put(key, write, options = {}) {
