@@ -16,7 +16,7 @@ import {
 import type { CacheOptions } from "./cache.js";
 import { type AuditOptions, CredentialManager } from "./credential-manager.js";
 import { ConfigurationError } from "./errors.js";
-import { type KeyProvider, LocalKeyring, parseKey } from "./keyring.js";
+import { type KeyProvider, LocalKeyring, parseKey, requireEncryption } from "./keyring.js";
 
 /** The backend used when neither options nor `VAULT_TYPE` name one. */
 export const DEFAULT_BACKEND: BackendType = "file";
@@ -50,10 +50,11 @@ function isProduction(env: Environment): boolean {
   return env.NODE_ENV === "production";
 }
 
-function explicitKey(key: string | Uint8Array | KeyProvider): KeyProvider {
+/** The `encryptionKey` option: a key, a provider or `false`; anything else is refused. */
+function explicitKey(key: unknown): KeyProvider | false {
   if (typeof key === "string") return new LocalKeyring(parseKey(key, "encryptionKey"));
   if (key instanceof Uint8Array) return new LocalKeyring(key);
-  return key;
+  return requireEncryption(key, "encryptionKey");
 }
 
 async function resolveDefinition(env: Environment, requested: string | undefined) {
@@ -81,7 +82,7 @@ export async function createCredentialManager(
   const missing = definition ? definition.missingVariables(env) : [];
   let encryption: KeyProvider | false | undefined;
   if (options.encryptionKey !== undefined) {
-    encryption = options.encryptionKey === false ? false : explicitKey(options.encryptionKey);
+    encryption = explicitKey(options.encryptionKey);
   } else {
     encryption = LocalKeyring.fromEnv(env);
     if (!encryption && definition?.developmentKey && !isProduction(env) && missing.length === 0) {

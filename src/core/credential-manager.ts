@@ -12,6 +12,7 @@ import { credentialInfo } from "./credential-info.js";
 import { type CredentialInput, mergeCredentialFields } from "./credential-types.js";
 import { UnsupportedError } from "./errors.js";
 import { checkId, checkPublicName, isReservedName } from "./ids.js";
+import { type KeyCheckResult, type VerifyKeysOptions, verifyRecordKeys } from "./key-check.js";
 import { encodeTenant } from "./key-encoding.js";
 import { decodeCursor, encodeCursor, pageLimit } from "./list-paging.js";
 import { ManagerCore, UNKNOWN_ACCESSOR } from "./manager-core.js";
@@ -28,13 +29,13 @@ import type {
 } from "./manager-options.js";
 import { openRecord } from "./record-binding.js";
 import { missingCredential, verifiedRecord } from "./record-verification.js";
-import { type KeyCheckResult, type VerifyKeysOptions, verifyRecordKeys } from "./key-check.js";
 import { type RewrapOptions, type RewrapResult, rewrapRecords } from "./rewrap.js";
 import type { SecretFields } from "./secret.js";
 import { checkReadIds, readMiss, serveEntry } from "./single-read.js";
 import { TenantCredentials } from "./tenant-credentials.js";
 import { writeCredential } from "./write-path.js";
 
+export type { KeyCheckResult, VerifyKeysOptions } from "./key-check.js";
 export type {
   AuditOptions,
   BatchReadOptions,
@@ -48,7 +49,6 @@ export type {
   ListOptions,
   WriteOptions,
 } from "./manager-options.js";
-export type { KeyCheckResult, VerifyKeysOptions } from "./key-check.js";
 export type { VersionFailure } from "./record-walk.js";
 export type { RewrapOptions, RewrapProgress, RewrapResult } from "./rewrap.js";
 export { TenantCredentials } from "./tenant-credentials.js";

@@ -8,7 +8,12 @@
 import type { KeyProvider } from "./keyring.js";
 
 /** The canonical (injective) input a provider fingerprints for one field of one credential. */
-export function fingerprintInput(tenantId: string, connectionId: string, field: string, value: string): string {
+export function fingerprintInput(
+  tenantId: string,
+  connectionId: string,
+  field: string,
+  value: string,
+): string {
   return JSON.stringify(["credkit fingerprint 2", tenantId, connectionId, field, value]);
 }
 

@@ -47,8 +47,17 @@ export interface KeyCheckResult {
 }
 
 /** Walks every version (or the latest) and tries to open it with the current keyring. */
-export async function verifyRecordKeys(core: ManagerCore, options: VerifyKeysOptions): Promise<KeyCheckResult> {
-  const result: KeyCheckResult = { credentials: 0, checked: 0, openable: 0, unopenable: [], missingKeyIds: [] };
+export async function verifyRecordKeys(
+  core: ManagerCore,
+  options: VerifyKeysOptions,
+): Promise<KeyCheckResult> {
+  const result: KeyCheckResult = {
+    credentials: 0,
+    checked: 0,
+    openable: 0,
+    unopenable: [],
+    missingKeyIds: [],
+  };
   const missing = new Set<string>();
   for await (const walked of walkCredentials(core, options)) {
     result.credentials++;

@@ -8,9 +8,9 @@ import type { Backend } from "./backend.js";
 import { CredentialCache } from "./cache.js";
 import { EnvelopeCodec, type PayloadCodec, PlainCodec } from "./envelope.js";
 import { CredkitError, UnavailableError } from "./errors.js";
+import { fingerprintFields } from "./fingerprint.js";
 import { auditedId, checkId, isBoundedId } from "./ids.js";
 import { type BackendKey, encodeKey } from "./key-encoding.js";
-import { fingerprintFields } from "./fingerprint.js";
 import { type KeyProvider, requireEncryption } from "./keyring.js";
 import type { CredentialManagerOptions } from "./manager-options.js";
 import { scrubError } from "./redact.js";
@@ -50,7 +50,11 @@ export class ManagerCore {
   }
 
   /** Keyed fingerprints of `fields`, bound to (tenant, name, field); none without a keyed provider. */
-  fingerprints(tenant: string, name: string, fields: Readonly<Record<string, string>>): Record<string, string> {
+  fingerprints(
+    tenant: string,
+    name: string,
+    fields: Readonly<Record<string, string>>,
+  ): Record<string, string> {
     return fingerprintFields(this.provider, tenant, name, fields);
   }
 

@@ -2,28 +2,63 @@
  * Records read back from a backend are checked to belong to the (tenant, name) asked for, so a
  * key collision is never served, then decrypted into the frozen entry the cache keeps.
  */
-import type { BackendRecord } from "./backend.js";
+import type { BackendRecord, RecordMetadata } from "./backend.js";
 import type { CachedCredential } from "./cache.js";
-import { ConflictError, DeletedError, NotFoundError } from "./errors.js";
+import { ConflictError, DeletedError, IntegrityError, NotFoundError } from "./errors.js";
 import type { BackendKey } from "./key-encoding.js";
 import type { ManagerCore } from "./manager-core.js";
 import { openRecord } from "./record-binding.js";
 import { Secret } from "./secret.js";
 
-/** The record, checked to belong to (tenant, name): a key collision reads as absent. */
+/**
+ * The record, checked to be well-formed and to belong to (tenant, name). A record whose stored
+ * tenant or name is another one's, or whose metadata is malformed, was tampered with (the key
+ * encoding is injective): `IntegrityError`.
+ */
 export function verifiedRecord(
   core: ManagerCore,
   key: BackendKey,
   record: BackendRecord | undefined,
   version?: number,
 ): BackendRecord {
-  if (!record || record.metadata.tenant !== key.tenant || record.metadata.name !== key.name) {
+  if (!record) {
     const which = version === undefined ? "" : ` version ${version}`;
     throw new NotFoundError(`No credential "${key.name}"${which} for this tenant.`, {
       source: core.backend.name,
     });
   }
+  if (
+    !wellFormed(record) ||
+    record.metadata.tenant !== key.tenant ||
+    record.metadata.name !== key.name ||
+    (version !== undefined && record.version !== version)
+  ) {
+    throw new IntegrityError(
+      `The record stored for "${key.name}" is malformed or belongs to another credential.`,
+      {
+        source: core.backend.name,
+      },
+    );
+  }
   return record;
+}
+
+/** The shape the core relies on: a string payload, a positive version, metadata with string ids. */
+function wellFormed(record: BackendRecord): boolean {
+  const metadata = record.metadata as Partial<RecordMetadata> | null | undefined;
+  return (
+    typeof record.value === "string" &&
+    Number.isSafeInteger(record.version) &&
+    record.version > 0 &&
+    typeof metadata === "object" &&
+    metadata !== null &&
+    typeof metadata.tenant === "string" &&
+    typeof metadata.name === "string" &&
+    typeof metadata.type === "string" &&
+    typeof metadata.createdAt === "string" &&
+    (metadata.expiresAt === undefined || typeof metadata.expiresAt === "string") &&
+    (metadata.keyId === null || typeof metadata.keyId === "string")
+  );
 }
 
 /** The verified record decrypted into a frozen cache entry. */

@@ -85,7 +85,9 @@ export function versionsOf(core: ManagerCore, entry: BackendListEntry): number[]
 
 /** Whether the backend can read and rewrite any version in place, deleted records included. */
 export function canRewriteInPlace(core: ManagerCore): boolean {
-  return core.backend.capabilities.inPlaceRewrite === true && typeof core.backend.rewriteVersion === "function";
+  return (
+    core.backend.capabilities.inPlaceRewrite === true && typeof core.backend.rewriteVersion === "function"
+  );
 }
 
 /**

@@ -101,7 +101,11 @@ async function rewrapVersion(
 }
 
 /** Re-seals one version for its own number and rewrites it where it is. */
-async function rewriteInPlace(core: ManagerCore, walked: WalkedCredential, record: BackendRecord): Promise<void> {
+async function rewriteInPlace(
+  core: ManagerCore,
+  walked: WalkedCredential,
+  record: BackendRecord,
+): Promise<void> {
   const { key } = walked;
   const fields = await openRecord(core, key, record);
   const metadata = { ...record.metadata, ...derivedMetadata(core, key, fields) };

@@ -50,7 +50,15 @@ function checkVersion(
 }
 
 /** Attempts of an unconditional write that keeps losing the compare-and-set to other writers. */
-const MAX_WRITE_ATTEMPTS = 20;
+const MAX_WRITE_ATTEMPTS = 1000;
+/** Longest pause, in milliseconds, between attempts of a write that lost the race. */
+const MAX_RETRY_PAUSE_MS = 20;
+
+/** A short random pause that grows with the attempts, so racing writers spread out. */
+function pauseAfterLostRace(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(attempt, MAX_RETRY_PAUSE_MS);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** The version record a write stores, before sealing. */
 export interface Draft {
@@ -58,11 +66,27 @@ export interface Draft {
   readonly fields: Record<string, string>;
 }
 
+/** Retries of lost races on one credential from one manager go one at a time. */
+const writeQueues = new WeakMap<ManagerCore, Map<string, Promise<unknown>>>();
+
+function serialized<T>(core: ManagerCore, id: string, write: () => Promise<T>): Promise<T> {
+  const queues = writeQueues.get(core) ?? new Map<string, Promise<unknown>>();
+  writeQueues.set(core, queues);
+  const next = (queues.get(id) ?? Promise.resolve()).then(write, write);
+  const tail = next.catch(() => undefined);
+  queues.set(id, tail);
+  void tail.then(() => {
+    if (queues.get(id) === tail) queues.delete(id);
+  });
+  return next;
+}
+
 /**
  * Writes a new version of (tenant, name) as `plan` says; audits success and failure. The payload
  * is sealed for the version it will be stored as: the write is a compare-and-set on the version
- * read (`ifVersion` = read, sealed as read + 1). An unconditional write that loses the race reads
- * again and retries; a conditional one (`ifVersion`, or a merge) throws `ConflictError`.
+ * read (`ifVersion` = read, sealed as read + 1). An unconditional write that loses the race to
+ * another writer reads again and retries (this manager's losers one at a time) while the other
+ * writers make progress; a conditional one (`ifVersion`, or a merge) throws `ConflictError`.
  */
 export async function writeCredential(
   core: ManagerCore,
@@ -75,35 +99,57 @@ export async function writeCredential(
   try {
     const key = core.key(tenant, name);
     const expiresAt = parseExpiry(options.expiresAt);
-    for (let attempt = 1; ; attempt++) {
-      const existing = await currentRecord(core, key);
-      if (options.ifVersion !== undefined) checkVersion(core, key, options.ifVersion, existing);
-      const { type, fields: input, mergeOf } = await plan(existing, key);
-      const fields = validateCredential(type, input);
-      const now = new Date().toISOString();
-      const metadata: RecordMetadata = {
-        tenant,
-        name,
-        type,
-        ...derivedMetadata(core, key, fields),
-        keyId: core.codec.keyId,
-        createdAt: existing?.metadata.createdAt ?? now,
-        updatedAt: now,
-        ...(options.actor !== undefined ? { createdBy: options.actor } : {}),
-        ...(expiresAt !== undefined ? { expiresAt } : {}),
-      };
-      const conditional = options.ifVersion !== undefined || mergeOf !== undefined;
-      try {
-        const stored = await putSealed(core, key, existing?.version ?? 0, { metadata, fields });
-        core.cache.invalidate(tenant, name);
-        core.emit(action, tenant, name, options.actor ?? UNKNOWN_ACCESSOR, stored.version);
-        return credentialInfo(core, stored.metadata, stored.version, false);
-      } catch (error) {
-        if (conditional || !ConflictError.isInstance(error) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-      }
-    }
+    const stored = await writeWithRetry(core, key, options, expiresAt, plan);
+    core.cache.invalidate(tenant, name);
+    core.emit(action, tenant, name, options.actor ?? UNKNOWN_ACCESSOR, stored.version);
+    return credentialInfo(core, stored.metadata, stored.version, false);
   } catch (error) {
     throw core.fail(action, tenant, name, options.actor, error);
+  }
+}
+
+async function writeWithRetry(
+  core: ManagerCore,
+  key: BackendKey,
+  options: WriteOptions,
+  expiresAt: string | undefined,
+  plan: PlanWrite,
+  queued = false,
+): Promise<{ version: number; metadata: RecordMetadata }> {
+  let previouslySeen: number | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const existing = await currentRecord(core, key);
+    if (options.ifVersion !== undefined) checkVersion(core, key, options.ifVersion, existing);
+    const { type, fields: input, mergeOf } = await plan(existing, key);
+    const fields = validateCredential(type, input);
+    const now = new Date().toISOString();
+    const metadata: RecordMetadata = {
+      tenant: key.tenant,
+      name: key.name,
+      type,
+      ...derivedMetadata(core, key, fields),
+      keyId: core.codec.keyId,
+      createdAt: existing?.metadata.createdAt ?? now,
+      updatedAt: now,
+      ...(options.actor !== undefined ? { createdBy: options.actor } : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    };
+    const seen = existing?.version ?? 0;
+    try {
+      return await putSealed(core, key, seen, { metadata, fields });
+    } catch (error) {
+      const conditional = options.ifVersion !== undefined || mergeOf !== undefined;
+      // why: a conflict with no new version since the last attempt is not a lost race; retrying
+      // would loop, so it is reported.
+      const lostRace = ConflictError.isInstance(error) && seen !== previouslySeen;
+      if (conditional || !lostRace || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      // why: writers from this manager that lost a race retry one at a time, so they stop
+      // racing each other; only other processes' writers remain to race.
+      if (!queued)
+        return serialized(core, key.id, () => writeWithRetry(core, key, options, expiresAt, plan, true));
+    }
+    previouslySeen = seen;
+    await pauseAfterLostRace(attempt);
   }
 }
 
