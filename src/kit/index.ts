@@ -41,6 +41,7 @@ export {
   UnsupportedError,
   ValidationError,
 } from "../core/errors.js";
+export { fingerprintInput } from "../core/fingerprint.js";
 export { importOptional, type LibOption } from "../core/import-optional.js";
 export {
   type BackendKey,
@@ -51,7 +52,6 @@ export {
   MIN_KEY_LENGTH,
   unescapeComponent,
 } from "../core/key-encoding.js";
-export { fingerprintInput } from "../core/fingerprint.js";
 export { type KeyProvider, keyIdOf, LocalKeyring, parseKey } from "../core/keyring.js";
 export { Redactor, ScrubbedError, scrubError } from "../core/redact.js";
 export {
