@@ -15,13 +15,16 @@
  * root.
  */
 import type { BackendRecord, RecordMetadata } from "./backend.js";
+import { versionConflict } from "./backend-support.js";
 import { type CredentialManager, managerCore, reservedNamesView } from "./credential-manager.js";
-import { IntegrityError, ValidationError } from "./errors.js";
+import { ConflictError, IntegrityError, ValidationError } from "./errors.js";
 import { checkId, RESERVED_PREFIX } from "./ids.js";
 import { type BackendKey, encodeTenant } from "./key-encoding.js";
 import { decodeCursor, encodeCursor, pageLimit } from "./list-paging.js";
 import { type ManagerCore, UNKNOWN_ACCESSOR } from "./manager-core.js";
+import { openRecord as openBoundRecord } from "./record-binding.js";
 import { currentRecord } from "./record-verification.js";
+import { putSealed } from "./write-path.js";
 
 /** A namespace: a lower-case letter, then up to 31 lower-case letters, digits or `-`. */
 const NAMESPACE = /^[a-z][a-z0-9-]{0,31}$/;
@@ -146,7 +149,7 @@ export function systemRecords<T>(manager: CredentialManager, namespace: string):
 
 async function openRecord<T>(core: ManagerCore, record: BackendRecord, id: string): Promise<SystemRecord<T>> {
   const { tenant, name } = record.metadata;
-  const fields = await core.codec.open(core.key(tenant, name), record.value);
+  const fields = await openBoundRecord(core, core.key(tenant, name), record);
   const text = fields[VALUE_FIELD];
   if (text === undefined) throw new IntegrityError(`Record "${id}" is not a system record.`);
   return {
@@ -175,23 +178,36 @@ async function putRecord(
 ): Promise<{ version: number }> {
   try {
     const text = recordText(value);
-    const existing = await currentRecord(core, key);
-    const now = new Date().toISOString();
-    const metadata: RecordMetadata = {
-      tenant: key.tenant,
-      name: key.name,
-      type: "custom",
-      fingerprints: {},
-      keyId: core.codec.keyId,
-      createdAt: existing?.metadata.createdAt ?? now,
-      updatedAt: now,
-    };
-    const sealed = await core.codec.seal(key, { [VALUE_FIELD]: text });
-    const put = options.ifVersion === undefined ? {} : { ifVersion: options.ifVersion };
-    const { version } = await core.call(() => core.backend.put(key, { value: sealed, metadata }, put));
-    core.cache.invalidate(key.tenant, key.name);
-    core.emit("write", key.tenant, key.name, UNKNOWN_ACCESSOR, version);
-    return { version };
+    for (let attempt = 1; ; attempt++) {
+      const existing = await currentRecord(core, key);
+      const current = existing?.version ?? 0;
+      if (options.ifVersion !== undefined && options.ifVersion !== current) {
+        throw versionConflict(core.backend.name, key, options.ifVersion, current);
+      }
+      const now = new Date().toISOString();
+      const metadata: RecordMetadata = {
+        tenant: key.tenant,
+        name: key.name,
+        type: "custom",
+        fingerprints: {},
+        keyId: core.codec.keyId,
+        createdAt: existing?.metadata.createdAt ?? now,
+        updatedAt: now,
+      };
+      try {
+        const { version } = await putSealed(core, key, current, {
+          metadata,
+          fields: { [VALUE_FIELD]: text },
+        });
+        core.cache.invalidate(key.tenant, key.name);
+        core.emit("write", key.tenant, key.name, UNKNOWN_ACCESSOR, version);
+        return { version };
+      } catch (error) {
+        // why: an unconditional put that lost a race to another writer tries again on the new version.
+        const retry = options.ifVersion === undefined && ConflictError.isInstance(error) && attempt < 20;
+        if (!retry) throw error;
+      }
+    }
   } catch (error) {
     throw core.fail("write", key.tenant, key.name, undefined, error);
   }
