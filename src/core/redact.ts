@@ -14,6 +14,8 @@ const REDACTED = "[REDACTED]";
 const MIN_SCRUB_LENGTH = 4;
 /** A run of this many consecutive characters of a secret counts as the secret. */
 export const SECRET_RUN_LENGTH = 16;
+/** Length of the pieces the run search indexes: half a run. */
+const PIECE = SECRET_RUN_LENGTH / 2;
 /** Rounds of decoding applied to text when looking for an encoded secret (e.g. JSON of a URL). */
 const DECODE_ROUNDS = 2;
 
@@ -60,8 +62,8 @@ function escapeRegExp(text: string): string {
 
 const JSON_ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 
-/** Decoders that turn an encoded secret back into itself, wherever it sits in the text. */
-const DECODERS: ReadonlyArray<(text: string) => string> = [
+/** Decoders of text encodings (JSON escapes, percent, form): applied up to `DECODE_ROUNDS` deep. */
+const TEXT_DECODERS: ReadonlyArray<(text: string) => string> = [
   (text) =>
     text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_match, sequence: string) =>
       sequence.length === 5
@@ -78,6 +80,10 @@ const DECODERS: ReadonlyArray<(text: string) => string> = [
       .replace(/%([0-9a-fA-F]{2})/g, (_match, code: string) =>
         String.fromCharCode(Number.parseInt(code, 16)),
       ),
+];
+
+/** Decoders of binary encodings (hex, base64): applied once to each text view. */
+const BINARY_DECODERS: ReadonlyArray<(text: string) => string> = [
   (text) => decodeRuns(text, /[0-9a-fA-F]{8,}/g, 2, "hex"),
   (text) => decodeRuns(text, /[A-Za-z0-9+/_-]{8,}={0,2}/g, 4, "base64"),
 ];
@@ -98,6 +104,8 @@ export class Redactor {
   readonly #values = new Set<string>();
   readonly #forms = new Set<string>();
   readonly #runs = new Set<string>();
+  /** Every 8-character piece of the runs: a 16-run always contains one at a position divisible by 8. */
+  readonly #pieces = new Set<string>();
   #pattern: RegExp | undefined;
 
   constructor(values: Iterable<string | Secret | undefined> = []) {
@@ -114,6 +122,10 @@ export class Redactor {
     for (let start = 0; start + SECRET_RUN_LENGTH <= plain.length; start++) {
       this.#runs.add(plain.slice(start, start + SECRET_RUN_LENGTH));
     }
+    if (plain.length >= SECRET_RUN_LENGTH) {
+      for (let start = 0; start + PIECE <= plain.length; start++)
+        this.#pieces.add(plain.slice(start, start + PIECE));
+    }
     this.#pattern = undefined;
     return this;
   }
@@ -124,18 +136,20 @@ export class Redactor {
    */
   carries(text: string): boolean {
     if (this.#values.size === 0) return false;
-    let views = [text];
-    const seen = new Set(views);
-    for (let round = 0; round <= DECODE_ROUNDS; round++) {
-      if (views.some((view) => this.#foundIn(view))) return true;
-      if (round === DECODE_ROUNDS) break;
-      views = views
-        .flatMap((view) => DECODERS.map((decode) => decode(view)))
+    const views = new Set([text]);
+    let frontier = [text];
+    for (let round = 0; round < DECODE_ROUNDS; round++) {
+      frontier = frontier
+        .flatMap((view) => TEXT_DECODERS.map((decode) => decode(view)))
         .filter((view) => {
-          if (seen.has(view)) return false;
-          seen.add(view);
-          return true;
+          const fresh = !views.has(view);
+          views.add(view);
+          return fresh;
         });
+    }
+    for (const view of views) {
+      if (this.#foundIn(view)) return true;
+      if (BINARY_DECODERS.some((decode) => this.#foundIn(decode(view)))) return true;
     }
     return false;
   }
@@ -167,11 +181,20 @@ export class Redactor {
 
   #foundIn(view: string): boolean {
     for (const value of this.#values) if (view.includes(value)) return true;
-    if (this.#runs.size === 0) return false;
-    for (let start = 0; start + SECRET_RUN_LENGTH <= view.length; start++) {
-      if (this.#runs.has(view.slice(start, start + SECRET_RUN_LENGTH))) return true;
+    return this.#runStarts(view).length > 0;
+  }
+
+  /** Where runs of 16 characters of a secret start in `text`, checked around aligned pieces. */
+  #runStarts(text: string): number[] {
+    const starts = new Set<number>();
+    if (this.#runs.size === 0) return [];
+    for (let aligned = 0; aligned + PIECE <= text.length; aligned += PIECE) {
+      if (!this.#pieces.has(text.slice(aligned, aligned + PIECE))) continue;
+      for (let start = Math.max(0, aligned - PIECE); start <= aligned; start++) {
+        if (this.#runs.has(text.slice(start, start + SECRET_RUN_LENGTH))) starts.add(start);
+      }
     }
-    return false;
+    return [...starts];
   }
 
   #replaceKnown(text: string): string {
@@ -186,15 +209,10 @@ export class Redactor {
     const replaced = text.replace(this.#pattern, REDACTED);
     if (this.#runs.size === 0) return replaced;
     // any run of 16 consecutive characters of a secret: mark every covered position
+    const starts = this.#runStarts(replaced);
+    if (starts.length === 0) return replaced;
     const covered = new Uint8Array(replaced.length);
-    let found = false;
-    for (let start = 0; start + SECRET_RUN_LENGTH <= replaced.length; start++) {
-      if (this.#runs.has(replaced.slice(start, start + SECRET_RUN_LENGTH))) {
-        covered.fill(1, start, start + SECRET_RUN_LENGTH);
-        found = true;
-      }
-    }
-    if (!found) return replaced;
+    for (const start of starts) covered.fill(1, start, start + SECRET_RUN_LENGTH);
     let out = "";
     for (let index = 0; index < replaced.length; index++) {
       if (!covered[index]) out += replaced[index];
