@@ -35,6 +35,8 @@ export interface TestProviderOptions {
   accessTokenTtl?: number;
   /** Extra redirect URIs of the test client. */
   redirectUris?: string[];
+  /** Accept RFC 8707 resource indicators (as MCP clients send), issuing opaque tokens per resource. */
+  resourceIndicators?: boolean;
 }
 
 /** A cookie jar good enough for one authorization: name → value, sent on every request. */
@@ -82,6 +84,19 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
       revocation: { enabled: true },
       introspection: { enabled: true },
       registration: { enabled: true },
+      ...(options.resourceIndicators
+        ? {
+            resourceIndicators: {
+              enabled: true,
+              useGrantedResource: () => true,
+              getResourceServerInfo: (_ctx: unknown, resource: string) => ({
+                scope: "mcp",
+                audience: resource,
+                accessTokenFormat: "opaque" as const,
+              }),
+            },
+          }
+        : {}),
     },
     pkce: { required: () => true },
     rotateRefreshToken: true,
