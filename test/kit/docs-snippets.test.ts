@@ -25,6 +25,7 @@ const PATHS = {
   "credkit/backends/*": ["src/backends/*/index.ts"],
   "credkit/connectors/*": ["src/connectors/*/index.ts"],
   "credkit/http": ["src/http/index.ts"],
+  "credkit/http/client": ["src/http/client.ts"],
   "credkit/oauth": ["src/oauth/index.ts"],
 };
 
