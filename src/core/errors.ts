@@ -22,7 +22,8 @@ export type CredkitErrorCode =
   | "unsupported"
   | "unknown_connector"
   | "egress_blocked"
-  | "oauth";
+  | "oauth"
+  | "key_disabled";
 
 /** Options common to every credkit error. */
 export interface CredkitErrorOptions {
@@ -212,6 +213,14 @@ export class UnknownConnectorError extends CredkitError {
     this.available = available;
   }
   static override isInstance = codeCheck<UnknownConnectorError>("unknown_connector");
+}
+
+/** The key-encryption key is disabled, or scheduled for deletion, in its KMS. */
+export class KeyDisabledError extends CredkitError {
+  constructor(message: string, options?: CredkitErrorOptions) {
+    super("key_disabled", message, options);
+  }
+  static override isInstance = codeCheck<KeyDisabledError>("key_disabled");
 }
 
 /** True for errors that a retry may fix: throttling and unavailability. */

@@ -1,0 +1,183 @@
+/**
+ * What every KMS key provider shares: retries within bounds, typed failures, a bounded cache of
+ * unwrapped data keys, a start-up check, and combining providers for a migration. A provider
+ * folder (src/keys/<name>/) supplies only the KMS calls and how its SDK's errors classify.
+ */
+import { randomBytes } from "node:crypto";
+import { DataKeyCache, type DataKeyCacheOptions } from "../core/data-key-cache.js";
+import {
+  AuthError,
+  ConfigurationError,
+  CredkitError,
+  IntegrityError,
+  KeyDisabledError,
+  ThrottledError,
+  UnavailableError,
+} from "../core/errors.js";
+import type { KeyProvider } from "../core/keyring.js";
+import { type RetryOptions, withRetry } from "../core/retry.js";
+
+/** The KMS calls a provider folder implements. */
+export interface KmsOperations {
+  /** Provider name (`aws-kms`, `gcp-kms`…), the `source` of its errors. */
+  readonly name: string;
+  /** The id stored in new records: the provider name and the key (versions resolve in the KMS). */
+  readonly keyId: string;
+  /** Wraps a data key under the current key version, binding `context`. */
+  wrap(dataKey: Uint8Array, context: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
+  /** Unwraps a data key wrapped under `keyId` with `context`. */
+  unwrap(keyId: string, wrapped: Uint8Array, context: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
+  /** Maps whatever the SDK threw to a typed, scrubbed credkit error. */
+  classify(error: unknown): Error;
+  /** The key version a wrapped data key names, when the provider records one. */
+  keyVersionOf?(wrapped: Uint8Array): string | undefined;
+  /** Releases the SDK client the provider built. */
+  close?(): Promise<void>;
+}
+
+/** Options every KMS key provider takes. */
+export interface KmsProviderOptions {
+  /**
+   * Bounds of the cache of unwrapped data keys (age, uses, entries), or `false` to call the KMS
+   * on every unwrap.
+   * @default { maxAgeMs: 300000, maxUses: 10000, maxEntries: 1000 }
+   */
+  cache?: DataKeyCacheOptions | false;
+  /**
+   * Retries of throttled and unavailable KMS calls, each attempt under a timeout.
+   * @default { attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, timeoutMs: 10000 }
+   */
+  retry?: RetryOptions;
+}
+
+/** A key provider backed by a KMS. */
+export interface KmsKeyProvider extends KeyProvider {
+  /**
+   * Proves the KMS is reachable and the key usable: wraps and unwraps a random key. Throws the
+   * typed failure (disabled key, access denied, unavailable…).
+   */
+  check(): Promise<void>;
+  /** The key version a wrapped data key names, when the KMS reports one. */
+  keyVersionOf(wrapped: Uint8Array): string | undefined;
+  /** Wipes cached data keys and releases the SDK client. */
+  close(): Promise<void>;
+}
+
+const PROBE_CONTEXT = new TextEncoder().encode("credkit/key-check");
+
+function cacheId(keyId: string, wrapped: Uint8Array, context: Uint8Array): string {
+  return `${keyId}\0${Buffer.from(wrapped).toString("base64")}\0${Buffer.from(context).toString("base64")}`;
+}
+
+/** Builds a `KeyProvider` from a provider folder's KMS calls. */
+export function kmsKeyProvider(operations: KmsOperations, options: KmsProviderOptions = {}): KmsKeyProvider {
+  if (Buffer.byteLength(operations.keyId, "utf8") > 255) {
+    throw new ConfigurationError(`The ${operations.name} key id is longer than 255 bytes.`);
+  }
+  const cache = options.cache === false ? undefined : new DataKeyCache(options.cache);
+  const call = <T>(run: (signal: AbortSignal) => Promise<T>) =>
+    withRetry(
+      ({ signal }) => run(signal),
+      (error) => (CredkitError.isInstance(error) ? error : operations.classify(error)),
+      options.retry,
+    );
+  const provider: KmsKeyProvider = {
+    currentKeyId: operations.keyId,
+    hasKey: (keyId) => keyId === operations.keyId,
+    wrapKey: (dataKey, context) => call((signal) => operations.wrap(dataKey, context, signal)),
+    async unwrapKey(keyId, wrapped, context) {
+      if (keyId !== operations.keyId) {
+        throw new IntegrityError(`Data key was wrapped under ${keyId}, not under this provider's key.`);
+      }
+      const id = cacheId(keyId, wrapped, context);
+      const cached = cache?.take(id);
+      if (cached) return cached;
+      const dataKey = await call((signal) => operations.unwrap(keyId, wrapped, context, signal));
+      cache?.put(id, dataKey);
+      return dataKey;
+    },
+    async check() {
+      const probe = randomBytes(32);
+      const wrapped = await provider.wrapKey(probe, PROBE_CONTEXT);
+      const back = await call((signal) => operations.unwrap(operations.keyId, wrapped, PROBE_CONTEXT, signal));
+      if (!Buffer.from(back).equals(probe)) {
+        throw new IntegrityError(`The ${operations.name} key did not give back the data key it wrapped.`);
+      }
+    },
+    keyVersionOf: (wrapped) => operations.keyVersionOf?.(wrapped),
+    async close() {
+      cache?.clear();
+      await operations.close?.();
+    },
+  };
+  return provider;
+}
+
+/**
+ * One provider for a migration between keys: new data keys are wrapped by `current`; a record
+ * is unwrapped by whichever provider holds its key id. Local key → KMS and KMS → KMS moves are
+ * this plus `rewrap()`.
+ */
+export function combineKeyProviders(current: KeyProvider, ...previous: readonly KeyProvider[]): KeyProvider {
+  const all = [current, ...previous];
+  const holder = (keyId: string) => all.find((provider) => provider.hasKey(keyId));
+  const combined: KeyProvider = {
+    currentKeyId: current.currentKeyId,
+    hasKey: (keyId) => holder(keyId) !== undefined,
+    wrapKey: (dataKey, context) => current.wrapKey(dataKey, context),
+    unwrapKey(keyId, wrapped, context) {
+      const provider = holder(keyId);
+      if (!provider) {
+        return Promise.reject(new IntegrityError(`No configured key provider holds key ${keyId}.`));
+      }
+      return provider.unwrapKey(keyId, wrapped, context);
+    },
+  };
+  if (current.fingerprint) combined.fingerprint = current.fingerprint.bind(current);
+  return combined;
+}
+
+/** What a KMS failure means, whatever the SDK called it. */
+export type KmsFailureKind = "disabled" | "denied" | "integrity" | "throttled" | "unavailable" | "configuration";
+
+const KMS_FAILURE_MESSAGES: Readonly<Record<KmsFailureKind, string>> = {
+  disabled: "The key is disabled or scheduled for deletion; enable or restore it to use the records it wraps.",
+  denied: "The KMS refused our credentials or permissions for this key (see docs/keys.md for the policy).",
+  integrity: "The KMS could not unwrap the data key: wrong key, wrong context, or a corrupted ciphertext.",
+  throttled: "The KMS asked us to slow down.",
+  unavailable: "The KMS could not be reached or failed.",
+  configuration: "The KMS key does not exist or the request was malformed; check the key id.",
+};
+
+/** A typed credkit error for a KMS failure, with the (already scrubbed) SDK error as cause. */
+export function kmsFailure(
+  source: string,
+  kind: KmsFailureKind,
+  cause: Error,
+  retryAfterMs?: number,
+): CredkitError {
+  const options = { source, cause, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  const message = KMS_FAILURE_MESSAGES[kind];
+  switch (kind) {
+    case "disabled":
+      return new KeyDisabledError(message, options);
+    case "denied":
+      return new AuthError(message, options);
+    case "integrity":
+      return new IntegrityError(message, options);
+    case "throttled":
+      return new ThrottledError(message, options);
+    case "unavailable":
+      return new UnavailableError(message, options);
+    case "configuration":
+      return new ConfigurationError(message, {}, options);
+  }
+}
+
+/** The kind for an HTTP status a KMS answered with, when its error name says nothing more. */
+export function kmsFailureKindOfStatus(status: number | undefined): KmsFailureKind {
+  if (status === 401 || status === 403) return "denied";
+  if (status === 429) return "throttled";
+  if (status === undefined || status >= 500) return "unavailable";
+  return "configuration";
+}
