@@ -99,7 +99,9 @@ export function kmsKeyProvider(operations: KmsOperations, options: KmsProviderOp
     async check() {
       const probe = randomBytes(32);
       const wrapped = await provider.wrapKey(probe, PROBE_CONTEXT);
-      const back = await call((signal) => operations.unwrap(operations.keyId, wrapped, PROBE_CONTEXT, signal));
+      const back = await call((signal) =>
+        operations.unwrap(operations.keyId, wrapped, PROBE_CONTEXT, signal),
+      );
       if (!Buffer.from(back).equals(probe)) {
         throw new IntegrityError(`The ${operations.name} key did not give back the data key it wrapped.`);
       }
@@ -138,10 +140,17 @@ export function combineKeyProviders(current: KeyProvider, ...previous: readonly 
 }
 
 /** What a KMS failure means, whatever the SDK called it. */
-export type KmsFailureKind = "disabled" | "denied" | "integrity" | "throttled" | "unavailable" | "configuration";
+export type KmsFailureKind =
+  | "disabled"
+  | "denied"
+  | "integrity"
+  | "throttled"
+  | "unavailable"
+  | "configuration";
 
 const KMS_FAILURE_MESSAGES: Readonly<Record<KmsFailureKind, string>> = {
-  disabled: "The key is disabled or scheduled for deletion; enable or restore it to use the records it wraps.",
+  disabled:
+    "The key is disabled or scheduled for deletion; enable or restore it to use the records it wraps.",
   denied: "The KMS refused our credentials or permissions for this key (see docs/keys.md for the policy).",
   integrity: "The KMS could not unwrap the data key: wrong key, wrong context, or a corrupted ciphertext.",
   throttled: "The KMS asked us to slow down.",

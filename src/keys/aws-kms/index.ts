@@ -88,7 +88,12 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
   let built: KMSClient | undefined;
   let pending: Promise<{ sdk: AwsKmsModule; client: KMSClient }> | undefined;
   const connect = () => {
-    pending ??= importOptional("@aws-sdk/client-kms", "the aws-kms key provider", () => import("@aws-sdk/client-kms"), options.lib)
+    pending ??= importOptional(
+      "@aws-sdk/client-kms",
+      "the aws-kms key provider",
+      () => import("@aws-sdk/client-kms"),
+      options.lib,
+    )
       .then((sdk) => {
         built = options.client ? undefined : new sdk.KMSClient({ maxAttempts: 1, ...options.clientOptions });
         return { sdk, client: options.client ?? (built as KMSClient) };
@@ -111,7 +116,8 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
           EncryptionContext: encryptionContext(context),
         });
         const answer = await client.send(command, { abortSignal: signal });
-        if (!answer.CiphertextBlob) throw kmsFailure(NAME, "unavailable", new Error("Encrypt returned no ciphertext."));
+        if (!answer.CiphertextBlob)
+          throw kmsFailure(NAME, "unavailable", new Error("Encrypt returned no ciphertext."));
         return answer.CiphertextBlob;
       },
       async unwrap(_keyId, wrapped, context, signal) {

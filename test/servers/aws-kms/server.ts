@@ -72,7 +72,9 @@ function open(material: Buffer, sealed: Buffer, aad: Buffer): Buffer {
 
 /** The encryption context as the service canonicalises it: sorted keys. */
 function contextBytes(context: unknown): Buffer {
-  const entries = Object.entries((context ?? {}) as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : 1));
+  const entries = Object.entries((context ?? {}) as Record<string, string>).sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  );
   return Buffer.from(JSON.stringify(entries), "utf8");
 }
 
@@ -93,13 +95,16 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
 
   const find = (keyId: unknown): StoredKey => {
     const text = String(keyId ?? "");
-    const aliasName = text.startsWith("arn:") && text.includes(":alias/") ? text.slice(text.indexOf(":alias/") + 1) : text;
+    const aliasName =
+      text.startsWith("arn:") && text.includes(":alias/") ? text.slice(text.indexOf(":alias/") + 1) : text;
     const id = aliasName.startsWith("alias/") ? aliases.get(aliasName) : text.split("/").pop();
     const key = id === undefined ? undefined : keys.get(id);
     if (!key) {
       throw new KmsError(
         "NotFoundException",
-        aliasName.startsWith("alias/") ? `Alias arn:aws:kms:${REGION}:${ACCOUNT}:${aliasName} is not found.` : `Key '${text}' does not exist`,
+        aliasName.startsWith("alias/")
+          ? `Alias arn:aws:kms:${REGION}:${ACCOUNT}:${aliasName} is not found.`
+          : `Key '${text}' does not exist`,
       );
     }
     if (denied.has(key.id)) {
@@ -109,7 +114,8 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
       );
     }
     if (key.state === "Disabled") throw new KmsError("DisabledException", `${key.arn} is disabled.`);
-    if (key.state === "PendingDeletion") throw new KmsError("KMSInvalidStateException", `${key.arn} is pending deletion.`);
+    if (key.state === "PendingDeletion")
+      throw new KmsError("KMSInvalidStateException", `${key.arn} is pending deletion.`);
     return key;
   };
 
@@ -118,19 +124,37 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
       const key = find(body.KeyId);
       const plaintext = Buffer.from(String(body.Plaintext ?? ""), "base64");
       if (plaintext.length < 1 || plaintext.length > 4096) {
-        throw new KmsError("ValidationException", "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096");
+        throw new KmsError(
+          "ValidationException",
+          "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096",
+        );
       }
       const materialIndex = key.materials.length - 1;
-      const header = Buffer.concat([Buffer.from([1]), Buffer.from(key.id, "ascii"), Buffer.from([materialIndex])]);
-      const sealed = seal(key.materials[materialIndex] as Buffer, plaintext, contextBytes(body.EncryptionContext));
-      return { CiphertextBlob: Buffer.concat([header, sealed]).toString("base64"), KeyId: key.arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" };
+      const header = Buffer.concat([
+        Buffer.from([1]),
+        Buffer.from(key.id, "ascii"),
+        Buffer.from([materialIndex]),
+      ]);
+      const sealed = seal(
+        key.materials[materialIndex] as Buffer,
+        plaintext,
+        contextBytes(body.EncryptionContext),
+      );
+      return {
+        CiphertextBlob: Buffer.concat([header, sealed]).toString("base64"),
+        KeyId: key.arn,
+        EncryptionAlgorithm: "SYMMETRIC_DEFAULT",
+      };
     },
     Decrypt(body) {
       const blob = Buffer.from(String(body.CiphertextBlob ?? ""), "base64");
       if (blob.length < 38 + 28 || blob[0] !== 1) throw new KmsError("InvalidCiphertextException", undefined);
       const owner = find(blob.subarray(1, 37).toString("ascii"));
       if (body.KeyId !== undefined && find(body.KeyId).id !== owner.id) {
-        throw new KmsError("IncorrectKeyException", "The key ID in the request does not identify a CMK that can perform this operation.");
+        throw new KmsError(
+          "IncorrectKeyException",
+          "The key ID in the request does not identify a CMK that can perform this operation.",
+        );
       }
       const material = owner.materials[blob[37] as number];
       let plaintext: Buffer;
@@ -143,7 +167,11 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
         faults.shift();
         plaintext[0] = (plaintext[0] as number) ^ 0x01;
       }
-      return { Plaintext: plaintext.toString("base64"), KeyId: owner.arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" };
+      return {
+        Plaintext: plaintext.toString("base64"),
+        KeyId: owner.arn,
+        EncryptionAlgorithm: "SYMMETRIC_DEFAULT",
+      };
     },
   };
 
@@ -154,7 +182,10 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
     const body = await readBody(request);
     const credential = /Credential=([^/]+)\//.exec(String(request.headers.authorization ?? ""))?.[1];
     if (credential !== accessKeyId) {
-      throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+      throw new KmsError(
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+      );
     }
     if (faults[0] === "throttle") {
       faults.shift();
@@ -170,7 +201,10 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
   };
 
   const respond = (response: ServerResponse, status: number, body: unknown) => {
-    response.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": randomUUID() });
+    response.writeHead(status, {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amzn-requestid": randomUUID(),
+    });
     response.end(JSON.stringify(body));
   };
 
@@ -179,7 +213,10 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
       (body) => respond(response, 200, body),
       (error: unknown) => {
         if (!(error instanceof KmsError)) return respond(response, 500, { __type: "KMSInternalException" });
-        respond(response, error.status, { __type: error.type, ...(error.message ? { message: error.message } : {}) });
+        respond(response, error.status, {
+          __type: error.type,
+          ...(error.message ? { message: error.message } : {}),
+        });
       },
     );
   });
@@ -193,6 +230,10 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
     return key;
   };
 
+  const setState = (keyId: string, state: KeyState) => {
+    mustFind(keyId).state = state;
+  };
+
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
@@ -204,9 +245,9 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
       return arn;
     },
     fault: (kind, times = 1) => faults.push(...Array.from({ length: times }, () => kind)),
-    disable: (keyId) => void (mustFind(keyId).state = "Disabled"),
-    enable: (keyId) => void (mustFind(keyId).state = "Enabled"),
-    scheduleDeletion: (keyId) => void (mustFind(keyId).state = "PendingDeletion"),
+    disable: (keyId) => setState(keyId, "Disabled"),
+    enable: (keyId) => setState(keyId, "Enabled"),
+    scheduleDeletion: (keyId) => setState(keyId, "PendingDeletion"),
     rotate: (keyId) => void mustFind(keyId).materials.push(randomBytes(32)),
     deny: (keyId) => void denied.add(mustFind(keyId).id),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

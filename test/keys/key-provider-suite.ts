@@ -1,0 +1,184 @@
+/**
+ * What every KMS key provider must show, run against its loopback KMS: round trips through the
+ * manager on the memory and file stores, a data key bound to its record, the bounded data-key
+ * cache, typed failures (disabled key, throttling, a corrupted answer) and canaries.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { fileBackend } from "../../src/backends/file/index.js";
+import { memoryBackend } from "../../src/backends/memory/index.js";
+import { CredentialManager } from "../../src/core/credential-manager.js";
+import type { KmsKeyProvider, KmsProviderOptions } from "../../src/kit/key-provider.js";
+import { assertNoLeak, canary, uniqueId } from "../support/fixtures.js";
+import { tapOutput } from "../support/output.js";
+
+/** One provider's fixture: a fresh key on its loopback KMS, and the server's controls. */
+export interface KeyProviderFixture {
+  /** A provider over the fixture's key. */
+  create(options?: KmsProviderOptions): KmsKeyProvider;
+  /** Unwrap calls the KMS has received so far. */
+  unwrapCalls(): number;
+  disable(): void;
+  enable(): void;
+  /** The next `times` calls are throttled. */
+  throttleNext(times: number): void;
+  /** The next unwrap answer has one byte flipped. */
+  flipNextUnwrap(): void;
+}
+
+export interface KeyProviderSuiteOptions {
+  name: string;
+  /** KMS credentials the provider holds, which must appear in no output. */
+  secrets: readonly string[];
+  setup(): Promise<KeyProviderFixture>;
+}
+
+const RETRY = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+
+function contextOf(index: number): Uint8Array {
+  return new TextEncoder().encode(`tenant-${index}\0credential-${index}`);
+}
+
+export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
+  describe(`key provider: ${options.name}`, () => {
+    it("stores and reads credentials on the memory and file stores", async () => {
+      const kms = (await options.setup()).create({ retry: RETRY });
+      const directory = await mkdtemp(join(tmpdir(), "credkit-kms-"));
+      try {
+        for (const backend of [memoryBackend({ env: {} }), fileBackend({ directory })]) {
+          const manager = new CredentialManager({ backend, encryption: kms, cache: false });
+          await manager.storeCredentials("openai", "acme", { apiKey: "sk-kms-round-trip-000001" });
+          await manager.rotateCredentials("openai", "acme", { apiKey: "sk-kms-round-trip-000002" });
+          expect((await manager.getCredentials("openai", "acme")).apiKey?.reveal()).toBe(
+            "sk-kms-round-trip-000002",
+          );
+          const first = await manager.getCredentials("openai", "acme", { version: 1 });
+          expect(first.apiKey?.reveal()).toBe("sk-kms-round-trip-000001");
+          expect((await manager.describeCredentials("openai", "acme")).keyId).toBe(kms.currentKeyId);
+        }
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    });
+
+    it("binds a wrapped data key to its record: another context does not unwrap it", async () => {
+      const kms = (await options.setup()).create({ retry: RETRY, cache: false });
+      const dataKey = new Uint8Array(32).fill(9);
+      const wrapped = await kms.wrapKey(dataKey, contextOf(1));
+      expect(Buffer.from(await kms.unwrapKey(kms.currentKeyId, wrapped, contextOf(1)))).toEqual(
+        Buffer.from(dataKey),
+      );
+      await expect(kms.unwrapKey(kms.currentKeyId, wrapped, contextOf(2))).rejects.toMatchObject({
+        code: "integrity",
+      });
+    });
+
+    it("1,000 unwraps of 100 data keys make at most 100 KMS calls with the cache on; maxUses bounds reuse", async () => {
+      const fixture = await options.setup();
+      const kms = fixture.create({ retry: RETRY });
+      const wrapped = await Promise.all(
+        Array.from({ length: 100 }, (_, index) =>
+          kms.wrapKey(new Uint8Array(32).fill(index), contextOf(index)),
+        ),
+      );
+      const before = fixture.unwrapCalls();
+      for (let pass = 0; pass < 10; pass++) {
+        await Promise.all(
+          wrapped.map((blob, index) => kms.unwrapKey(kms.currentKeyId, blob, contextOf(index))),
+        );
+      }
+      expect(fixture.unwrapCalls() - before).toBe(100);
+      const bounded = fixture.create({ retry: RETRY, cache: { maxUses: 2 } });
+      const start = fixture.unwrapCalls();
+      for (let use = 0; use < 4; use++)
+        await bounded.unwrapKey(bounded.currentKeyId, wrapped[0] as Uint8Array, contextOf(0));
+      expect(fixture.unwrapCalls() - start).toBe(2);
+    });
+
+    it("a disabled key fails check() and uncached reads with KeyDisabledError; enabling it restores them", async () => {
+      const fixture = await options.setup();
+      const kms = fixture.create({ retry: RETRY, cache: false });
+      const manager = new CredentialManager({
+        backend: memoryBackend({ env: {} }),
+        encryption: kms,
+        cache: false,
+      });
+      await manager.storeCredentials("c", "acme", { apiKey: "sk-disabled-key-test-01" });
+      fixture.disable();
+      await expect(kms.check()).rejects.toMatchObject({ code: "key_disabled", source: options.name });
+      const fresh = new CredentialManager({
+        backend: manager.backend,
+        encryption: fixture.create({ retry: RETRY, cache: false }),
+        cache: false,
+      });
+      await expect(fresh.getCredentials("c", "acme")).rejects.toMatchObject({ code: "key_disabled" });
+      fixture.enable();
+      await kms.check();
+      expect((await fresh.getCredentials("c", "acme")).apiKey?.reveal()).toBe("sk-disabled-key-test-01");
+    });
+
+    it("throttling is retried within bounds, then reported as ThrottledError", async () => {
+      const fixture = await options.setup();
+      const kms = fixture.create({ retry: RETRY, cache: false });
+      fixture.throttleNext(2);
+      await kms.check();
+      fixture.throttleNext(3);
+      await expect(kms.wrapKey(new Uint8Array(32), contextOf(0))).rejects.toMatchObject({
+        code: "throttled",
+      });
+    });
+
+    it("a corrupted unwrap answer is IntegrityError on read, never garbage", async () => {
+      const fixture = await options.setup();
+      const manager = new CredentialManager({
+        backend: memoryBackend({ env: {} }),
+        encryption: fixture.create({ retry: RETRY, cache: false }),
+        cache: false,
+      });
+      await manager.storeCredentials("c", "acme", { apiKey: "sk-corrupted-answer-0001" });
+      const reader = new CredentialManager({
+        backend: manager.backend,
+        encryption: fixture.create({ retry: RETRY, cache: false }),
+        cache: false,
+      });
+      fixture.flipNextUnwrap();
+      await expect(reader.getCredentials("c", "acme")).rejects.toMatchObject({ code: "integrity" });
+    });
+
+    it("no credential value, data key or KMS credential reaches an error, the audit trail or the output", async () => {
+      const fixture = await options.setup();
+      const tap = tapOutput();
+      const value = canary();
+      const kms = fixture.create({ retry: RETRY, cache: false });
+      const manager = new CredentialManager({
+        backend: memoryBackend({ env: {} }),
+        encryption: kms,
+        cache: false,
+      });
+      const errors: unknown[] = [];
+      try {
+        await manager.storeCredentials(uniqueId(), "acme", { apiKey: value });
+        fixture.disable();
+        const reader = new CredentialManager({
+          backend: manager.backend,
+          encryption: fixture.create({ cache: false, retry: RETRY }),
+          cache: false,
+        });
+        for (const { connectionId } of (await reader.listCredentials("acme")).items) {
+          errors.push(await reader.getCredentials(connectionId, "acme").catch((error: unknown) => error));
+        }
+        errors.push(await kms.check().catch((error: unknown) => error));
+        fixture.enable();
+        expect(errors.length).toBeGreaterThan(1);
+        for (const secret of [value, ...options.secrets]) {
+          for (const item of [...errors, manager.audit.events(), kms]) assertNoLeak(item, secret);
+          expect(tap.text()).not.toContain(secret);
+        }
+      } finally {
+        tap.restore();
+      }
+    });
+  });
+}
