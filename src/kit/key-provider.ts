@@ -21,18 +21,24 @@ import { type RetryOptions, withRetry } from "../core/retry.js";
 export interface KmsOperations {
   /** Provider name (`aws-kms`, `gcp-kms`…), the `source` of its errors. */
   readonly name: string;
-  /** The id stored in new records: the provider name and the key (versions resolve in the KMS). */
+  /** The provider name and the key, e.g. `aws-kms:alias/credkit`; records add `#<version>`. */
   readonly keyId: string;
-  /** Wraps a data key under the current key version, binding `context`. */
-  wrap(dataKey: Uint8Array, context: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
+  /** Wraps a data key under the current key version, binding `context`; says which version. */
+  wrap(dataKey: Uint8Array, context: Uint8Array, signal: AbortSignal): Promise<Wrapped>;
   /** Unwraps a data key wrapped under `keyId` with `context`. */
   unwrap(keyId: string, wrapped: Uint8Array, context: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
   /** Maps whatever the SDK threw to a typed, scrubbed credkit error. */
   classify(error: unknown): Error;
-  /** The key version a wrapped data key names, when the provider records one. */
-  keyVersionOf?(wrapped: Uint8Array): string | undefined;
+  /** The key version new data keys are wrapped under, for KMSs with visible versions. */
+  currentVersion?(signal: AbortSignal): Promise<string | undefined>;
   /** Releases the SDK client the provider built. */
   close?(): Promise<void>;
+}
+
+/** A wrapped data key and the key version that wrapped it (where the KMS says). */
+export interface Wrapped {
+  readonly wrapped: Uint8Array;
+  readonly version?: string;
 }
 
 /** Options every KMS key provider takes. */
@@ -48,6 +54,12 @@ export interface KmsProviderOptions {
    * @default { attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, timeoutMs: 10000 }
    */
   retry?: RetryOptions;
+  /**
+   * How often the current key version is looked up again, in milliseconds, so a key rotated in
+   * the KMS is recorded on new writes without a restart (KMSs with visible versions only).
+   * @default 300000 (5 minutes)
+   */
+  versionRefreshMs?: number;
 }
 
 /** A key provider backed by a KMS. */
@@ -57,8 +69,8 @@ export interface KmsKeyProvider extends KeyProvider {
    * typed failure (disabled key, access denied, unavailable…).
    */
   check(): Promise<void>;
-  /** The key version a wrapped data key names, when the KMS reports one. */
-  keyVersionOf(wrapped: Uint8Array): string | undefined;
+  /** Looks up the current key version now (also done every `versionRefreshMs` before a write). */
+  refresh(): Promise<void>;
   /** Wipes cached data keys and releases the SDK client. */
   close(): Promise<void>;
 }
@@ -69,50 +81,94 @@ function cacheId(keyId: string, wrapped: Uint8Array, context: Uint8Array): strin
   return `${keyId}\0${Buffer.from(wrapped).toString("base64")}\0${Buffer.from(context).toString("base64")}`;
 }
 
-/** Builds a `KeyProvider` from a provider folder's KMS calls. */
-export function kmsKeyProvider(operations: KmsOperations, options: KmsProviderOptions = {}): KmsKeyProvider {
-  if (Buffer.byteLength(operations.keyId, "utf8") > 255) {
-    throw new ConfigurationError(`The ${operations.name} key id is longer than 255 bytes.`);
+/** A `KeyProvider` from a provider folder's KMS calls; see `kmsKeyProvider`. */
+class KmsProvider implements KmsKeyProvider {
+  readonly #operations: KmsOperations;
+  readonly #options: KmsProviderOptions;
+  readonly #cache: DataKeyCache | undefined;
+  #version: string | undefined;
+  #versionCheckedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(operations: KmsOperations, options: KmsProviderOptions) {
+    if (Buffer.byteLength(operations.keyId, "utf8") > 240) {
+      throw new ConfigurationError(`The ${operations.name} key id is longer than 240 bytes.`);
+    }
+    this.#operations = operations;
+    this.#options = options;
+    this.#cache = options.cache === false ? undefined : new DataKeyCache(options.cache);
   }
-  const cache = options.cache === false ? undefined : new DataKeyCache(options.cache);
-  const call = <T>(run: (signal: AbortSignal) => Promise<T>) =>
-    withRetry(
-      ({ signal }) => run(signal),
-      (error) => (CredkitError.isInstance(error) ? error : operations.classify(error)),
-      options.retry,
+
+  /** The key id with the key version last seen, e.g. `vault-transit:transit/credkit#3`. */
+  get currentKeyId(): string {
+    return this.#version === undefined
+      ? this.#operations.keyId
+      : `${this.#operations.keyId}#${this.#version}`;
+  }
+
+  hasKey(keyId: string): boolean {
+    return keyId === this.#operations.keyId || keyId.startsWith(`${this.#operations.keyId}#`);
+  }
+
+  async wrapKey(dataKey: Uint8Array, context: Uint8Array): Promise<Uint8Array> {
+    const age = Date.now() - this.#versionCheckedAt;
+    if (this.#operations.currentVersion && age >= (this.#options.versionRefreshMs ?? 300_000))
+      await this.refresh();
+    const result = await this.#call((signal) => this.#operations.wrap(dataKey, context, signal));
+    if (result.version !== undefined) this.#version = result.version;
+    return result.wrapped;
+  }
+
+  async unwrapKey(keyId: string, wrapped: Uint8Array, context: Uint8Array): Promise<Uint8Array> {
+    if (!this.hasKey(keyId)) {
+      throw new IntegrityError(`Data key was wrapped under ${keyId}, not under this provider's key.`);
+    }
+    const id = cacheId(keyId, wrapped, context);
+    const cached = this.#cache?.take(id);
+    if (cached) return cached;
+    const dataKey = await this.#call((signal) => this.#operations.unwrap(keyId, wrapped, context, signal));
+    this.#cache?.put(id, dataKey);
+    return dataKey;
+  }
+
+  async refresh(): Promise<void> {
+    const lookup = this.#operations.currentVersion;
+    if (!lookup) return;
+    this.#version = (await this.#call((signal) => lookup(signal))) ?? this.#version;
+    this.#versionCheckedAt = Date.now();
+  }
+
+  async check(): Promise<void> {
+    await this.refresh();
+    const probe = randomBytes(32);
+    const wrapped = await this.wrapKey(probe, PROBE_CONTEXT);
+    const back = await this.#call((signal) =>
+      this.#operations.unwrap(this.currentKeyId, wrapped, PROBE_CONTEXT, signal),
     );
-  const provider: KmsKeyProvider = {
-    currentKeyId: operations.keyId,
-    hasKey: (keyId) => keyId === operations.keyId,
-    wrapKey: (dataKey, context) => call((signal) => operations.wrap(dataKey, context, signal)),
-    async unwrapKey(keyId, wrapped, context) {
-      if (keyId !== operations.keyId) {
-        throw new IntegrityError(`Data key was wrapped under ${keyId}, not under this provider's key.`);
-      }
-      const id = cacheId(keyId, wrapped, context);
-      const cached = cache?.take(id);
-      if (cached) return cached;
-      const dataKey = await call((signal) => operations.unwrap(keyId, wrapped, context, signal));
-      cache?.put(id, dataKey);
-      return dataKey;
-    },
-    async check() {
-      const probe = randomBytes(32);
-      const wrapped = await provider.wrapKey(probe, PROBE_CONTEXT);
-      const back = await call((signal) =>
-        operations.unwrap(operations.keyId, wrapped, PROBE_CONTEXT, signal),
-      );
-      if (!Buffer.from(back).equals(probe)) {
-        throw new IntegrityError(`The ${operations.name} key did not give back the data key it wrapped.`);
-      }
-    },
-    keyVersionOf: (wrapped) => operations.keyVersionOf?.(wrapped),
-    async close() {
-      cache?.clear();
-      await operations.close?.();
-    },
-  };
-  return provider;
+    if (!Buffer.from(back).equals(probe)) {
+      throw new IntegrityError(`The ${this.#operations.name} key did not give back the data key it wrapped.`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#cache?.clear();
+    await this.#operations.close?.();
+  }
+
+  #call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withRetry(
+      ({ signal }) => run(signal),
+      (error) => (CredkitError.isInstance(error) ? error : this.#operations.classify(error)),
+      this.#options.retry,
+    );
+  }
+}
+
+/**
+ * Builds a `KeyProvider` from a provider folder's KMS calls: retries within bounds, typed
+ * failures, the bounded data-key cache, and the key version recorded in every record's key id.
+ */
+export function kmsKeyProvider(operations: KmsOperations, options: KmsProviderOptions = {}): KmsKeyProvider {
+  return new KmsProvider(operations, options);
 }
 
 /**

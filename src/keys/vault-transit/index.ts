@@ -1,0 +1,139 @@
+/**
+ * HashiCorp Vault transit key provider (`credkit/keys/vault-transit`): data keys are wrapped with
+ * `transit/encrypt/<key>` and unwrapped with `transit/decrypt/<key>`, with the record's context
+ * as `associated_data`, so a wrapped key moved to another record does not decrypt. Vault's key
+ * versions show in every wrapped key (`vault:v<N>:`); a rotated key is used for new records at
+ * once, and `min_decryption_version` retires old versions once `rewrap()` has moved the records.
+ */
+import type NodeVault from "node-vault";
+import { importOptional, type LibOption } from "../../core/import-optional.js";
+import { scrubError } from "../../core/redact.js";
+import {
+  type KmsFailureKind,
+  type KmsKeyProvider,
+  type KmsProviderOptions,
+  kmsFailure,
+  kmsFailureKindOfStatus,
+  kmsKeyProvider,
+} from "../../kit/key-provider.js";
+
+interface VaultTransitCommonOptions extends KmsProviderOptions {
+  /** The transit key's name. */
+  key: string;
+  /**
+   * Mount path of the transit engine.
+   * @default "transit"
+   */
+  mount?: string;
+  /** The `node-vault` module (or a loader), instead of `import("node-vault")`. */
+  lib?: LibOption<typeof NodeVault>;
+}
+
+/** Options of `vaultTransitKeyProvider`: a ready node-vault client, or an address and a token. */
+export type VaultTransitOptions = VaultTransitCommonOptions &
+  (
+    | {
+        /** A ready (authenticated) node-vault client, e.g. one logged in with AppRole. */
+        client: NodeVault.client;
+        endpoint?: never;
+        token?: never;
+        namespace?: never;
+      }
+    | {
+        client?: never;
+        /** Vault's address, e.g. `https://vault.internal:8200`. */
+        endpoint: string;
+        /** A token whose policy allows `update` on `<mount>/encrypt/<key>` and `<mount>/decrypt/<key>`. */
+        token: string;
+        /** Enterprise namespace, sent as `X-Vault-Namespace`. */
+        namespace?: string;
+      }
+  );
+
+const NAME = "vault-transit";
+const VERSION = /^vault:v(\d+):/;
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { response?: { statusCode?: unknown } } | null)?.response?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+function kindOf(error: unknown): KmsFailureKind {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message : "";
+  if (status === 400 && message.includes("disallowed by policy")) return "disabled";
+  if (status === 400 && /authentication failed|invalid ciphertext/.test(message)) return "integrity";
+  return kmsFailureKindOfStatus(status);
+}
+
+/** A `KeyProvider` over Vault's transit engine. node-vault is loaded on first use. */
+export function vaultTransitKeyProvider(options: VaultTransitOptions): KmsKeyProvider {
+  const mount = options.mount ?? "transit";
+  const secrets = options.token ? [options.token] : [];
+  let pending: Promise<NodeVault.client> | undefined;
+  const connect = () => {
+    pending ??= (async () => {
+      if (options.client) return options.client;
+      const create = await importOptional(
+        "node-vault",
+        "the vault-transit key provider",
+        async () => (await import("node-vault")).default,
+        options.lib,
+      );
+      return create({
+        apiVersion: "v1",
+        endpoint: options.endpoint,
+        token: options.token,
+        namespace: options.namespace,
+      });
+    })().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+  const call = async (operation: "encrypt" | "decrypt", body: Record<string, string>) => {
+    const vault = await connect();
+    const answer = (await vault.write(`${mount}/${operation}/${options.key}`, body)) as {
+      data?: Record<string, unknown>;
+    };
+    return answer.data ?? {};
+  };
+  const associatedData = (context: Uint8Array) => Buffer.from(context).toString("base64");
+  return kmsKeyProvider(
+    {
+      name: NAME,
+      keyId: `${NAME}:${mount}/${options.key}`,
+      async wrap(dataKey, context) {
+        const data = await call("encrypt", {
+          plaintext: Buffer.from(dataKey).toString("base64"),
+          associated_data: associatedData(context),
+        });
+        if (typeof data.ciphertext !== "string" || !VERSION.test(data.ciphertext)) {
+          throw kmsFailure(NAME, "unavailable", new Error("encrypt returned no ciphertext."));
+        }
+        return { wrapped: Buffer.from(data.ciphertext, "utf8"), version: String(data.key_version) };
+      },
+      async unwrap(_keyId, wrapped, context) {
+        const ciphertext = Buffer.from(wrapped).toString("utf8");
+        const data = await call("decrypt", { ciphertext, associated_data: associatedData(context) });
+        const plaintext =
+          typeof data.plaintext === "string" ? Buffer.from(data.plaintext, "base64") : undefined;
+        if (plaintext?.length !== 32)
+          throw kmsFailure(NAME, "integrity", new Error("decrypt did not return a 32-byte data key."));
+        return plaintext;
+      },
+      classify: (error) => kmsFailure(NAME, kindOf(error), scrubError(error, secrets)),
+      async currentVersion() {
+        const vault = await connect();
+        const answer = (await vault.read(`${mount}/keys/${options.key}`).catch((error: unknown) => {
+          if (statusOf(error) === 404) return {}; // why: encrypt creates the key on first use
+          throw error;
+        })) as { data?: { latest_version?: unknown } };
+        const latest = answer.data?.latest_version;
+        return latest === undefined ? undefined : String(latest);
+      },
+    },
+    options,
+  );
+}
