@@ -23,8 +23,11 @@ export interface KmsOperations {
   readonly name: string;
   /** The provider name and the key, e.g. `aws-kms:alias/credkit`; records add `#<version>`. */
   readonly keyId: string;
-  /** Wraps a data key under the current key version, binding `context`; says which version. */
-  wrap(dataKey: Uint8Array, context: Uint8Array, signal: AbortSignal): Promise<Wrapped>;
+  /**
+   * Wraps a data key, binding `context`, under `version` when given (so the version recorded in
+   * the key id is the one used), else under the KMS's current version.
+   */
+  wrap(dataKey: Uint8Array, context: Uint8Array, signal: AbortSignal, version?: string): Promise<Uint8Array>;
   /** Unwraps a data key wrapped under `keyId` with `context`. */
   unwrap(keyId: string, wrapped: Uint8Array, context: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
   /** Maps whatever the SDK threw to a typed, scrubbed credkit error. */
@@ -33,12 +36,6 @@ export interface KmsOperations {
   currentVersion?(signal: AbortSignal): Promise<string | undefined>;
   /** Releases the SDK client the provider built. */
   close?(): Promise<void>;
-}
-
-/** A wrapped data key and the key version that wrapped it (where the KMS says). */
-export interface Wrapped {
-  readonly wrapped: Uint8Array;
-  readonly version?: string;
 }
 
 /** Options every KMS key provider takes. */
@@ -55,8 +52,9 @@ export interface KmsProviderOptions {
    */
   retry?: RetryOptions;
   /**
-   * How often the current key version is looked up again, in milliseconds, so a key rotated in
-   * the KMS is recorded on new writes without a restart (KMSs with visible versions only).
+   * How often the current key version is looked up again (in the background, when a write
+   * needs the key id), in milliseconds, so a key rotated in the KMS is used for new writes
+   * without a restart. KMSs with visible versions only.
    * @default 300000 (5 minutes)
    */
   versionRefreshMs?: number;
@@ -69,7 +67,7 @@ export interface KmsKeyProvider extends KeyProvider {
    * typed failure (disabled key, access denied, unavailable…).
    */
   check(): Promise<void>;
-  /** Looks up the current key version now (also done every `versionRefreshMs` before a write). */
+  /** Looks up the current key version now (also done every `versionRefreshMs` in the background). */
   refresh(): Promise<void>;
   /** Wipes cached data keys and releases the SDK client. */
   close(): Promise<void>;
@@ -77,8 +75,8 @@ export interface KmsKeyProvider extends KeyProvider {
 
 const PROBE_CONTEXT = new TextEncoder().encode("credkit/key-check");
 
-function cacheId(keyId: string, wrapped: Uint8Array, context: Uint8Array): string {
-  return `${keyId}\0${Buffer.from(wrapped).toString("base64")}\0${Buffer.from(context).toString("base64")}`;
+function cacheId(wrapped: Uint8Array, context: Uint8Array): string {
+  return `${Buffer.from(wrapped).toString("base64")}\0${Buffer.from(context).toString("base64")}`;
 }
 
 /** A `KeyProvider` from a provider folder's KMS calls; see `kmsKeyProvider`. */
@@ -98,8 +96,9 @@ class KmsProvider implements KmsKeyProvider {
     this.#cache = options.cache === false ? undefined : new DataKeyCache(options.cache);
   }
 
-  /** The key id with the key version last seen, e.g. `vault-transit:transit/credkit#3`. */
+  /** The key id with the key version in use, e.g. `vault-transit:transit/credkit#3`. */
   get currentKeyId(): string {
+    this.#refreshWhenDue();
     return this.#version === undefined
       ? this.#operations.keyId
       : `${this.#operations.keyId}#${this.#version}`;
@@ -109,20 +108,16 @@ class KmsProvider implements KmsKeyProvider {
     return keyId === this.#operations.keyId || keyId.startsWith(`${this.#operations.keyId}#`);
   }
 
-  async wrapKey(dataKey: Uint8Array, context: Uint8Array): Promise<Uint8Array> {
-    const age = Date.now() - this.#versionCheckedAt;
-    if (this.#operations.currentVersion && age >= (this.#options.versionRefreshMs ?? 300_000))
-      await this.refresh();
-    const result = await this.#call((signal) => this.#operations.wrap(dataKey, context, signal));
-    if (result.version !== undefined) this.#version = result.version;
-    return result.wrapped;
+  wrapKey(dataKey: Uint8Array, context: Uint8Array): Promise<Uint8Array> {
+    const version = this.#version;
+    return this.#call((signal) => this.#operations.wrap(dataKey, context, signal, version));
   }
 
   async unwrapKey(keyId: string, wrapped: Uint8Array, context: Uint8Array): Promise<Uint8Array> {
     if (!this.hasKey(keyId)) {
       throw new IntegrityError(`Data key was wrapped under ${keyId}, not under this provider's key.`);
     }
-    const id = cacheId(keyId, wrapped, context);
+    const id = cacheId(wrapped, context);
     const cached = this.#cache?.take(id);
     if (cached) return cached;
     const dataKey = await this.#call((signal) => this.#operations.unwrap(keyId, wrapped, context, signal));
@@ -133,12 +128,17 @@ class KmsProvider implements KmsKeyProvider {
   async refresh(): Promise<void> {
     const lookup = this.#operations.currentVersion;
     if (!lookup) return;
-    this.#version = (await this.#call((signal) => lookup(signal))) ?? this.#version;
     this.#versionCheckedAt = Date.now();
+    this.#version = (await this.#call((signal) => lookup(signal))) ?? this.#version;
+  }
+
+  /** Starts a background version lookup when one is due; a failure keeps the version in use. */
+  #refreshWhenDue(): void {
+    const due = Date.now() - this.#versionCheckedAt >= (this.#options.versionRefreshMs ?? 300_000);
+    if (due && this.#operations.currentVersion) this.refresh().catch(() => undefined);
   }
 
   async check(): Promise<void> {
-    await this.refresh();
     const probe = randomBytes(32);
     const wrapped = await this.wrapKey(probe, PROBE_CONTEXT);
     const back = await this.#call((signal) =>
@@ -147,6 +147,7 @@ class KmsProvider implements KmsKeyProvider {
     if (!Buffer.from(back).equals(probe)) {
       throw new IntegrityError(`The ${this.#operations.name} key did not give back the data key it wrapped.`);
     }
+    await this.refresh();
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { crc32c } from "../../src/backends/gcp-secret-manager/crc32c.js";
+import { crc32c } from "../../src/kit/crc32c.js";
 import {
   definition,
   type GcpSecretManagerBackendOptions,

@@ -34,6 +34,12 @@ export interface KeyProviderSuiteOptions {
   /** KMS credentials the provider holds, which must appear in no output. */
   secrets: readonly string[];
   setup(): Promise<KeyProviderFixture>;
+  /**
+   * What a corrupted unwrap answer becomes: `integrity` (the data key does not open the record)
+   * or `retried` (the KMS's checksum catches it and the call is made again).
+   * @default "integrity"
+   */
+  corruptedAnswer?: "integrity" | "retried";
 }
 
 const RETRY = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
@@ -132,7 +138,7 @@ export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
       });
     });
 
-    it("a corrupted unwrap answer is IntegrityError on read, never garbage", async () => {
+    it("a corrupted unwrap answer is never garbage: IntegrityError, or caught by a checksum and retried", async () => {
       const fixture = await options.setup();
       const manager = new CredentialManager({
         backend: memoryBackend({ env: {} }),
@@ -146,7 +152,13 @@ export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
         cache: false,
       });
       fixture.flipNextUnwrap();
-      await expect(reader.getCredentials("c", "acme")).rejects.toMatchObject({ code: "integrity" });
+      if (options.corruptedAnswer === "retried") {
+        const calls = fixture.unwrapCalls();
+        expect((await reader.getCredentials("c", "acme")).apiKey?.reveal()).toBe("sk-corrupted-answer-0001");
+        expect(fixture.unwrapCalls() - calls).toBe(2);
+      } else {
+        await expect(reader.getCredentials("c", "acme")).rejects.toMatchObject({ code: "integrity" });
+      }
     });
 
     it("no credential value, data key or KMS credential reaches an error, the audit trail or the output", async () => {
@@ -164,19 +176,24 @@ export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
         const id = uniqueId();
         await manager.storeCredentials(id, "acme", { apiKey: value });
         fixture.flipNextUnwrap();
-        const reader = new CredentialManager({
-          backend: manager.backend,
-          encryption: fixture.create({ cache: false, retry: RETRY }),
-          cache: false,
-        });
-        const read = () => reader.getCredentials(id, "acme").catch((error: unknown) => error);
+        const read = () =>
+          new CredentialManager({
+            backend: manager.backend,
+            encryption: fixture.create({ cache: false, retry: RETRY }),
+            cache: false,
+          })
+            .getCredentials(id, "acme")
+            .catch((error: unknown) => error);
         errors.push(await read());
         if (fixture.disable && fixture.enable) {
           fixture.disable();
           errors.push(await read(), await kms.check().catch((error: unknown) => error));
           fixture.enable();
         }
-        expect(errors.every((error) => error instanceof Error)).toBe(true);
+        const failures = errors.filter((error) => error instanceof Error);
+        expect(failures.length).toBeGreaterThanOrEqual(
+          fixture.disable ? 2 : options.corruptedAnswer === "retried" ? 0 : 1,
+        );
         for (const secret of [value, ...options.secrets]) {
           for (const item of [...errors, manager.audit.events(), kms]) assertNoLeak(item, secret);
           expect(tap.text()).not.toContain(secret);

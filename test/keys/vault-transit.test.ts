@@ -74,6 +74,7 @@ describe("vault-transit specifics", () => {
   it("a retired key version is KeyDisabledError; the key id records the version", async () => {
     const key = uniqueId("retired");
     const kms = provider(key, { cache: false });
+    await kms.check();
     const context = new Uint8Array([1, 2, 3]);
     const wrapped = await kms.wrapKey(new Uint8Array(32).fill(1), context);
     expect(kms.currentKeyId).toBe(`vault-transit:transit/${key}#1`);

@@ -50,7 +50,7 @@ import {
   type VersionLike,
   versionState,
 } from "./client.js";
-import { crc32c } from "./crc32c.js";
+import { crc32c } from "../../kit/crc32c.js";
 import { type GrpcStatusName, gcpError, grpcStatusOf } from "./errors.js";
 import {
   checkPrefix,
@@ -74,7 +74,7 @@ import {
 
 export type { GoogleCredentialsJson } from "./auth.js";
 export type { SecretManagerClient, SecretManagerModule } from "./client.js";
-export { crc32c } from "./crc32c.js";
+export { crc32c } from "../../kit/crc32c.js";
 
 /** How new secrets are replicated. */
 export type GcpReplication =

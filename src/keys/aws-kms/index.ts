@@ -118,7 +118,7 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
         const answer = await client.send(command, { abortSignal: signal });
         if (!answer.CiphertextBlob)
           throw kmsFailure(NAME, "unavailable", new Error("Encrypt returned no ciphertext."));
-        return { wrapped: answer.CiphertextBlob };
+        return answer.CiphertextBlob;
       },
       async unwrap(_keyId, wrapped, context, signal) {
         const { sdk, client } = await connect();

@@ -92,7 +92,7 @@ export function vaultTransitKeyProvider(options: VaultTransitOptions): KmsKeyPro
     });
     return pending;
   };
-  const call = async (operation: "encrypt" | "decrypt", body: Record<string, string>) => {
+  const call = async (operation: "encrypt" | "decrypt", body: Record<string, unknown>) => {
     const vault = await connect();
     const answer = (await vault.write(`${mount}/${operation}/${options.key}`, body)) as {
       data?: Record<string, unknown>;
@@ -112,7 +112,7 @@ export function vaultTransitKeyProvider(options: VaultTransitOptions): KmsKeyPro
         if (typeof data.ciphertext !== "string" || !VERSION.test(data.ciphertext)) {
           throw kmsFailure(NAME, "unavailable", new Error("encrypt returned no ciphertext."));
         }
-        return { wrapped: Buffer.from(data.ciphertext, "utf8"), version: String(data.key_version) };
+        return Buffer.from(data.ciphertext, "utf8");
       },
       async unwrap(_keyId, wrapped, context) {
         const ciphertext = Buffer.from(wrapped).toString("utf8");

@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { crc32c } from "../../../src/backends/gcp-secret-manager/crc32c.js";
+import { crc32c } from "../../../src/kit/crc32c.js";
 
 const require = createRequire(import.meta.url);
 

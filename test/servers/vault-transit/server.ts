@@ -98,8 +98,12 @@ export async function startVaultTransitServer(mount = "transit"): Promise<VaultT
     }
   };
 
-  const seal = (key: TransitKey, plaintext: Buffer, aad: Buffer) => {
-    const version = key.versions.length;
+  const seal = (key: TransitKey, plaintext: Buffer, aad: Buffer, requested?: unknown) => {
+    const version = requested === undefined ? key.versions.length : Number(requested);
+    if (!Number.isInteger(version) || version < 1) throw new VaultError(400, "invalid key version");
+    if (version > key.versions.length) {
+      throw new VaultError(400, "requested version for encryption is higher than the latest key version");
+    }
     const sealed = encrypt(key.versions[version - 1] as Buffer, plaintext, aad);
     return { ciphertext: `vault:v${version}:${sealed.toString("base64")}`, key_version: version };
   };

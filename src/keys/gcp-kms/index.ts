@@ -1,0 +1,157 @@
+/**
+ * Google Cloud KMS key provider (`credkit/keys/gcp-kms`): data keys are wrapped with `Encrypt`
+ * and unwrapped with `Decrypt` on a symmetric CryptoKey, with the record's context as additional
+ * authenticated data, and the CRC32C integrity fields checked both ways: a request the service
+ * saw corrupted, or an answer corrupted on the way back, is discarded and retried within bounds.
+ * The CryptoKey's primary version is recorded in every record's key id; a new primary is picked up
+ * without a restart, and old versions keep decrypting until they are disabled.
+ */
+import type { KeyManagementServiceClient } from "@google-cloud/kms";
+import { UnavailableError } from "../../core/errors.js";
+import { importOptional, type LibOption } from "../../core/import-optional.js";
+import { scrubError } from "../../core/redact.js";
+import { crc32c } from "../../kit/crc32c.js";
+import {
+  type KmsFailureKind,
+  type KmsKeyProvider,
+  type KmsProviderOptions,
+  kmsFailure,
+  kmsKeyProvider,
+} from "../../kit/key-provider.js";
+
+/** The `@google-cloud/kms` module. */
+export type GcpKmsModule = typeof import("@google-cloud/kms");
+
+/** Settings for the KeyManagementServiceClient credkit builds. */
+export type GcpKmsClientOptions = ConstructorParameters<GcpKmsModule["KeyManagementServiceClient"]>[0];
+
+interface GcpKmsCommonOptions extends KmsProviderOptions {
+  /** The CryptoKey: `projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>`. */
+  keyName: string;
+  /** The SDK module itself, or a loader, instead of `import("@google-cloud/kms")`. */
+  lib?: LibOption<GcpKmsModule>;
+}
+
+/** Options of `gcpKmsKeyProvider`: an existing client, or settings for one. */
+export type GcpKmsOptions = GcpKmsCommonOptions &
+  (
+    | {
+        /** An existing client, used as is; credkit never closes it. */
+        client: KeyManagementServiceClient;
+        clientOptions?: never;
+      }
+    | {
+        client?: never;
+        /**
+         * Settings for the client credkit builds (credentials, keyFilename, apiEndpoint…).
+         * @default Application Default Credentials
+         */
+        clientOptions?: GcpKmsClientOptions;
+      }
+  );
+
+const NAME = "gcp-kms";
+const VERSION = /\/cryptoKeyVersions\/([^/]+)$/;
+
+/** gRPC status codes by what they mean. */
+const FAILURE_KINDS: Readonly<Record<number, KmsFailureKind>> = {
+  3: "integrity", // INVALID_ARGUMENT: "Decryption failed: the ciphertext is invalid."
+  5: "configuration", // NOT_FOUND
+  7: "denied", // PERMISSION_DENIED
+  8: "throttled", // RESOURCE_EXHAUSTED
+  9: "disabled", // FAILED_PRECONDITION: the version is disabled or destroyed
+  16: "denied", // UNAUTHENTICATED
+};
+
+function classify(error: unknown): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  const kind = (typeof code === "number" && FAILURE_KINDS[code]) || "unavailable";
+  return kmsFailure(NAME, kind, scrubError(error));
+}
+
+/** gax call options: a deadline, and the SDK's own retries off (credkit retries). */
+const CALL_OPTIONS = { timeout: 10_000, retry: { retryCodes: [] } };
+
+function corrupted(what: string): UnavailableError {
+  return new UnavailableError(`The ${what} failed its CRC32C check in transit; retrying.`, { source: NAME });
+}
+
+function sameChecksum(data: Uint8Array, field: { value?: unknown } | null | undefined): boolean {
+  return field?.value !== undefined && field.value !== null && Number(field.value) === crc32c(data);
+}
+
+/** A `KeyProvider` over Google Cloud KMS. The SDK is loaded on first use. */
+export function gcpKmsKeyProvider(options: GcpKmsOptions): KmsKeyProvider {
+  let built: KeyManagementServiceClient | undefined;
+  let pending: Promise<KeyManagementServiceClient> | undefined;
+  const connect = () => {
+    pending ??= importOptional(
+      "@google-cloud/kms",
+      "the gcp-kms key provider",
+      () => import("@google-cloud/kms"),
+      options.lib,
+    )
+      .then((sdk) => {
+        if (options.client) return options.client;
+        built = new sdk.KeyManagementServiceClient(options.clientOptions);
+        return built;
+      })
+      .catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      });
+    return pending;
+  };
+  return kmsKeyProvider(
+    {
+      name: NAME,
+      keyId: `${NAME}:${options.keyName}`,
+      async wrap(dataKey, context, _signal, version) {
+        const client = await connect();
+        const [answer] = await client.encrypt(
+          {
+            name: version === undefined ? options.keyName : `${options.keyName}/cryptoKeyVersions/${version}`,
+            plaintext: dataKey,
+            additionalAuthenticatedData: context,
+            plaintextCrc32c: { value: crc32c(dataKey) },
+            additionalAuthenticatedDataCrc32c: { value: crc32c(context) },
+          },
+          CALL_OPTIONS,
+        );
+        const ciphertext = answer.ciphertext as Uint8Array | undefined;
+        const verified = answer.verifiedPlaintextCrc32c && answer.verifiedAdditionalAuthenticatedDataCrc32c;
+        if (!ciphertext || !verified || !sameChecksum(ciphertext, answer.ciphertextCrc32c))
+          throw corrupted("Encrypt exchange");
+        return ciphertext;
+      },
+      async unwrap(_keyId, wrapped, context) {
+        const client = await connect();
+        const [answer] = await client.decrypt(
+          {
+            name: options.keyName,
+            ciphertext: wrapped,
+            additionalAuthenticatedData: context,
+            ciphertextCrc32c: { value: crc32c(wrapped) },
+            additionalAuthenticatedDataCrc32c: { value: crc32c(context) },
+          },
+          CALL_OPTIONS,
+        );
+        const plaintext = answer.plaintext as Uint8Array | undefined;
+        if (!plaintext || !sameChecksum(plaintext, answer.plaintextCrc32c)) throw corrupted("Decrypt answer");
+        return plaintext;
+      },
+      async currentVersion() {
+        const client = await connect();
+        const [key] = await client.getCryptoKey({ name: options.keyName }, CALL_OPTIONS);
+        return VERSION.exec(key.primary?.name ?? "")?.[1];
+      },
+      classify,
+      async close() {
+        await built?.close();
+        built = undefined;
+        pending = undefined;
+      },
+    },
+    options,
+  );
+}
