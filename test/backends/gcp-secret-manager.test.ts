@@ -15,7 +15,6 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { crc32c } from "../../src/kit/crc32c.js";
 import {
   definition,
   type GcpSecretManagerBackendOptions,
@@ -36,6 +35,7 @@ import {
   ValidationError,
 } from "../../src/core/errors.js";
 import { encodeKey } from "../../src/core/key-encoding.js";
+import { crc32c } from "../../src/kit/crc32c.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import {
   type GcpSecretManagerServer,

@@ -38,6 +38,7 @@ import {
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { type RetryOptions, resolveRetryOptions, withRetry } from "../../core/retry.js";
+import { crc32c } from "../../kit/crc32c.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { type GoogleCredentialsJson, resolveCredentials } from "./auth.js";
 import {
@@ -50,7 +51,6 @@ import {
   type VersionLike,
   versionState,
 } from "./client.js";
-import { crc32c } from "../../kit/crc32c.js";
 import { type GrpcStatusName, gcpError, grpcStatusOf } from "./errors.js";
 import {
   checkPrefix,
@@ -72,9 +72,9 @@ import {
   MAX_PAYLOAD_BYTES,
 } from "./record.js";
 
+export { crc32c } from "../../kit/crc32c.js";
 export type { GoogleCredentialsJson } from "./auth.js";
 export type { SecretManagerClient, SecretManagerModule } from "./client.js";
-export { crc32c } from "../../kit/crc32c.js";
 
 /** How new secrets are replicated. */
 export type GcpReplication =
