@@ -7,13 +7,14 @@ const packageJson = JSON.parse(readFileSync("package.json", "utf8")) as {
 
 /**
  * One entry per plugin folder: credkit/backends/<name> for every backend folder,
- * credkit/connectors/<name> for every connector folder (one holding a `spec.ts`).
+ * credkit/keys/<name> for every key provider folder, credkit/connectors/<name> for every
+ * connector folder (one holding a `spec.ts`).
  */
-function folderEntries(kind: "backends" | "connectors"): Record<string, string> {
+function folderEntries(kind: "backends" | "keys" | "connectors"): Record<string, string> {
   const names = readdirSync(`src/${kind}`, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
-    .filter((name) => kind === "backends" || existsSync(`src/${kind}/${name}/spec.ts`));
+    .filter((name) => kind !== "connectors" || existsSync(`src/${kind}/${name}/spec.ts`));
   return Object.fromEntries(names.map((name) => [`${kind}/${name}/index`, `src/${kind}/${name}/index.ts`]));
 }
 
@@ -26,6 +27,7 @@ export default defineConfig({
     "http/client": "src/http/client.ts",
     "oauth/index": "src/oauth/index.ts",
     ...folderEntries("backends"),
+    ...folderEntries("keys"),
     ...folderEntries("connectors"),
   },
   format: ["esm", "cjs"],

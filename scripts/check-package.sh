@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds, then checks the package as published: publint, and @arethetypeswrong/cli on the root
-# and on every credkit/backends/<name> and credkit/connectors/<name> entry (attw cannot expand
+# and on every credkit/backends/<name>, credkit/keys/<name> and credkit/connectors/<name> entry (attw cannot expand
 # the wildcard exports itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent build >/dev/null
 npx publint --strict
 entries=()
-for folder in src/backends/*/ src/connectors/*/; do
+for folder in src/backends/*/ src/keys/*/ src/connectors/*/; do
   kind=$(basename "$(dirname "$folder")")
   if [ "$kind" = connectors ] && [ ! -f "$folder/spec.ts" ]; then continue; fi
   entries+=("./$kind/$(basename "$folder")")

@@ -78,6 +78,7 @@ export {
   EgressBlockedError,
   ExpiredError,
   IntegrityError,
+  KeyDisabledError,
   NotFoundError,
   ThrottledError,
   UnavailableError,

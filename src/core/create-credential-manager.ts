@@ -3,6 +3,8 @@
  * embedded store in `./.credkit`) and each backend's documented variables. An unknown type lists
  * the valid ones; missing configuration is one error listing every missing variable.
  */
+
+import { keyProviderDefinition, provenKeyProvider } from "../keys/registry.js";
 import type { Backend } from "./backend.js";
 import {
   type BackendDefinition,
@@ -32,7 +34,7 @@ export interface CreateCredentialManagerOptions {
   /**
    * The key-encryption key: a 32-byte key (hex or base64 string, or bytes), a `KeyProvider`
    * (KMS), or `false` to turn application encryption off.
-   * @default process.env.CREDENTIAL_ENCRYPTION_KEY (older keys in CREDENTIAL_ENCRYPTION_KEY_PREVIOUS)
+   * @default the KMS named by CREDKIT_KMS (proven at start-up), else process.env.CREDENTIAL_ENCRYPTION_KEY (older keys in CREDENTIAL_ENCRYPTION_KEY_PREVIOUS)
    */
   encryptionKey?: string | Uint8Array | KeyProvider | false;
   /** Read cache settings, or `false` for none. */
@@ -84,11 +86,17 @@ export async function createCredentialManager(
   if (options.encryptionKey !== undefined) {
     encryption = explicitKey(options.encryptionKey);
   } else {
-    encryption = LocalKeyring.fromEnv(env);
-    if (!encryption && definition?.developmentKey && !isProduction(env) && missing.length === 0) {
-      encryption = await definition.developmentKey(env);
+    const kms = await keyProviderDefinition(env);
+    if (kms) {
+      missing.push(...kms.missingVariables(env));
+      if (missing.length === 0) encryption = await provenKeyProvider(kms, env);
+    } else {
+      encryption = LocalKeyring.fromEnv(env);
+      if (!encryption && definition?.developmentKey && !isProduction(env) && missing.length === 0) {
+        encryption = await definition.developmentKey(env);
+      }
+      if (!encryption) missing.push("CREDENTIAL_ENCRYPTION_KEY");
     }
-    if (!encryption) missing.push("CREDENTIAL_ENCRYPTION_KEY");
   }
   if (missing.length > 0) {
     const type = definition ? ` for VAULT_TYPE=${definition.type}` : "";

@@ -24,6 +24,7 @@ export {
   pageOf,
   versionConflict,
 } from "../core/backend-support.js";
+export type { DataKeyCacheOptions } from "../core/data-key-cache.js";
 export {
   AuthError,
   ConfigurationError,
@@ -35,6 +36,7 @@ export {
   DependencyMissingError,
   IntegrityError,
   isTransientError,
+  KeyDisabledError,
   NotFoundError,
   ThrottledError,
   UnavailableError,
@@ -62,4 +64,18 @@ export {
   withRetry,
 } from "../core/retry.js";
 export { Secret } from "../core/secret.js";
+export { crc32c } from "./crc32c.js";
 export type { BackendDefinition, BackendVariable, Environment } from "./definition.js";
+export {
+  combineKeyProviders,
+  type KeyProviderDefinition,
+  KMS_KEY_VARIABLE,
+  type KmsFailureKind,
+  type KmsKeyProvider,
+  type KmsOperations,
+  type KmsProviderOptions,
+  kmsFailure,
+  kmsFailureKindOfStatus,
+  kmsKeyProvider,
+  missingFrom,
+} from "./key-provider.js";

@@ -16,6 +16,7 @@ import {
 } from "../core/errors.js";
 import type { KeyProvider } from "../core/keyring.js";
 import { type RetryOptions, withRetry } from "../core/retry.js";
+import type { BackendVariable, Environment } from "./definition.js";
 
 /** The KMS calls a provider folder implements. */
 export interface KmsOperations {
@@ -246,4 +247,30 @@ export function kmsFailureKindOfStatus(status: number | undefined): KmsFailureKi
   if (status === 429) return "throttled";
   if (status === undefined || status >= 500) return "unavailable";
   return "configuration";
+}
+
+/** How a key provider folder is built from the environment (`CREDKIT_KMS=<type>`). */
+export interface KeyProviderDefinition {
+  /** The `CREDKIT_KMS` value: the folder name, e.g. `aws-kms`. */
+  readonly type: string;
+  /** Optional peer packages it imports on first use. */
+  readonly packages: readonly string[];
+  /** Every variable it reads. */
+  readonly variables: readonly BackendVariable[];
+  /** Names of required variables missing from `env`. */
+  missingVariables(env: Environment): string[];
+  /** Builds the provider. Called only when `missingVariables` is empty. */
+  fromEnv(env: Environment): KmsKeyProvider;
+}
+
+/** The one variable every key provider requires: which key. */
+export const KMS_KEY_VARIABLE: BackendVariable = {
+  name: "CREDKIT_KMS_KEY_ID",
+  description:
+    "The key: an ARN or alias (aws-kms), a CryptoKey name (gcp-kms), a key URL (azure-key-vault-keys), a transit key name (vault-transit).",
+};
+
+/** `missingVariables` for a provider that requires `names`. */
+export function missingFrom(env: Environment, names: readonly string[]): string[] {
+  return names.filter((name) => !env[name]?.trim());
 }

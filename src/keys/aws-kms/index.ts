@@ -8,12 +8,15 @@ import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
 import {
+  type KeyProviderDefinition,
+  KMS_KEY_VARIABLE,
   type KmsFailureKind,
   type KmsKeyProvider,
   type KmsProviderOptions,
   kmsFailure,
   kmsFailureKindOfStatus,
   kmsKeyProvider,
+  missingFrom,
 } from "../../kit/key-provider.js";
 
 /** The `@aws-sdk/client-kms` module. */
@@ -143,3 +146,19 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
     options,
   );
 }
+
+/** `CREDKIT_KMS=aws-kms`: the key from `CREDKIT_KMS_KEY_ID`; region and credentials from the AWS chain. */
+export const definition: KeyProviderDefinition = {
+  type: NAME,
+  packages: ["@aws-sdk/client-kms"],
+  variables: [
+    KMS_KEY_VARIABLE,
+    {
+      name: "AWS_REGION",
+      description:
+        "Region of the key (or the profile's region); the standard AWS chain supplies credentials.",
+    },
+  ],
+  missingVariables: (env) => missingFrom(env, [KMS_KEY_VARIABLE.name]),
+  fromEnv: (env) => awsKmsKeyProvider({ keyId: env.CREDKIT_KMS_KEY_ID as string }),
+};

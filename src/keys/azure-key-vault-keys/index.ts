@@ -12,12 +12,15 @@ import type { CryptographyClient, CryptographyClientOptions, KeyClient } from "@
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
 import {
+  type KeyProviderDefinition,
+  KMS_KEY_VARIABLE,
   type KmsFailureKind,
   type KmsKeyProvider,
   type KmsProviderOptions,
   kmsFailure,
   kmsFailureKindOfStatus,
   kmsKeyProvider,
+  missingFrom,
 } from "../../kit/key-provider.js";
 
 /** The `@azure/keyvault-keys` module. */
@@ -168,3 +171,19 @@ export function azureKeyVaultKeyProvider(options: AzureKeyVaultKeyOptions): KmsK
     options,
   );
 }
+
+/** `CREDKIT_KMS=azure-key-vault-keys`: the key URL from `CREDKIT_KMS_KEY_ID`; `DefaultAzureCredential`. */
+export const definition: KeyProviderDefinition = {
+  type: NAME,
+  packages: ["@azure/keyvault-keys", "@azure/identity"],
+  variables: [
+    KMS_KEY_VARIABLE,
+    {
+      name: "AZURE_CLIENT_ID",
+      description:
+        "With AZURE_TENANT_ID and AZURE_CLIENT_SECRET, or a managed identity (DefaultAzureCredential).",
+    },
+  ],
+  missingVariables: (env) => missingFrom(env, [KMS_KEY_VARIABLE.name]),
+  fromEnv: (env) => azureKeyVaultKeyProvider({ keyId: env.CREDKIT_KMS_KEY_ID as string }),
+};

@@ -12,11 +12,14 @@ import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
 import { crc32c } from "../../kit/crc32c.js";
 import {
+  type KeyProviderDefinition,
+  KMS_KEY_VARIABLE,
   type KmsFailureKind,
   type KmsKeyProvider,
   type KmsProviderOptions,
   kmsFailure,
   kmsKeyProvider,
+  missingFrom,
 } from "../../kit/key-provider.js";
 
 /** The `@google-cloud/kms` module. */
@@ -155,3 +158,18 @@ export function gcpKmsKeyProvider(options: GcpKmsOptions): KmsKeyProvider {
     options,
   );
 }
+
+/** `CREDKIT_KMS=gcp-kms`: the CryptoKey from `CREDKIT_KMS_KEY_ID`; Application Default Credentials. */
+export const definition: KeyProviderDefinition = {
+  type: NAME,
+  packages: ["@google-cloud/kms"],
+  variables: [
+    KMS_KEY_VARIABLE,
+    {
+      name: "GOOGLE_APPLICATION_CREDENTIALS",
+      description: "Service account key file (optional: Application Default Credentials).",
+    },
+  ],
+  missingVariables: (env) => missingFrom(env, [KMS_KEY_VARIABLE.name]),
+  fromEnv: (env) => gcpKmsKeyProvider({ keyName: env.CREDKIT_KMS_KEY_ID as string }),
+};

@@ -9,12 +9,15 @@ import type NodeVault from "node-vault";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
 import {
+  type KeyProviderDefinition,
+  KMS_KEY_VARIABLE,
   type KmsFailureKind,
   type KmsKeyProvider,
   type KmsProviderOptions,
   kmsFailure,
   kmsFailureKindOfStatus,
   kmsKeyProvider,
+  missingFrom,
 } from "../../kit/key-provider.js";
 
 interface VaultTransitCommonOptions extends KmsProviderOptions {
@@ -137,3 +140,28 @@ export function vaultTransitKeyProvider(options: VaultTransitOptions): KmsKeyPro
     options,
   );
 }
+
+/** `CREDKIT_KMS=vault-transit`: the transit key from `CREDKIT_KMS_KEY_ID` on `VAULT_ADDR` with `VAULT_TOKEN`. */
+export const definition: KeyProviderDefinition = {
+  type: NAME,
+  packages: ["node-vault"],
+  variables: [
+    KMS_KEY_VARIABLE,
+    { name: "VAULT_ADDR", description: "Vault's address." },
+    {
+      name: "VAULT_TOKEN",
+      description: "A token allowed to update <mount>/encrypt/<key> and <mount>/decrypt/<key>.",
+    },
+    { name: "VAULT_NAMESPACE", description: "Enterprise namespace (optional)." },
+    { name: "CREDKIT_KMS_MOUNT", description: "Mount path of the transit engine (default transit)." },
+  ],
+  missingVariables: (env) => missingFrom(env, [KMS_KEY_VARIABLE.name, "VAULT_ADDR", "VAULT_TOKEN"]),
+  fromEnv: (env) =>
+    vaultTransitKeyProvider({
+      key: env.CREDKIT_KMS_KEY_ID as string,
+      endpoint: env.VAULT_ADDR as string,
+      token: env.VAULT_TOKEN as string,
+      ...(env.VAULT_NAMESPACE ? { namespace: env.VAULT_NAMESPACE } : {}),
+      ...(env.CREDKIT_KMS_MOUNT ? { mount: env.CREDKIT_KMS_MOUNT } : {}),
+    }),
+};
