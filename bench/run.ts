@@ -9,6 +9,7 @@
  * 4. Cache-hit getCredentials vs @aws-lambda-powertools/parameters cached getSecret. target ≥ 1× faster
  * 5. File backend write vs a raw durable (fsynced) file write of the same bytes.     target ≤ 3×
  *    File backend uncached read vs a raw readFile of the same bytes.                 target ≤ 4×
+ * 6. KMS key providers (bench/kms.ts): unwrap calls for uncached reads, read cost vs the local key.
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -270,6 +271,7 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
   },
   fileBackend: fileStore,
   httpListing: async () => (await import("./http.js")).httpListing(),
+  kms: async () => (await import("./kms.js")).kmsBench(),
 };
 
 const requested = process.argv[2];
