@@ -99,10 +99,13 @@ describe("backend registry (one registration per folder)", async () => {
     }
   });
 
-  it("every peer dependency is loaded by some backend or connector folder (none stale)", () => {
+  it("every peer dependency is loaded by some backend, key provider or connector folder (none stale)", () => {
     const used = new Set(definitions.flatMap(([, definition]) => definition.packages ?? []));
     for (const folder of connectorFolders()) {
       for (const name of dynamicPackages(`src/connectors/${folder}`)) used.add(name);
+    }
+    for (const folder of readdirSync(join(root, "src/keys"), { withFileTypes: true })) {
+      if (folder.isDirectory()) for (const name of dynamicPackages(`src/keys/${folder.name}`)) used.add(name);
     }
     // why: credkit/testing's declarations name the injected runner's types (`import type ... "vitest"`).
     for (const text of sources("src/testing")) {
