@@ -10,6 +10,7 @@ export {
   type ConnectionStore,
   memoryConnectionStore,
 } from "./connectors/connection-store.js";
+export { credentialConnectionStore } from "./connectors/connection-stores/credential-store.js";
 export {
   type PostgresConnectionStore,
   type PostgresConnectionStoreOptions,
@@ -27,9 +28,12 @@ export {
   withConnector,
 } from "./connectors/registry.js";
 export {
+  ConnectorMismatchError,
   ConnectorService,
   type ConnectorServiceOptions,
   type CreateConnectionInput,
+  ReferenceDeniedError,
+  type ReferencePolicy,
   UnresolvedReferenceError,
 } from "./connectors/service.js";
 export type {

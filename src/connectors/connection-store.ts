@@ -51,7 +51,7 @@ export interface ConnectionRecord extends LifecycleState {
   readonly revision: number;
 }
 
-/** One page of a tenant's connection records, sorted by id. */
+/** One page of a tenant's connection records. */
 export interface ConnectionPage {
   readonly items: ConnectionRecord[];
   /** Present when more records follow: pass it as `cursor` to get them. */
@@ -65,7 +65,10 @@ export interface ConnectionPage {
 export interface ConnectionStore {
   /** A tenant's record, or undefined when that tenant has none with this id. */
   get(tenantId: string, id: string): Promise<ConnectionRecord | undefined>;
-  /** A page of a tenant's records, sorted by id (see `ConnectionListOptions` for the limits). */
+  /**
+   * A page of a tenant's records: `limit` of them while a `cursor` says more follow, in an order
+   * of the store's choosing (the memory store sorts by id). See `ConnectionListOptions`.
+   */
   list(tenantId: string, options?: ConnectionListOptions): Promise<ConnectionPage>;
   /**
    * Writes a record at `record.revision`, which is `expectedRevision + 1`. `expectedRevision` is

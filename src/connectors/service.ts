@@ -17,19 +17,21 @@
 
 import { ValidationError } from "../core/errors.js";
 import type { Secret } from "../core/secret.js";
-import {
-  type ConnectionListOptions,
-  type ConnectionPage,
-  type ConnectionRecord,
-  type JsonValue,
-  memoryConnectionStore,
+import { ownedCredentials } from "../core/system-records.js";
+import type {
+  ConnectionListOptions,
+  ConnectionPage,
+  ConnectionRecord,
+  JsonValue,
 } from "./connection-store.js";
+import { credentialConnectionStore } from "./connection-stores/credential-store.js";
 import { useConnector } from "./define.js";
 import type { ConnectionStatus, StatusEvent, TransitionReason } from "./lifecycle.js";
 import { type ConnectorTypes, defaultRegistry } from "./registry.js";
 import { checkConnector } from "./service/connector-kind.js";
 import { type ConnectorServiceOptions, loadRecord, mutate, type ServiceContext } from "./service/context.js";
 import { checkConnectionExpiry, rotateConnection } from "./service/maintenance.js";
+import { listMasked, type MaskedConnection, maskedCredentials } from "./service/masked.js";
 import {
   type CreateConnectionInput,
   createConnection,
@@ -43,7 +45,13 @@ import type { Connector, TestConnectionResult } from "./types.js";
 
 export { ConnectorMismatchError } from "./service/connector-kind.js";
 export type { ConnectorServiceOptions } from "./service/context.js";
+export type { MaskedConnection } from "./service/masked.js";
 export type { CreateConnectionInput, UpdateConnectionInput } from "./service/records.js";
+export {
+  ReferenceDeniedError,
+  type ReferencePolicy,
+  type ReferenceRequest,
+} from "./service/reference-policy.js";
 export { UnresolvedReferenceError } from "./service/references.js";
 
 /** A connection's configuration with its references resolved to `Secret`s. */
@@ -61,8 +69,8 @@ export class ConnectorService {
     this.#context = {
       tenantId: options.tenantId,
       manager: options.credentials,
-      tenant: options.credentials.forTenant(options.tenantId),
-      store: options.store ?? memoryConnectionStore(),
+      tenant: ownedCredentials(options.credentials).forTenant(options.tenantId),
+      store: options.store ?? credentialConnectionStore(options.credentials),
       registry: options.registry ?? defaultRegistry,
       options,
       now: options.now ?? (() => new Date()),
@@ -89,7 +97,7 @@ export class ConnectorService {
   }
 
   /**
-   * A page of the tenant's connections, sorted by id: one call, `limit` per page (default 100,
+   * A page of the tenant's connections: one call, `limit` per page (default 100,
    * at most 1000); pass the returned `cursor` to get the next page.
    */
   list(options: ConnectionListOptions = {}): Promise<ConnectionPage> {
@@ -125,13 +133,20 @@ export class ConnectorService {
     return Object.freeze({ ...record.configuration, ...values });
   }
 
-  /** The masked view: configuration as is, secrets as `***key123`. */
+  /**
+   * The masked view: configuration as is, each secret as its masked form (`***wxyz`), served from
+   * metadata kept at write time: no secret is read or decrypted. `***` where the form is unknown.
+   */
   async getMaskedCredentials(id: string): Promise<Record<string, JsonValue>> {
-    const record = await this.get(id);
-    const { values } = await resolveReferences(this.#context, record);
-    const masked: Record<string, JsonValue> = { ...record.configuration };
-    for (const [key, secret] of Object.entries(values)) masked[key] = secret.masked;
-    return masked;
+    return maskedCredentials(this.#context, await this.get(id));
+  }
+
+  /**
+   * A page of the tenant's connections, each with `maskedCredentials`, from metadata: one
+   * `describe` per distinct credential on the page, no secret read.
+   */
+  listMasked(options: ConnectionListOptions = {}): Promise<{ items: MaskedConnection[]; cursor?: string }> {
+    return listMasked(this.#context, options);
   }
 
   /**

@@ -26,6 +26,7 @@ export function credentialInfo(
     type: metadata.type,
     version,
     fingerprints: metadata.fingerprints,
+    ...(metadata.masked !== undefined ? { masked: metadata.masked } : {}),
     keyId: metadata.keyId,
     status,
     createdAt: new Date(metadata.createdAt),

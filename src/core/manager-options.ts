@@ -98,6 +98,11 @@ export interface CredentialInfo {
   readonly version: number;
   /** Field name → fingerprint: tells values apart without revealing them. */
   readonly fingerprints: Readonly<Record<string, string>>;
+  /**
+   * Field name → masked form of its value (a few characters, e.g. `***wxyz`), kept at write time
+   * so masked views read no secret. Absent for records written before masked forms were kept.
+   */
+  readonly masked?: Readonly<Record<string, string>>;
   readonly keyId: string | null;
   readonly status: CredentialStatus;
   readonly createdAt: Date;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { CONFIGURATION_LIMITS } from "../../src/connectors/service/configuration.js";
 import { Secret } from "../../src/core/secret.js";
+import { ownedCredentials } from "../../src/core/system-records.js";
 import { guardOutput } from "../support/output.js";
 import { expectNowhere, serviceOn } from "./service-support.js";
 import { providerKey, rejection } from "./support.js";
@@ -40,7 +41,10 @@ describe("issue 14 item 4: configuration values that look secret are moved to th
       });
       expect(record.configuration).toEqual({ model: "gpt-4o" });
       expect(record.secretsReferences[name]).toMatchObject({ field: name });
-      const stored = await manager.getCredentials(record.secretsReferences[name]!.secret_name, tenantId);
+      const stored = await ownedCredentials(manager).getCredentials(
+        record.secretsReferences[name]!.secret_name,
+        tenantId,
+      );
       expect(stored[name]?.reveal()).toBe(value);
       const masked = await service.getMaskedCredentials(record.id);
       expect(masked[name]).toBe(new Secret(value).masked);

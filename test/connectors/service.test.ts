@@ -13,6 +13,7 @@ import { ConnectorService, UnresolvedReferenceError } from "../../src/connectors
 import type { Backend } from "../../src/core/backend.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { Secret } from "../../src/core/secret.js";
+import { ownedCredentials as owned } from "../../src/core/system-records.js";
 import type { LoopbackServer } from "../servers/providers/base.js";
 import { openaiError, startOpenAIServer } from "../servers/providers/openai.js";
 import { assertNoLeak, keyring, uniqueId } from "../support/fixtures.js";
@@ -95,16 +96,18 @@ describe("ConnectorService", () => {
     assertNoLeak(await service.get(record.id), key);
     expect(record.configuration).toEqual({ model: "gpt-4o" });
     expect(record.secretsReferences).toEqual({
-      api_key: { secret_name: `connector-${record.id}`, field: "api_key" },
+      api_key: { secret_name: record.ownedSecrets[0], field: "api_key" },
     });
     assertNoLeak(record, key);
     assertNoLeak(await service.list(), key);
     const { encodeKey } = await import("../../src/core/key-encoding.js");
     const raw = await backend.get(
-      encodeKey(tenantId, `connector-${record.id}`, backend.capabilities.maxKeyLength),
+      encodeKey(tenantId, record.ownedSecrets[0]!, backend.capabilities.maxKeyLength),
     );
     assertNoLeak(raw, key);
-    expect((await manager.getCredentials(`connector-${record.id}`, tenantId)).api_key?.reveal()).toBe(key);
+    expect((await owned(manager).getCredentials(record.ownedSecrets[0]!, tenantId)).api_key?.reveal()).toBe(
+      key,
+    );
 
     const masked = await service.getMaskedCredentials(record.id);
     expect(masked).toEqual({ model: "gpt-4o", api_key: new Secret(key).masked });
@@ -152,7 +155,7 @@ describe("ConnectorService", () => {
     });
     expect(record.configuration).toEqual({ max_tokens: 1000, keyword: "news", tokenLimit: 5 });
     expect(Object.keys(record.secretsReferences).sort()).toEqual(["api_key", "clientSecret"]);
-    const stored = await manager.getCredentials(`connector-${record.id}`, tenantId);
+    const stored = await owned(manager).getCredentials(record.ownedSecrets[0]!, tenantId);
     expect(stored.clientSecret?.reveal()).toBe(rotated);
 
     const nested = await rejection(
@@ -205,7 +208,7 @@ describe("ConnectorService", () => {
 
   it("all references of a connection resolve in one batch where the backend has one", async () => {
     const backend = batchingBackend();
-    const { service, manager, tenantId } = setup({ backend });
+    const { service, manager, tenantId } = setup({ backend, store: memoryConnectionStore() });
     await manager.storeCredentials("svc-token", tenantId, { token: "token-value-0123456789" });
     await manager.storeCredentials("svc-key", tenantId, { value: "apikey-value-0123456789" });
     const record = await service.create({
@@ -337,12 +340,12 @@ describe("ConnectorService", () => {
     expect((await service.testConnectorConnection(record.id)).success).toBe(true);
 
     // A rotation made directly in the credential store is noticed on the next use.
-    await manager.updateCredentials(`connector-${record.id}`, tenantId, { api_key: rotated });
+    await owned(manager).updateCredentials(record.ownedSecrets[0]!, tenantId, { api_key: rotated });
     await service.getConnectorCredentials(record.id);
     expect(await service.get(record.id)).toMatchObject({ status: "pending", statusReason: "rotated" });
 
     // So is a new key through update().
-    await manager.updateCredentials(`connector-${record.id}`, tenantId, { api_key: key });
+    await owned(manager).updateCredentials(record.ownedSecrets[0]!, tenantId, { api_key: key });
     await service.testConnectorConnection(record.id);
     const updated = await service.update(record.id, { configuration: { api_key: rotated, model: "gpt-4o" } });
     expect(updated).toMatchObject({ status: "pending", configuration: { model: "gpt-4o" } });
@@ -443,7 +446,7 @@ describe("ConnectorService", () => {
     const service = new ConnectorService({ credentials: manager, tenantId, store });
     const other = new ConnectorService({ credentials: manager, tenantId: uniqueId("other"), store });
     await manager.storeCredentials("shared", tenantId, { apiKey: key });
-    const owned = await service.create({
+    const owning = await service.create({
       connector: "openai",
       instanceName: "A",
       configuration: { api_key: key },
@@ -454,11 +457,13 @@ describe("ConnectorService", () => {
       secretsReferences: { api_key: { secret_name: "shared" } },
     });
     expect((await other.list()).items).toEqual([]);
-    await expect(other.get(owned.id)).rejects.toThrow(/No connection/);
-    await service.delete(owned.id);
+    await expect(other.get(owning.id)).rejects.toThrow(/No connection/);
+    await service.delete(owning.id);
     await service.delete(referencing.id);
     expect((await service.list()).items).toEqual([]);
-    await expect(manager.getCredentials(`connector-${owned.id}`, tenantId)).rejects.toThrow();
+    await expect(owned(manager).getCredentials(owning.ownedSecrets[0]!, tenantId)).rejects.toThrow(
+      /No credential/,
+    );
     expect((await manager.getCredentials("shared", tenantId)).apiKey?.reveal()).toBe(key);
   });
 });

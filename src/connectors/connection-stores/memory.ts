@@ -1,5 +1,6 @@
 /** An in-memory `ConnectionStore`: for development and tests, chosen explicitly; lost on exit. */
 import { ConflictError } from "../../core/errors.js";
+import { pageByKey } from "../../core/list-paging.js";
 import type { ConnectionRecord, ConnectionStore } from "../connection-store.js";
 import { compareIds, decodeCursor, encodeCursor, pageLimit } from "./paging.js";
 
@@ -11,16 +12,13 @@ export function memoryConnectionStore(): ConnectionStore {
       const record = tenants.get(tenantId)?.get(id);
       return record && structuredClone(record);
     },
-    async list(tenantId, options) {
+    async list(tenantId, options = {}) {
       const limit = pageLimit(options);
       const after = decodeCursor(options);
-      const ids = [...(tenants.get(tenantId)?.keys() ?? [])]
-        .filter((id) => after === undefined || compareIds(id, after) > 0)
-        .sort(compareIds);
-      const records = tenants.get(tenantId);
-      const items = ids.slice(0, limit).map((id) => structuredClone(records?.get(id) as ConnectionRecord));
-      const last = items.at(-1);
-      return ids.length > limit && last ? { items, cursor: encodeCursor(last.id) } : { items };
+      const sorted = [...(tenants.get(tenantId)?.entries() ?? [])].sort(([a], [b]) => compareIds(a, b));
+      const page = pageByKey(sorted, after, limit);
+      const items = page.items.map((record) => structuredClone(record));
+      return page.cursor !== undefined ? { items, cursor: encodeCursor(page.cursor) } : { items };
     },
     async put(record, expectedRevision) {
       const records = tenants.get(record.tenantId) ?? new Map<string, ConnectionRecord>();

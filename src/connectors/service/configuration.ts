@@ -19,8 +19,8 @@ import type { ConnectorSpec } from "../types.js";
 export const CONFIGURATION_LIMITS = Object.freeze({
   /** Characters of `instanceName`. */
   instanceNameLength: 200,
-  /** Characters of `configuration` as JSON (secret values moved out are not counted). */
-  configurationSize: 64 * 1024,
+  /** Characters of `configuration` as JSON (secret values moved out are not counted); a connection record is stored whole, in at most 32 KiB. */
+  configurationSize: 16 * 1024,
   /** Nesting levels of objects and arrays in `configuration`. */
   configurationDepth: 10,
   /** Characters of a configuration key. */

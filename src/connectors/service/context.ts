@@ -15,6 +15,7 @@ import {
 } from "../lifecycle.js";
 import type { ConnectorRegistry } from "../registry.js";
 import type { ConnectorOptions } from "../types.js";
+import type { ReferencePolicy } from "./reference-policy.js";
 
 /** Options of `new ConnectorService(...)`. */
 export interface ConnectorServiceOptions {
@@ -23,10 +24,17 @@ export interface ConnectorServiceOptions {
   /** The tenant every call is scoped to. */
   tenantId: string;
   /**
-   * Where connection records live. Share one store between the services of all tenants.
-   * @default memoryConnectionStore() (per service: records are lost on exit)
+   * Where connection records live.
+   * @default credentialConnectionStore(credentials): beside the credentials, in the same backend
+   * (durable wherever the credentials are); `memoryConnectionStore()` for tests
    */
   store?: ConnectionStore;
+  /**
+   * Decides which secrets a connection may resolve. By default a connection resolves its own
+   * secrets and the tenant's ordinary credentials, never another connection's own secrets;
+   * the policy sees that default decision (`allowedByDefault`) and returns its own.
+   */
+  referencePolicy?: ReferencePolicy;
   /** Registry to build connectors from. @default the default registry */
   registry?: ConnectorRegistry<object>;
   /** Options for every connector built (e.g. `baseURL`, `timeout`), or a function per connector id. */
@@ -48,6 +56,7 @@ export interface ConnectorServiceOptions {
 export interface ServiceContext {
   readonly tenantId: string;
   readonly manager: CredentialManager;
+  /** The tenant's credentials, owned ones (reserved names) included. */
   readonly tenant: TenantCredentials;
   readonly store: ConnectionStore;
   readonly registry: ConnectorRegistry<object>;

@@ -5,10 +5,19 @@
 import { randomBytes } from "node:crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.js";
 import type { Secret } from "../../core/secret.js";
+import { reservedName } from "../../core/system-records.js";
 import type { ConnectionRecord, JsonValue, SecretReference } from "../connection-store.js";
 import { initialState } from "../lifecycle.js";
 import { checkComplete, checkInstanceName, splitConfiguration } from "./configuration.js";
-import { announce, loadRecord, mutate, type ServiceContext, writeOptions } from "./context.js";
+import {
+  announce,
+  loadRecord,
+  mutate,
+  type RecordChange,
+  type ServiceContext,
+  writeOptions,
+} from "./context.js";
+import { checkReferences, OWNED_SECRETS_NAMESPACE } from "./reference-policy.js";
 import { checkReference } from "./references.js";
 
 /** Input of `create`. */
@@ -39,9 +48,39 @@ export interface UpdateConnectionInput {
   expiresAt?: Date | string;
 }
 
-/** The name of the credential the service creates for a connection's own secrets. */
-export function ownedName(id: string): string {
-  return `connector-${id}`;
+/**
+ * A fresh name for a credential the service creates for connection `id`: reserved (no tenant
+ * credential can take it, `listCredentials` does not show it) and unique per write, so a
+ * concurrent creator or a reused id never meets an old secret.
+ */
+export function newOwnedName(id: string): string {
+  return reservedName(OWNED_SECRETS_NAMESPACE, `${id}:${randomBytes(8).toString("hex")}`);
+}
+
+/** Removes an owned credential for good; one that is already gone is fine. */
+export async function purgeOwned(context: ServiceContext, name: string): Promise<void> {
+  try {
+    await context.tenant.purge(
+      name,
+      context.options.actor !== undefined ? { actor: context.options.actor } : {},
+    );
+  } catch (error) {
+    if (!NotFoundError.isInstance(error)) throw error;
+  }
+}
+
+/** Writes a new owned credential, only if absent (compare-and-set on version 0). */
+async function storeOwned(
+  context: ServiceContext,
+  name: string,
+  secrets: Record<string, string | Secret>,
+  expiresAt: Date | string | undefined,
+): Promise<void> {
+  await context.tenant.store(name, secrets, {
+    type: "custom",
+    ifVersion: 0,
+    ...writeOptions(context, expiresAt),
+  });
 }
 
 function checkId(id: unknown): string {
@@ -51,29 +90,23 @@ function checkId(id: unknown): string {
   return id;
 }
 
-/** Creates a connection (status `pending`). Secrets in `configuration` move to the credential store. */
-export async function createConnection(
+/** The record of a new connection, checked: complete, references allowed. */
+function newRecord(
   context: ServiceContext,
   input: CreateConnectionInput,
-): Promise<ConnectionRecord> {
+  id: string,
+  owned: string | undefined,
+) {
   const spec = context.registry.spec(input.connector);
   checkInstanceName(input.instanceName);
-  const id = checkId(input.id ?? `conn_${randomBytes(8).toString("hex")}`);
-  if (await context.store.get(context.tenantId, id)) {
-    throw new ConflictError(`Connection "${id}" already exists.`);
-  }
   const { configuration, secrets } = splitConfiguration(spec, input.configuration ?? {});
   const references: Record<string, SecretReference> = {};
   for (const [key, ref] of Object.entries(input.secretsReferences ?? {})) {
     references[key] = checkReference(key, ref, context.manager.backend.name);
   }
-  const owned = ownedName(id);
-  const hasSecrets = Object.keys(secrets).length > 0;
-  for (const field of Object.keys(secrets)) references[field] = { secret_name: owned, field };
+  const ownedSecrets = owned && Object.keys(secrets).length > 0 ? [owned] : [];
+  for (const field of Object.keys(secrets)) references[field] = { secret_name: owned as string, field };
   checkComplete(spec, configuration, references);
-  if (hasSecrets) {
-    await context.tenant.store(owned, secrets, { type: "custom", ...writeOptions(context, input.expiresAt) });
-  }
   const now = context.now();
   const record: ConnectionRecord = {
     id,
@@ -82,13 +115,40 @@ export async function createConnection(
     instanceName: input.instanceName,
     configuration,
     secretsReferences: references,
-    ownedSecrets: hasSecrets ? [owned] : [],
+    ownedSecrets,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     revision: 1,
     ...initialState(now),
   };
-  await context.store.put(record, 0);
+  checkReferences(record, context.options.referencePolicy);
+  return { record, secrets };
+}
+
+/**
+ * Creates a connection (status `pending`). Secrets in `configuration` move to a credential the
+ * connection owns, created only if absent; the record is written only if absent. Of concurrent
+ * creators of one id exactly one wins, and its connection resolves its own secrets; a loser's
+ * owned credential is purged and it gets `ConflictError`.
+ */
+export async function createConnection(
+  context: ServiceContext,
+  input: CreateConnectionInput,
+): Promise<ConnectionRecord> {
+  const id = checkId(input.id ?? `conn_${randomBytes(8).toString("hex")}`);
+  const owned = newOwnedName(id);
+  const { record, secrets } = newRecord(context, input, id, owned);
+  if (await context.store.get(context.tenantId, id))
+    throw new ConflictError(`Connection "${id}" already exists.`);
+  if (record.ownedSecrets.length > 0) await storeOwned(context, owned, secrets, input.expiresAt);
+  try {
+    await context.store.put(record, 0);
+  } catch (error) {
+    if (record.ownedSecrets.length > 0) await purgeOwned(context, owned);
+    if (ConflictError.isInstance(error))
+      throw new ConflictError(`Connection "${id}" already exists.`, 0, { cause: error });
+    throw error;
+  }
   announce(context, record, record.history[0]!);
   return record;
 }
@@ -99,6 +159,7 @@ function changedReferences(
   current: ConnectionRecord,
   changes: UpdateConnectionInput,
   secrets: Record<string, string | Secret>,
+  owned: string,
 ): { references: Record<string, SecretReference>; changed: boolean } {
   const references: Record<string, SecretReference> = { ...current.secretsReferences };
   let changed = false;
@@ -107,14 +168,34 @@ function changedReferences(
     else references[key] = checkReference(key, ref, context.manager.backend.name);
     changed = true;
   }
-  const owned = ownedName(current.id);
   for (const field of Object.keys(secrets)) references[field] = { secret_name: owned, field };
   return { references, changed };
 }
 
+/** The record after an update, with the transition it causes. */
+function updated(
+  record: ConnectionRecord,
+  changes: UpdateConnectionInput,
+  next: Pick<ConnectionRecord, "configuration" | "secretsReferences" | "ownedSecrets">,
+  credentialsChanged: boolean,
+  rotated: boolean,
+): RecordChange {
+  return {
+    record: {
+      ...record,
+      ...(changes.instanceName !== undefined ? { instanceName: changes.instanceName } : {}),
+      ...next,
+    },
+    ...(credentialsChanged && record.status !== "disabled"
+      ? { to: "pending" as const, reason: rotated ? ("rotated" as const) : ("credentials_changed" as const) }
+      : {}),
+  };
+}
+
 /**
  * Changes a connection. New secret values (in `configuration`) become a new version of the
- * connection's own credential; changed secrets or references set the status back to `pending`.
+ * connection's own credential (created, only if absent, when it has none yet); changed secrets or
+ * references set the status back to `pending`.
  */
 export async function updateConnection(
   context: ServiceContext,
@@ -125,54 +206,48 @@ export async function updateConnection(
   if (changes.instanceName !== undefined) checkInstanceName(changes.instanceName);
   const spec = context.registry.spec(current.connector);
   const entries = Object.entries(changes.configuration ?? {});
-  const kept = Object.fromEntries(entries.filter(([, value]) => value !== null));
-  const { configuration, secrets } = splitConfiguration(spec, kept);
-  const { references, changed } = changedReferences(context, current, changes, secrets);
+  const { configuration, secrets } = splitConfiguration(
+    spec,
+    Object.fromEntries(entries.filter(([, value]) => value !== null)),
+  );
+  const hasSecrets = Object.keys(secrets).length > 0;
+  const existing = current.ownedSecrets[0];
+  const owned = existing ?? newOwnedName(current.id);
+  const { references, changed } = changedReferences(context, current, changes, secrets, owned);
   const nextConfiguration: Record<string, JsonValue> = { ...current.configuration, ...configuration };
   for (const [key, value] of entries) if (value === null) delete nextConfiguration[key];
   checkComplete(spec, nextConfiguration, references);
-  const owned = ownedName(current.id);
-  const hasSecrets = Object.keys(secrets).length > 0;
-  if (hasSecrets) {
-    const write = { type: "custom" as const, ...writeOptions(context, changes.expiresAt) };
-    if (current.ownedSecrets.includes(owned)) await context.tenant.update(owned, secrets, write);
-    else await context.tenant.store(owned, secrets, write);
+  const ownedSecrets = hasSecrets && !existing ? [owned] : current.ownedSecrets;
+  checkReferences(
+    { ...current, secretsReferences: references, ownedSecrets },
+    context.options.referencePolicy,
+  );
+  if (hasSecrets && existing) {
+    await context.tenant.update(owned, secrets, {
+      type: "custom",
+      ...writeOptions(context, changes.expiresAt),
+    });
+  } else if (hasSecrets) {
+    await storeOwned(context, owned, secrets, changes.expiresAt);
   }
-  return mutate(context, id, (record) => ({
-    record: {
-      ...record,
-      ...(changes.instanceName !== undefined ? { instanceName: changes.instanceName } : {}),
-      configuration: nextConfiguration,
-      secretsReferences: references,
-      ownedSecrets:
-        hasSecrets && !record.ownedSecrets.includes(owned)
-          ? [...record.ownedSecrets, owned]
-          : record.ownedSecrets,
-    },
-    ...((changed || hasSecrets) && record.status !== "disabled"
-      ? {
-          to: "pending" as const,
-          reason: hasSecrets ? ("rotated" as const) : ("credentials_changed" as const),
-        }
-      : {}),
-  }));
+  const next = { configuration: nextConfiguration, secretsReferences: references, ownedSecrets };
+  try {
+    return await mutate(context, id, (record) =>
+      updated(record, changes, next, changed || hasSecrets, hasSecrets),
+    );
+  } catch (error) {
+    if (hasSecrets && !existing) await purgeOwned(context, owned);
+    throw error;
+  }
 }
 
 /**
- * Deletes a connection and the credentials the service created for it (option A). Referenced
- * secrets (option B) belong to the tenant and stay.
+ * Deletes a connection and purges the credentials the service created for it (option A), every
+ * version, so a reused id can never reach them. Referenced secrets (option B) belong to the
+ * tenant and stay.
  */
 export async function deleteConnection(context: ServiceContext, id: string): Promise<void> {
   const record = await loadRecord(context, id);
-  for (const name of record.ownedSecrets) {
-    try {
-      await context.tenant.delete(
-        name,
-        context.options.actor !== undefined ? { actor: context.options.actor } : {},
-      );
-    } catch (error) {
-      if (!NotFoundError.isInstance(error)) throw error;
-    }
-  }
+  for (const name of record.ownedSecrets) await purgeOwned(context, name);
   await context.store.delete(context.tenantId, id);
 }

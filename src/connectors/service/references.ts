@@ -16,6 +16,7 @@ import { foldFieldName } from "../../core/field-names.js";
 import type { Secret } from "../../core/secret.js";
 import type { ConnectionRecord, SecretReference } from "../connection-store.js";
 import { accessorOf, mutate, type ServiceContext } from "./context.js";
+import { checkReferences } from "./reference-policy.js";
 
 /** A reference could not be resolved: no such secret in this tenant, or no such field in it. */
 export class UnresolvedReferenceError extends NotFoundError {
@@ -79,6 +80,18 @@ function referenceFailure(key: string, ref: SecretReference, error: CredkitError
     default:
       return new UnavailableError(`${what} could not be read.`, options);
   }
+}
+
+/**
+ * The field of a credential a reference uses: its `field`, else the one named like the reference
+ * key (case, `_` and `-` ignored), else the only one.
+ */
+export function pickField(key: string, ref: SecretReference, names: readonly string[]): string | undefined {
+  if (ref.field !== undefined) return ref.field;
+  return (
+    names.find((name) => foldFieldName(name) === foldFieldName(key)) ??
+    (names.length === 1 ? names[0] : undefined)
+  );
 }
 
 /** The credentials a connection's references point at, each once. */
@@ -152,6 +165,7 @@ export async function resolveReferences(
   record: ConnectionRecord,
   options: { noticeRotation?: boolean } = {},
 ): Promise<Resolved> {
+  checkReferences(record, context.options.referencePolicy);
   const resultOf = await readReferenced(context, record);
   const values: Record<string, Secret> = {};
   const versions: Record<string, number> = {};
@@ -163,11 +177,7 @@ export async function resolveReferences(
       throw failure;
     }
     const fields = result.credentials;
-    const names = Object.keys(fields);
-    const field =
-      ref.field ??
-      names.find((name) => foldFieldName(name) === foldFieldName(key)) ??
-      (names.length === 1 ? names[0] : undefined);
+    const field = pickField(key, ref, Object.keys(fields));
     const value = field !== undefined ? fields[field] : undefined;
     if (!value) {
       throw new UnresolvedReferenceError(
