@@ -40,6 +40,7 @@ import {
   definition,
   versionToken,
 } from "../../src/backends/aws-secrets-manager/index.js";
+import { memoryConnectionStore } from "../../src/connectors/connection-store.js";
 import { ConnectorService } from "../../src/connectors/service.js";
 import type { Backend, BackendRecord, RecordMetadata } from "../../src/core/backend.js";
 import { createCredentialManager } from "../../src/core/create-credential-manager.js";
@@ -302,7 +303,9 @@ describe("aws-secrets-manager: batch reads", () => {
     const backend = backendWith();
     const manager = managerOf(backend);
     const tenant = uniqueId("tenant");
-    const service = new ConnectorService({ credentials: manager, tenantId: tenant });
+    // why: the connection record itself is kept apart, so only the secrets' reads are counted
+    const store = memoryConnectionStore();
+    const service = new ConnectorService({ credentials: manager, tenantId: tenant, store });
     const names = Array.from({ length: 10 }, (_, index) => `svc-secret-${index}`);
     for (const name of names) await manager.storeCredentials(name, tenant, { value: `value-of-${name}` });
     const connection = await service.create({
