@@ -45,6 +45,15 @@ export function backoffDelay(attempt: number, options: Required<RetryOptions>): 
   return Math.random() * ceiling;
 }
 
+/**
+ * Waits a jittered backoff before another try at a contended write (a claim protocol losing to
+ * another writer): uniform in [0, min(maxDelayMs, baseDelayMs * 2^attempt)].
+ */
+export function contentionBackoff(attempt: number, baseDelayMs: number, maxDelayMs: number): Promise<void> {
+  const wait = backoffDelay(attempt, { attempts: 1, timeoutMs: 0, baseDelayMs, maxDelayMs });
+  return new Promise((resolve) => setTimeout(resolve, wait));
+}
+
 /** What one attempt receives: a signal that aborts when the attempt's time is up. */
 export interface AttemptContext {
   readonly signal: AbortSignal;

@@ -37,7 +37,7 @@ import {
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { Redactor } from "../../core/redact.js";
-import { type RetryOptions, withRetry } from "../../core/retry.js";
+import { contentionBackoff, type RetryOptions, withRetry } from "../../core/retry.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import {
   type AzureAuthOptions,
@@ -161,10 +161,6 @@ function decodeCursor(text: string | undefined): ListCursor {
     // fall through
   }
   throw new ValidationError("The list cursor is not one this backend issued.", "cursor", { source: SOURCE });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Creates an Azure Key Vault backend. The SDK is imported on first use. */
@@ -415,7 +411,7 @@ export function azureKeyVaultBackend(options: AzureKeyVaultBackendOptions = {}):
           createdOn: written.properties.createdOn,
         };
         if (await settle(name, mine)) return { version };
-        await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt));
+        await contentionBackoff(attempt, 20, 1000);
       }
       throw new UnavailableError(
         `Too many concurrent writers to credential "${key.name}"; gave up after ${maxWriteAttempts} attempts.`,

@@ -37,7 +37,7 @@ import {
 } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
-import { type RetryOptions, resolveRetryOptions, withRetry } from "../../core/retry.js";
+import { contentionBackoff, type RetryOptions, resolveRetryOptions, withRetry } from "../../core/retry.js";
 import { crc32c } from "../../kit/crc32c.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { type GoogleCredentialsJson, resolveCredentials } from "./auth.js";
@@ -196,10 +196,6 @@ const UNKNOWN_OUTCOME = new Set<GrpcStatusName | undefined>([
 
 function outcomeUnknown(error: unknown): boolean {
   return UNKNOWN_OUTCOME.has(statusOf(error));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function mapLimit<T, R>(
@@ -637,7 +633,7 @@ export function gcpSecretManagerBackend(options: GcpSecretManagerBackendOptions 
             { source: NAME },
           );
         }
-        await sleep(Math.random() * Math.min(250, 10 * 2 ** Math.min(round, 5)));
+        await contentionBackoff(round, 10, 250);
       }
     },
 

@@ -14,7 +14,7 @@ import { deletedRecord, missingRecord, versionConflict } from "../../core/backen
 import { ConflictError, DeletedError, IntegrityError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
-import { type RetryOptions, resolveRetryOptions, withRetry } from "../../core/retry.js";
+import { contentionBackoff, type RetryOptions, resolveRetryOptions, withRetry } from "../../core/retry.js";
 import type { BackendDefinition } from "../../kit/definition.js";
 import {
   type TokenLifecycle,
@@ -135,10 +135,6 @@ function deletedError(key: BackendKey, state: "deleted" | "destroyed"): DeletedE
           source: NAME,
         },
       );
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Creates a Vault KV v2 backend. No request is made until the first call. */
@@ -403,7 +399,7 @@ export function vaultBackend(options: VaultBackendOptions = {}): Backend {
           Object.fromEntries(Object.keys(entry).map((name) => [name, null])),
         ).catch(() => undefined);
         if (ifVersion !== undefined) throw versionConflict(NAME, key, ifVersion);
-        await pause(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6)));
+        await contentionBackoff(attempt, 5, 200);
       }
       throw new ConflictError(
         `Credential "${key.name}" is being written by too many writers at once; try again.`,
