@@ -14,10 +14,12 @@ npm ci --no-audit --no-fund --loglevel=error >/dev/null
 npm install --no-save --no-audit --no-fund --loglevel=error \
   openai@latest @anthropic-ai/sdk@latest @mendable/firecrawl-js@latest @google/genai@latest \
   @google-cloud/secret-manager@latest @azure/keyvault-secrets@latest @azure/identity@latest \
-  @aws-sdk/client-secrets-manager@latest node-vault@latest pg@latest miniflare@latest >/dev/null
+  @aws-sdk/client-secrets-manager@latest node-vault@latest pg@latest miniflare@latest \
+  @aws-sdk/client-kms@latest @google-cloud/kms@latest @azure/keyvault-keys@latest >/dev/null
 echo "Node $(node --version); SDK versions:"
 for package in openai @anthropic-ai/sdk @mendable/firecrawl-js @google/genai @google-cloud/secret-manager \
-  @azure/keyvault-secrets @azure/identity @aws-sdk/client-secrets-manager node-vault pg miniflare; do
+  @azure/keyvault-secrets @azure/identity @aws-sdk/client-secrets-manager node-vault pg miniflare \
+  @aws-sdk/client-kms @google-cloud/kms @azure/keyvault-keys; do
   echo "  $package@$(node -p "require('./node_modules/$package/package.json').version")"
 done
 npx vitest run "$@"
