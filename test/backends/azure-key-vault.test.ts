@@ -234,7 +234,9 @@ describe("azure key vault: soft delete", () => {
       { apiKey: "second-life-value" },
       { ifVersion: 0 },
     );
-    expect(info.version).toBe(2);
+    // why: sealed for the version it is stored as; Key Vault continues the old numbering after a
+    // recover (2), so the core seals once more on top (3); version 2 reads as IntegrityError.
+    expect(info.version).toBe(3);
     expect((await manager.getCredentials("again", tenant)).apiKey?.reveal()).toBe("second-life-value");
     expect((await manager.getCredentials("again", tenant, { version: 1 })).apiKey?.reveal()).toBe(
       "first-life-value",

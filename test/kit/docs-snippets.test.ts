@@ -23,6 +23,7 @@ const PATHS = {
   "credkit/backend": ["src/kit/index.ts"],
   "credkit/testing": ["src/testing/index.ts"],
   "credkit/backends/*": ["src/backends/*/index.ts"],
+  "credkit/keys/*": ["src/keys/*/index.ts"],
   "credkit/connectors/*": ["src/connectors/*/index.ts"],
   "credkit/http": ["src/http/index.ts"],
   "credkit/http/client": ["src/http/client.ts"],
