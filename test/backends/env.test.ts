@@ -3,11 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { definition, encryptForEnv, envBackend, variableName } from "../../src/backends/env/index.js";
 import { createCredentialManager } from "../../src/core/create-credential-manager.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
-import {
-  ConfigurationError,
-  IntegrityError,
-  UnsupportedError,
-} from "../../src/core/errors.js";
+import { ConfigurationError, IntegrityError, UnsupportedError } from "../../src/core/errors.js";
 import { encodeKey } from "../../src/core/key-encoding.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { assertNoLeak, canary, keyring, TEST_KEY_A } from "../support/fixtures.js";
