@@ -53,6 +53,14 @@ function untrustedPrototype(value: object): boolean {
   return false;
 }
 
+/** The engine's own `stack` accessor (Node 24's V8 defines `stack` as an accessor on errors). */
+const NATIVE_STACK_GETTER = Object.getOwnPropertyDescriptor(new Error(), "stack")?.get;
+
+/** Whether this property is an error's `stack` as the engine defines it: safe to read. */
+function isNativeStack(key: string | symbol, descriptor: PropertyDescriptor): boolean {
+  return key === "stack" && descriptor.get !== undefined && descriptor.get === NATIVE_STACK_GETTER;
+}
+
 /** The values one object holds, for the walk; undefined when it cannot be trusted. */
 function childrenOf(redactor: Redactor, value: object): unknown[] | undefined {
   if (types.isProxy(value) || untrustedPrototype(value)) return undefined;
@@ -64,6 +72,10 @@ function childrenOf(redactor: Redactor, value: object): unknown[] | undefined {
     if (typeof key === "symbol" ? redactor.carries(key.description ?? "") : redactor.carries(key))
       return undefined;
     const descriptor = Object.getOwnPropertyDescriptor(value, key);
+    if (descriptor && isNativeStack(key, descriptor)) {
+      children.push((value as { stack?: unknown }).stack);
+      continue;
+    }
     if (!descriptor || descriptor.get || descriptor.set) return undefined;
     if (ArrayBuffer.isView(value) && /^\d+$/.test(String(key))) continue;
     children.push(descriptor.value);
