@@ -1,6 +1,7 @@
 /**
- * credkit/testing: the suites a backend written outside this repository runs to prove itself,
- * with the test functions injected (vitest's, or a compatible runner's).
+ * credkit/testing: the suites a backend, connection store or connector written outside this
+ * repository runs to prove itself, with the test functions injected (vitest's, or a compatible
+ * runner's).
  */
 export { type BackendContractOptions, runBackendContract } from "./backend-contract.js";
 export {
@@ -8,6 +9,12 @@ export {
   runConnectionStoreContract,
   sampleRecord,
 } from "./connection-store-contract.js";
+export {
+  type ConnectorContractOptions,
+  type ProviderStandIn,
+  runConnectorContract,
+  type StandInRequest,
+} from "./connector-contract.js";
 export { assertNoLeak, canary, everyForm, keyring, TEST_KEY_A, TEST_KEY_B, uniqueId } from "./fixtures.js";
 export type { SeedInput } from "./read-only-contract.js";
 export type { TestFunctions } from "./test-functions.js";

@@ -1,11 +1,11 @@
 /** The five built-in connectors run the connector contract against their loopback stand-ins. */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, vi } from "vitest";
 import { definition as anthropic } from "../../src/connectors/anthropic/index.js";
 import { definition as firecrawl } from "../../src/connectors/firecrawl/index.js";
 import { definition as gemini } from "../../src/connectors/gemini/index.js";
 import { definition as http } from "../../src/connectors/http/index.js";
 import { definition as openai } from "../../src/connectors/openai/index.js";
-import { type ContractTestApi, runConnectorContract } from "../contract/connector-contract.js";
+import { runConnectorContract } from "../contract/connector-contract.js";
 import { sentKey as anthropicKey, startAnthropicServer } from "../servers/providers/anthropic.js";
 import { presented, startLoopback } from "../servers/providers/base.js";
 import { startFirecrawlServer } from "../servers/providers/firecrawl.js";
@@ -14,7 +14,6 @@ import { startOpenAIServer } from "../servers/providers/openai.js";
 import { guardOutput } from "../support/output.js";
 import { providerKey, SDK_ENV } from "./support.js";
 
-const api = { describe, it, expect, beforeAll, afterAll } as unknown as ContractTestApi;
 const keys = {
   openai: [providerKey("sk-"), providerKey("sk-")],
   anthropic: [providerKey("sk-ant-"), providerKey("sk-ant-")],
@@ -33,7 +32,7 @@ afterAll(() => {
 
 const apiKey = (key: string) => ({ apiKey: key });
 const [openaiValid, openaiWrong] = keys.openai;
-runConnectorContract(api, {
+runConnectorContract({
   definition: openai,
   startServer: () => startOpenAIServer({ apiKey: openaiValid }),
   basePath: "/v1",
@@ -45,7 +44,7 @@ runConnectorContract(api, {
 });
 
 const [anthropicValid, anthropicWrong] = keys.anthropic;
-runConnectorContract(api, {
+runConnectorContract({
   definition: anthropic,
   startServer: () => startAnthropicServer({ apiKey: anthropicValid }),
   credentials: apiKey,
@@ -56,7 +55,7 @@ runConnectorContract(api, {
 });
 
 const [firecrawlValid, firecrawlWrong] = keys.firecrawl;
-runConnectorContract(api, {
+runConnectorContract({
   definition: firecrawl,
   startServer: () => startFirecrawlServer({ apiKey: firecrawlValid }),
   credentials: apiKey,
@@ -67,7 +66,7 @@ runConnectorContract(api, {
 });
 
 const [geminiValid, geminiWrong] = keys.gemini;
-runConnectorContract(api, {
+runConnectorContract({
   definition: gemini,
   startServer: () => startGeminiServer({ apiKey: geminiValid }),
   credentials: apiKey,
@@ -79,7 +78,7 @@ runConnectorContract(api, {
 });
 
 const [httpValid, httpWrong] = keys.http;
-runConnectorContract(api, {
+runConnectorContract({
   definition: http,
   startServer: () =>
     startLoopback(
