@@ -46,6 +46,22 @@ export function pageOf<T>(
 }
 
 /**
+ * Checks a backend's `maxVersions` option, with one meaning on every store: a positive whole
+ * number of versions to keep, or unset for the store's default. 0, negative and fractional
+ * numbers are a `ConfigurationError` (0 once meant "delete every version" on one store and
+ * "keep all" on another: never silent loss).
+ */
+export function maxVersionsOption(value: number | undefined, source: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (Number.isSafeInteger(value) && value > 0) return value;
+  throw new ConfigurationError(
+    "The `maxVersions` option must be a positive whole number (or unset for the store's default).",
+    { missing: ["maxVersions"] },
+    { source },
+  );
+}
+
+/**
  * Reads a whole-number environment variable within [min, max]; undefined when unset or empty.
  * Anything else is a `ConfigurationError` naming the variable (the value is not echoed).
  */

@@ -20,6 +20,7 @@ export type {
 export {
   deletedRecord,
   integerVariable,
+  maxVersionsOption,
   missingRecord,
   pageOf,
   versionConflict,

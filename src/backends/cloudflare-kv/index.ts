@@ -16,7 +16,12 @@ import type {
   BackendWrite,
   RecordMetadata,
 } from "../../core/backend.js";
-import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
+import {
+  deletedRecord,
+  maxVersionsOption,
+  missingRecord,
+  versionConflict,
+} from "../../core/backend-support.js";
 import { ConfigurationError, ValidationError } from "../../core/errors.js";
 import { type BackendKey, MIN_KEY_LENGTH } from "../../core/key-encoding.js";
 import { type RetryOptions, withRetry } from "../../core/retry.js";
@@ -240,10 +245,7 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
       { source: NAME },
     );
   }
-  const maxVersions = options.maxVersions ?? 100;
-  if (!Number.isInteger(maxVersions) || maxVersions < 1) {
-    throw new ConfigurationError("maxVersions must be a whole number of at least 1.", {}, { source: NAME });
-  }
+  const maxVersions = maxVersionsOption(options.maxVersions, NAME) ?? 100;
   const grace = options.expiryGraceSeconds ?? DEFAULT_EXPIRY_GRACE_SECONDS;
   if (grace !== false && !(Number.isInteger(grace) && grace >= 0)) {
     throw new ConfigurationError(

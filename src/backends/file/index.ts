@@ -21,7 +21,12 @@ import type {
   BackendRecord,
   BackendWrite,
 } from "../../core/backend.js";
-import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
+import {
+  deletedRecord,
+  maxVersionsOption,
+  missingRecord,
+  versionConflict,
+} from "../../core/backend-support.js";
 import { IntegrityError, UnavailableError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { LocalKeyring, parseKey } from "../../core/keyring.js";
@@ -94,7 +99,7 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
   const root = resolve(options.directory ?? process.env.CREDKIT_FILE_DIR ?? DEFAULT_DIRECTORY);
   const records = join(root, "records");
   const trash = join(root, "trash");
-  const maxVersions = options.maxVersions ?? 100;
+  const maxVersions = maxVersionsOption(options.maxVersions, NAME) ?? 100;
 
   const folderOf = (key: BackendKey) => join(records, key.tenantSegment, key.nameSegment);
 

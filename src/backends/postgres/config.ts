@@ -4,6 +4,7 @@
  * the password). A malformed connection string is a `ConfigurationError` here, before any call.
  */
 import type { PoolConfig } from "pg";
+import { maxVersionsOption } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import type { LibOption } from "../../core/import-optional.js";
 import type { RetryOptions } from "../../core/retry.js";
@@ -85,17 +86,6 @@ export interface PostgresSettings {
 
 const DEFAULT_TABLE = "credkit_credentials";
 
-/** Checks `maxVersions`: a positive integer, or unset. */
-function maxVersionsOf(value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (Number.isSafeInteger(value) && value > 0) return value;
-  throw new ConfigurationError(
-    "The `maxVersions` option must be a positive whole number (or unset to keep every version).",
-    { missing: ["maxVersions"] },
-    { source: NAME },
-  );
-}
-
 /** True for the forms `pg` reads as a connection string: a postgres URL or a socket path. */
 function isConnectionString(text: string): boolean {
   if (text.startsWith("/")) return true;
@@ -139,7 +129,7 @@ export function resolveSettings(options: PostgresBackendOptions): PostgresSettin
       versions: options.versionsTable ?? `${table}_versions`,
       migrations: `${table}_migrations`,
     }),
-    maxVersions: maxVersionsOf(options.maxVersions),
+    maxVersions: maxVersionsOption(options.maxVersions, NAME),
     retry: {
       attempts: options.retry?.attempts ?? 5,
       baseDelayMs: options.retry?.baseDelayMs ?? 50,

@@ -100,7 +100,7 @@ export async function optionsFromEnv(env: Environment): Promise<VaultBackendOpti
     pemFile(env.VAULT_CLIENT_CERT, "VAULT_CLIENT_CERT"),
     pemFile(env.VAULT_CLIENT_KEY, "VAULT_CLIENT_KEY"),
   ]);
-  const maxVersions = integerVariable(env, "VAULT_KV_MAX_VERSIONS", { min: 0, source: NAME });
+  const maxVersions = integerVariable(env, "VAULT_KV_MAX_VERSIONS", { min: 1, source: NAME });
   return {
     ...(env.VAULT_ADDR ? { endpoint: env.VAULT_ADDR } : {}),
     auth: authFrom(env),

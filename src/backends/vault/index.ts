@@ -10,7 +10,12 @@
  */
 import type NodeVault from "node-vault";
 import type { Backend, BackendListEntry, BackendListOptions, BackendRecord } from "../../core/backend.js";
-import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
+import {
+  deletedRecord,
+  maxVersionsOption,
+  missingRecord,
+  versionConflict,
+} from "../../core/backend-support.js";
 import { ConflictError, DeletedError, IntegrityError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { BackendKey } from "../../core/key-encoding.js";
@@ -81,8 +86,9 @@ export interface VaultBackendOptions extends TokenLifecycleOptions {
    */
   prefix?: string;
   /**
-   * `max_versions` set on the keys credkit creates; 0 uses the mount's setting (Vault: 10).
-   * @default 0
+   * `max_versions` set on the keys credkit creates: a positive whole number; unset uses the
+   * mount's setting (Vault's default: 10).
+   * @default the mount's setting
    */
   maxVersions?: number;
   /** TLS settings for an `https://` endpoint. */
@@ -144,7 +150,7 @@ export function vaultBackend(options: VaultBackendOptions = {}): Backend {
   const retry = resolveRetryOptions(options.retry);
   /** Per-call request options: axios's own timeout cleans up the socket of a hung request. */
   const request = { timeout: retry.timeoutMs };
-  const maxVersions = options.maxVersions ?? 0;
+  const maxVersions = maxVersionsOption(options.maxVersions, NAME) ?? 0;
 
   let connection: Promise<{ client: VaultClient; tokens: TokenLifecycle }> | undefined;
   const connect = () => {
