@@ -47,10 +47,16 @@ await missing(async () => {
   });
   await aws.getCredentials("c", "t");
 }, "@aws-sdk/client-secrets-manager");
-await missing(async () => {
-  const pg = await createCredentialManager({ backend: "postgres", encryptionKey: key, env: { DATABASE_URL: "postgres://127.0.0.1:9/none" } });
-  await pg.getCredentials("c", "t");
-}, "pg");
+// Issue 13 item 16: a backend chosen by name finds its missing SDK at creation, in the one
+// ConfigurationError that lists every problem with its fix.
+async function missingAtCreation(env, pkg) {
+  const error = await createCredentialManager({ env }).then(() => undefined, (caught) => caught);
+  assert.ok(error?.code === "configuration", `expected a ConfigurationError at creation, got ${error}`);
+  assert.ok(error.missing.includes(pkg), `expected ${pkg} among ${error.missing}`);
+  assert.match(error.message, new RegExp(`npm install ${pkg.replace("/", "\\/")}`));
+}
+await missingAtCreation({ VAULT_TYPE: "postgres", DATABASE_URL: "postgres://127.0.0.1:9/none", CREDENTIAL_ENCRYPTION_KEY: key }, "pg");
+await missingAtCreation({ VAULT_TYPE: "aws", AWS_REGION: "us-east-1", CREDENTIAL_ENCRYPTION_KEY: key }, "@aws-sdk/client-secrets-manager");
 const { getConnector } = await import("credkit");
 await missing(() => getConnector("openai", { apiKey: "sk-smoke-connector-123" }), "openai");
 console.log("smoke (ESM): ok");

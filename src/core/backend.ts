@@ -5,6 +5,7 @@
  */
 import type { CredentialType } from "./credential-types.js";
 import type { BackendKey } from "./key-encoding.js";
+import type { KeyProvider } from "./keyring.js";
 
 /** What a backend can do. The core and the contract suite gate behaviour on these. */
 export interface BackendCapabilities {
@@ -163,6 +164,18 @@ export interface Backend {
   /** Undoes a soft delete; a no-op on a live record. Throws `NotFoundError` if there is none. */
   restore?(key: BackendKey): Promise<void>;
   list(options?: BackendListOptions): Promise<BackendListPage>;
+  /**
+   * Start-up checks that need no request to a remote service: local files, their owner and
+   * permissions, configuration. `createCredentialManager` calls it at creation so a bad set-up is
+   * a typed `ConfigurationError` there, not a failure at the first write. Idempotent.
+   */
+  open?(): Promise<void>;
+  /**
+   * A key for development when no key is configured, used by `createCredentialManager` outside
+   * production only: ephemeral for memory, a 0600 key file beside the data for the file store.
+   * Absent: a key is required.
+   */
+  developmentKey?(): Promise<KeyProvider>;
   /** Releases connections, timers and clients. */
   close?(): Promise<void>;
 }

@@ -4,7 +4,6 @@
  * the package exports follow from these declarations.
  */
 import type { Backend } from "../core/backend.js";
-import type { KeyProvider } from "../core/keyring.js";
 
 /** Environment variables, as in `process.env`. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -31,9 +30,4 @@ export interface BackendDefinition {
   missingVariables(env: Environment): string[];
   /** Builds the backend from `env`. Called only when `missingVariables` is empty. */
   fromEnv(env: Environment): Promise<Backend>;
-  /**
-   * A key for development when `CREDENTIAL_ENCRYPTION_KEY` is not set (outside production):
-   * ephemeral for memory, a 0600 key file for the file store. Absent: a key is required.
-   */
-  developmentKey?(env: Environment): Promise<KeyProvider>;
 }

@@ -7,6 +7,7 @@
  */
 import type { Backend, BackendListEntry, BackendListOptions, BackendRecord } from "../../core/backend.js";
 import { pageOf } from "../../core/backend-support.js";
+import { isProduction } from "../../core/environment.js";
 import { UnsupportedError } from "../../core/errors.js";
 import { type BackendKey, KEY_SEPARATOR, unescapeComponent } from "../../core/key-encoding.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
@@ -35,10 +36,6 @@ export interface EnvBackendOptions {
    * variable's name. @default console.warn
    */
   warn?: ((message: string) => void) | undefined;
-}
-
-function isProduction(env: Environment): boolean {
-  return env.NODE_ENV?.trim().toLowerCase() === "production";
 }
 
 function readOnly(what: string, variable: string): UnsupportedError {

@@ -27,12 +27,13 @@ import {
   missingRecord,
   versionConflict,
 } from "../../core/backend-support.js";
-import { IntegrityError, UnavailableError } from "../../core/errors.js";
+import { setting } from "../../core/environment.js";
+import { ConfigurationError, IntegrityError, UnavailableError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
-import { LocalKeyring, parseKey } from "../../core/keyring.js";
 import { pageByKey } from "../../core/list-paging.js";
 import { scrubError } from "../../core/redact.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
+import { developmentKeyFile, prepareStoreDirectory } from "./store-directory.js";
 
 /** Options of `fileBackend`. */
 export interface FileBackendOptions {
@@ -57,7 +58,6 @@ const STALE_TEMP_MS = 60_000;
 /** Attempts of an unconditional write racing other writers before giving up. */
 const MAX_WRITE_ATTEMPTS = 10_000;
 const DEFAULT_DIRECTORY = ".credkit";
-const KEY_FILE = "key";
 
 function versionFile(version: number): string {
   return `v${String(version).padStart(10, "0")}.json`;
@@ -96,12 +96,24 @@ async function syncDirectory(path: string): Promise<void> {
 
 /** Creates a file-store backend. */
 export function fileBackend(options: FileBackendOptions = {}): Backend {
-  const root = resolve(options.directory ?? process.env.CREDKIT_FILE_DIR ?? DEFAULT_DIRECTORY);
+  const root = directoryOf(options.directory, process.env);
   const records = join(root, "records");
   const trash = join(root, "trash");
   const maxVersions = maxVersionsOption(options.maxVersions, NAME) ?? 100;
 
-  const folderOf = (key: BackendKey) => join(records, key.tenantSegment, key.nameSegment);
+  let preparation: Promise<void> | undefined;
+  /** The directory checks, once; a failure is retried on the next call (the user may fix it). */
+  const ready = (): Promise<void> => {
+    preparation ??= prepareStoreDirectory(root).catch((error: unknown) => {
+      preparation = undefined;
+      throw error;
+    });
+    return preparation;
+  };
+  const folderOf = async (key: BackendKey) => {
+    await ready();
+    return join(records, key.tenantSegment, key.nameSegment);
+  };
 
   /**
    * Writes to one credential from this process go one at a time: other processes are handled by
@@ -266,25 +278,28 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
     },
 
     async get(key, options = {}) {
-      const folder = folderOf(key);
+      const folder = await folderOf(key);
       const versions = await versionsIn(folder);
       if (!versions || versions.length === 0) return undefined;
       if (!options.includeDeleted && (await isDeleted(folder))) throw deletedRecord(NAME, key);
       return readVersion(folder, options.version ?? (versions.at(-1) as number));
     },
 
-    rewriteVersion(key, version, write, options) {
-      const folder = folderOf(key);
+    open: ready,
+    developmentKey: () => developmentKeyFile(root),
+
+    async rewriteVersion(key, version, write, options) {
+      const folder = await folderOf(key);
       return serialized(folder, () => rewriteInPlace(key, folder, version, write, options.ifValue));
     },
 
-    put(key, write, options = {}) {
-      const folder = folderOf(key);
+    async put(key, write, options = {}) {
+      const folder = await folderOf(key);
       return serialized(folder, () => publish(key, folder, write, options));
     },
 
     async delete(key, options = {}) {
-      const folder = folderOf(key);
+      const folder = await folderOf(key);
       const versions = await versionsIn(folder);
       if (!versions || versions.length === 0) throw missingRecord(NAME, key);
       if (options.purge) {
@@ -307,7 +322,7 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
     },
 
     async restore(key) {
-      const folder = folderOf(key);
+      const folder = await folderOf(key);
       const versions = await versionsIn(folder);
       if (!versions || versions.length === 0) throw missingRecord(NAME, key);
       await unlink(join(folder, DELETED_MARKER)).catch((error: unknown) => {
@@ -316,6 +331,7 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
     },
 
     async list(options: BackendListOptions = {}) {
+      await ready();
       const tenants =
         options.tenantSegment !== undefined
           ? [options.tenantSegment]
@@ -342,40 +358,14 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
   };
 }
 
-function directoryFrom(env: Environment): string {
-  return resolve(env.CREDKIT_FILE_DIR ?? DEFAULT_DIRECTORY);
-}
-
-let warnedAboutKeyFile = false;
-
-/**
- * Outside production, when no `CREDENTIAL_ENCRYPTION_KEY` is set: reads the store's key file,
- * creating it (0600) on first use, and warns once that the key sits beside the data.
- */
-async function localKeyFile(env: Environment): Promise<LocalKeyring> {
-  const directory = directoryFrom(env);
-  const path = join(directory, KEY_FILE);
-  await mkdir(directory, { recursive: true, mode: 0o700 });
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if (!isCode(error, "ENOENT")) throw fileError(error, "read the local key file");
-    try {
-      await writeFile(path, randomBytes(32).toString("base64"), { flag: "wx", mode: 0o600 });
-    } catch (writeError) {
-      if (!isCode(writeError, "EEXIST")) throw fileError(writeError, "create the local key file");
-    }
-    text = await readFile(path, "utf8");
+/** The store's directory: the option, else CREDKIT_FILE_DIR (empty is unset), else ./.credkit. */
+function directoryOf(directory: string | undefined, env: Environment): string {
+  if (directory !== undefined && directory.trim() === "") {
+    throw new ConfigurationError("The file store's `directory` option is empty; omit it for ./.credkit.", {
+      missing: ["directory"],
+    });
   }
-  if (!warnedAboutKeyFile) {
-    warnedAboutKeyFile = true;
-    process.emitWarning(
-      `credkit: no CREDENTIAL_ENCRYPTION_KEY set; using the development key file ${path}. Set CREDENTIAL_ENCRYPTION_KEY in production.`,
-      { code: "CREDKIT_DEV_KEY" },
-    );
-  }
-  return new LocalKeyring(parseKey(text, path));
+  return resolve(directory ?? setting(env, "CREDKIT_FILE_DIR") ?? DEFAULT_DIRECTORY);
 }
 
 export const definition: BackendDefinition = {
@@ -383,6 +373,5 @@ export const definition: BackendDefinition = {
   summary: "encrypted directory store for single hosts (the default)",
   variables: [{ name: "CREDKIT_FILE_DIR", description: "Directory of the store (default ./.credkit)." }],
   missingVariables: () => [],
-  fromEnv: async (env) => fileBackend({ directory: directoryFrom(env) }),
-  developmentKey: localKeyFile,
+  fromEnv: async (env) => fileBackend({ directory: directoryOf(undefined, env) }),
 };

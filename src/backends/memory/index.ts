@@ -11,6 +11,7 @@ import type {
   BackendWrite,
 } from "../../core/backend.js";
 import { deletedRecord, missingRecord, versionConflict } from "../../core/backend-support.js";
+import { isProduction } from "../../core/environment.js";
 import { ConfigurationError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { LocalKeyring } from "../../core/keyring.js";
@@ -38,7 +39,7 @@ const NAME = "memory";
 /** Creates an in-memory backend. Throws `ConfigurationError` when `NODE_ENV=production`. */
 export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
   const env = options.env ?? process.env;
-  if (env.NODE_ENV === "production") {
+  if (isProduction(env)) {
     throw new ConfigurationError(
       "The memory backend loses every credential when the process ends and is refused when NODE_ENV=production. Set VAULT_TYPE to a durable backend (docs/backends lists them).",
       { missing: ["VAULT_TYPE"] },
@@ -53,6 +54,8 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
 
   return {
     name: NAME,
+    // why: memory data dies with the process, so an ephemeral key loses nothing.
+    developmentKey: async () => new LocalKeyring(randomBytes(32)),
     capabilities: {
       versions: true,
       compareAndSet: "atomic",
@@ -131,6 +134,4 @@ export const definition: BackendDefinition = {
   variables: [],
   missingVariables: () => [],
   fromEnv: async (env) => memoryBackend({ env }),
-  // why: memory data dies with the process, so an ephemeral key loses nothing.
-  developmentKey: async () => new LocalKeyring(randomBytes(32)),
 };
