@@ -26,6 +26,7 @@ export default defineConfig({
     "http/index": "src/http/index.ts",
     "http/client": "src/http/client.ts",
     "oauth/index": "src/oauth/index.ts",
+    "ops/index": "src/ops/index.ts",
     ...folderEntries("backends"),
     ...folderEntries("keys"),
     ...folderEntries("connectors"),

@@ -40,7 +40,12 @@ import {
   updateConnection,
 } from "./service/records.js";
 import { resolveReferences } from "./service/references.js";
-import { assertEnabled, connectorFor, testConnection } from "./service/testing.js";
+import {
+  assertEnabled,
+  connectorFor,
+  type TestConnectionOptions,
+  testConnection,
+} from "./service/testing.js";
 import type { Connector, TestConnectionResult } from "./types.js";
 
 export { ConnectorMismatchError } from "./service/connector-kind.js";
@@ -53,6 +58,7 @@ export {
   type ReferenceRequest,
 } from "./service/reference-policy.js";
 export { UnresolvedReferenceError } from "./service/references.js";
+export type { TestConnectionOptions } from "./service/testing.js";
 
 /** A connection's configuration with its references resolved to `Secret`s. */
 export type ConnectionCredentials = Readonly<Record<string, JsonValue | Secret>>;
@@ -198,9 +204,11 @@ export class ConnectorService {
   /**
    * Tests the connection: `validating`, then `active` or `error` (or `expired`). Returns the
    * verdict, never throws for a failed test; the outcome is also recorded in the audit trail.
+   * `{ background: true }` is a scheduled check: no `validating` step, a transition only when the
+   * status changes, and `error` → `active` reported as `recovered`.
    */
-  testConnectorConnection(id: string): Promise<TestConnectionResult> {
-    return testConnection(this.#context, id);
+  testConnectorConnection(id: string, options: TestConnectionOptions = {}): Promise<TestConnectionResult> {
+    return testConnection(this.#context, id, options);
   }
 
   /**

@@ -19,3 +19,30 @@ export function coarseNow(): number {
   }
   return cached;
 }
+
+/**
+ * Time and timers as one injectable object, for code that schedules work (the health monitor,
+ * webhook retries): tests pass a manual clock (`manualClock()` from credkit/testing) and move
+ * time themselves instead of waiting.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Runs `fn` after `ms`; the timer never keeps the process alive. Returns a handle for `clearTimeout`. */
+  setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer made by `setTimeout`; an unknown or fired handle is ignored. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real clock: `Date.now()` and unref'd Node timers. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const timer = setTimeout(fn, ms) as { unref?: () => void };
+    timer.unref?.();
+    return timer;
+  },
+  clearTimeout(handle) {
+    clearTimeout(handle as Parameters<typeof clearTimeout>[0]);
+  },
+};

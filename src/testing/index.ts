@@ -4,6 +4,7 @@
  * runner's).
  */
 export { type BackendContractOptions, runBackendContract } from "./backend-contract.js";
+export { type ManualClock, manualClock } from "./clock.js";
 export {
   type ConnectionStoreContractOptions,
   runConnectionStoreContract,

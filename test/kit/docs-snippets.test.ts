@@ -28,6 +28,7 @@ const PATHS = {
   "credkit/http": ["src/http/index.ts"],
   "credkit/http/client": ["src/http/client.ts"],
   "credkit/oauth": ["src/oauth/index.ts"],
+  "credkit/ops": ["src/ops/index.ts"],
 };
 
 describe("code blocks of README.md and docs/", () => {

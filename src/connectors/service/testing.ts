@@ -73,18 +73,41 @@ async function runTest(
   }
 }
 
+/** Options of `testConnectorConnection`. */
+export interface TestConnectionOptions {
+  /**
+   * A scheduled check (the health monitor's): no `validating` step, a transition only when the
+   * verdict changes the status, and `error` → `active` is reported with reason `recovered`.
+   * @default false
+   */
+  background?: boolean;
+}
+
+/** The reason of a move to `status` after a test. */
+function verdictReason(status: TestConnectionResult["status"], from: string, background: boolean) {
+  if (status === "active") return background && from === "error" ? "recovered" : "validated";
+  return status === "expired" ? "expired" : "validation_failed";
+}
+
 /**
  * Tests the connection: `validating`, then `active` or `error` (or `expired`). Returns the
  * verdict, never throws for a failed test; the outcome is also recorded in the audit trail.
  */
-export async function testConnection(context: ServiceContext, id: string): Promise<TestConnectionResult> {
+export async function testConnection(
+  context: ServiceContext,
+  id: string,
+  options: TestConnectionOptions = {},
+): Promise<TestConnectionResult> {
   const record = await loadRecord(context, id);
   assertEnabled(record);
-  await mutate(context, id, (current) => ({
-    record: current,
-    to: "validating",
-    reason: "validation_started",
-  }));
+  const background = options.background === true;
+  if (!background) {
+    await mutate(context, id, (current) => ({
+      record: current,
+      to: "validating",
+      reason: "validation_started",
+    }));
+  }
   const { result, versions } = await runTest(context, record);
   const accessor = accessorOf(id);
   for (const name of secretNames(record)) context.tenant.recordTest(name, accessor, result.success);
@@ -94,12 +117,7 @@ export async function testConnection(context: ServiceContext, id: string): Promi
       ? {}
       : {
           to: result.status,
-          reason:
-            result.status === "active"
-              ? ("validated" as const)
-              : result.status === "expired"
-                ? ("expired" as const)
-                : ("validation_failed" as const),
+          reason: verdictReason(result.status, current.status, background),
           ...(result.error !== undefined ? { message: result.error } : {}),
         }),
   }));

@@ -1,0 +1,19 @@
+/**
+ * credkit/ops: operations on top of the public API — the typed event stream and its publishers,
+ * signed webhooks, the connection health monitor and credential alerts.
+ */
+export {
+  type ConnectionStatusEvent,
+  type CredentialAlertEvent,
+  type CredentialChangeEvent,
+  type CredkitEvent,
+  type CredkitEventType,
+  createEventStream,
+  type EventInput,
+  type EventListener,
+  type EventOf,
+  EventStream,
+  type EventStreamOptions,
+  type RewrapProgressEvent,
+} from "./events.js";
+export { auditEvents, rewrapEvents, statusEvents } from "./events-publishers.js";
