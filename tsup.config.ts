@@ -3,6 +3,7 @@ import { defineConfig } from "tsup";
 
 const packageJson = JSON.parse(readFileSync("package.json", "utf8")) as {
   peerDependencies: Record<string, string>;
+  version: string;
 };
 
 /**
@@ -27,6 +28,7 @@ export default defineConfig({
     "http/client": "src/http/client.ts",
     "oauth/index": "src/oauth/index.ts",
     "ops/index": "src/ops/index.ts",
+    "cli/index": "src/cli/index.ts",
     ...folderEntries("backends"),
     ...folderEntries("keys"),
     ...folderEntries("connectors"),
@@ -40,4 +42,6 @@ export default defineConfig({
   platform: "node",
   // why: every SDK is an optional peer; none may be bundled (tsup#998 makes this explicit).
   external: Object.keys(packageJson.peerDependencies),
+  // why: the credkit bin prints its version without reading package.json at run time.
+  define: { __CREDKIT_VERSION__: JSON.stringify(packageJson.version) },
 });

@@ -1,0 +1,190 @@
+/**
+ * The `credkit` command line: every command, its options and its `--help` examples. Command
+ * implementations are imported only when their command runs, so `credkit --version` and
+ * `--help` load nothing but this file and commander.
+ */
+import { Command, Option } from "commander";
+import type { GlobalOptions } from "./output.js";
+
+declare const __CREDKIT_VERSION__: string;
+
+/** Adds an "Examples:" block to a command's help. */
+function examples(command: Command, lines: readonly string[]): Command {
+  return command.addHelpText("after", `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`);
+}
+
+/** The command's own options merged with the global ones (`--backend`, `--json`). */
+function optionsOf<T>(command: Command): T & GlobalOptions {
+  return command.optsWithGlobals() as T & GlobalOptions;
+}
+
+function writeOptions(command: Command): Command {
+  return command
+    .option("--field <name>", "field the value is stored in", "apiKey")
+    .option("--fields-json", "the input is a JSON object of field names to values")
+    .option(
+      "--type <type>",
+      "credential type (api_key, bearer_token, http_basic, ssh, db_dsn, service_account, oauth, custom)",
+    )
+    .option(
+      "--value <value>",
+      "the value on the command line (lands in shell history: prefer stdin or the prompt)",
+    )
+    .option("--expires-at <iso>", "when the credential stops being valid (ISO 8601)")
+    .option("--if-version <n>", "write only if the current version is n (0: only if absent)")
+    .option("--actor <name>", "who writes, for createdBy and the audit trail", "credkit-cli");
+}
+
+function credentialCommands(program: Command): void {
+  examples(
+    writeOptions(program.command("put").description("store a credential (a new one, or a new version)"))
+      .argument("<tenant>", "tenant id")
+      .argument("<connection>", "connection id (credential name)")
+      .action(async (tenant: string, connection: string, _options, command: Command) => {
+        const { writeCommand } = await import("./commands/write.js");
+        await writeCommand(tenant, connection, optionsOf(command), false);
+      }),
+    [
+      "credkit put acme openai                       # hidden prompt for apiKey",
+      'printf %s "$OPENAI_API_KEY" | credkit put acme openai --type api_key',
+      "credkit put acme db --fields-json < fields.json",
+    ],
+  );
+  examples(
+    writeOptions(
+      program.command("rotate").description("replace an existing credential's values (a new version)"),
+    )
+      .argument("<tenant>", "tenant id")
+      .argument("<connection>", "connection id")
+      .action(async (tenant: string, connection: string, _options, command: Command) => {
+        const { writeCommand } = await import("./commands/write.js");
+        await writeCommand(tenant, connection, optionsOf(command), true);
+      }),
+    ["credkit rotate acme openai", "credkit rotate acme openai --if-version 3 < new-key.txt"],
+  );
+  examples(
+    program
+      .command("get")
+      .description("show a credential's fields, masked unless --reveal")
+      .argument("<tenant>", "tenant id")
+      .argument("<connection>", "connection id")
+      .option("--reveal", "print the values themselves")
+      .option("--field <name>", "only this field (with --reveal: its bare value, for pipes)")
+      .option("--at-version <n>", "read this older version")
+      .action(async (tenant: string, connection: string, _options, command: Command) => {
+        const { getCommand } = await import("./commands/read.js");
+        await getCommand(tenant, connection, optionsOf(command));
+      }),
+    ["credkit get acme openai", "credkit get acme openai --reveal --field apiKey | pbcopy"],
+  );
+  examples(
+    program
+      .command("list")
+      .description("list a tenant's credentials (metadata only)")
+      .argument("<tenant>", "tenant id")
+      .option("--include-deleted", "also show soft-deleted credentials")
+      .action(async (tenant: string, _options, command: Command) => {
+        const { listCommand } = await import("./commands/read.js");
+        await listCommand(tenant, optionsOf(command));
+      }),
+    ["credkit list acme", "credkit list acme --include-deleted --json"],
+  );
+  examples(
+    program
+      .command("describe")
+      .description("a credential's metadata, status, fingerprints and masked forms")
+      .argument("<tenant>", "tenant id")
+      .argument("<connection>", "connection id")
+      .action(async (tenant: string, connection: string, _options, command: Command) => {
+        const { describeCommand } = await import("./commands/read.js");
+        await describeCommand(tenant, connection, optionsOf(command));
+      }),
+    ["credkit describe acme openai"],
+  );
+  examples(
+    program
+      .command("versions")
+      .description("every version of a credential, oldest first (metadata only)")
+      .argument("<tenant>", "tenant id")
+      .argument("<connection>", "connection id")
+      .action(async (tenant: string, connection: string, _options, command: Command) => {
+        const { versionsCommand } = await import("./commands/read.js");
+        await versionsCommand(tenant, connection, optionsOf(command));
+      }),
+    ["credkit versions acme openai --json"],
+  );
+  for (const [action, description] of [
+    ["delete", "delete a credential (recoverable where the backend keeps deleted ones)"],
+    ["restore", "undo a soft delete"],
+    ["purge", "remove a credential and every version for good (needs --yes)"],
+  ] as const) {
+    const command = program
+      .command(action)
+      .description(description)
+      .argument("<tenant>", "tenant id")
+      .argument("<connection>", "connection id")
+      .option("--actor <name>", "who acts, for the audit trail", "credkit-cli");
+    if (action === "purge") command.option("--yes", "confirm that nothing can bring it back");
+    command.action(async (tenant: string, connection: string, _options, self: Command) => {
+      const { removeCommand } = await import("./commands/remove.js");
+      await removeCommand(action, tenant, connection, optionsOf(self));
+    });
+    examples(command, [`credkit ${action} acme openai${action === "purge" ? " --yes" : ""}`]);
+  }
+}
+
+function setupCommands(program: Command): void {
+  examples(
+    program
+      .command("keygen")
+      .description("print a new 32-byte key for CREDENTIAL_ENCRYPTION_KEY")
+      .option("--hex", "64 hex characters instead of base64")
+      .action(async (_options, command: Command) => {
+        const { keygenCommand } = await import("./commands/keygen.js");
+        keygenCommand(optionsOf(command));
+      }),
+    ["credkit keygen", "export CREDENTIAL_ENCRYPTION_KEY=$(credkit keygen)"],
+  );
+  examples(
+    program
+      .command("doctor")
+      .description(
+        "check configuration, SDKs, connectivity, a round trip and the keys; non-zero exit on failure",
+      )
+      .action(async (_options, command: Command) => {
+        const { doctorCommand } = await import("./commands/doctor.js");
+        await doctorCommand(optionsOf(command));
+      }),
+    ["npx credkit doctor", "VAULT_TYPE=postgres DATABASE_URL=postgres://... credkit doctor --json"],
+  );
+}
+
+/** The whole command line. */
+export function createProgram(): Command {
+  const program = new Command("credkit")
+    .description(
+      "Manage credkit credentials, keys and integrations. Configured like the library: VAULT_TYPE and each backend's variables, CREDENTIAL_ENCRYPTION_KEY.",
+    )
+    .version(__CREDKIT_VERSION__, "-V, --version")
+    .addOption(
+      new Option(
+        "--backend <name>",
+        "backend name or alias, as VAULT_TYPE (default: $VAULT_TYPE, else file)",
+      ),
+    )
+    .option("--json", "print results as JSON (for scripts)")
+    .showHelpAfterError("(add --help for usage and examples)")
+    .exitOverride();
+  program.configureOutput({ outputError: (text, write) => write(text) });
+  setupCommands(program);
+  credentialCommands(program);
+  examples(program, [
+    "credkit keygen",
+    "credkit doctor",
+    'printf %s "$KEY" | credkit put acme openai',
+    "credkit get acme openai",
+    "credkit --backend postgres list acme --json",
+  ]);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
