@@ -159,6 +159,60 @@ function setupCommands(program: Command): void {
   );
 }
 
+function integrationCommands(program: Command): void {
+  const integrations = examples(
+    program.command("integrations").description("a tenant's connections (the connector service)"),
+    ["credkit integrations list acme", "credkit integrations test acme conn_123"],
+  );
+  const allowHost = new Option(
+    "--allow-host <host...>",
+    "let a connection's URL reach this private or loopback host (egress allowHosts)",
+  );
+  examples(
+    integrations
+      .command("list")
+      .description("every connection of a tenant, credentials masked")
+      .argument("<tenant>", "tenant id")
+      .action(async (tenant: string, _options, command: Command) => {
+        const { listIntegrations } = await import("./commands/integrations.js");
+        await listIntegrations(tenant, optionsOf(command));
+      }),
+    ["credkit integrations list acme --json"],
+  );
+  examples(
+    integrations
+      .command("test")
+      .description("test a connection against its provider; exit 1 when refused")
+      .argument("<tenant>", "tenant id")
+      .argument("<id>", "connection id")
+      .addOption(allowHost)
+      .action(async (tenant: string, id: string, _options, command: Command) => {
+        const { testIntegration } = await import("./commands/integrations.js");
+        await testIntegration(tenant, id, optionsOf(command));
+      }),
+    [
+      "credkit integrations test acme conn_123",
+      "credkit integrations test acme conn_123 --allow-host llm.internal",
+    ],
+  );
+  for (const [action, description] of [
+    ["disable", "disable a connection: no connector is built for it until enabled"],
+    ["enable", "enable a disabled connection (pending until its next test)"],
+  ] as const) {
+    const command = integrations
+      .command(action)
+      .description(description)
+      .argument("<tenant>", "tenant id")
+      .argument("<id>", "connection id");
+    if (action === "disable") command.option("--message <text>", "why (shown in the connection's status)");
+    command.action(async (tenant: string, id: string, _options, self: Command) => {
+      const { setIntegrationEnabled } = await import("./commands/integrations.js");
+      await setIntegrationEnabled(tenant, id, action === "enable", optionsOf(self));
+    });
+    examples(command, [`credkit integrations ${action} acme conn_123`]);
+  }
+}
+
 /** The whole command line. */
 export function createProgram(): Command {
   const program = new Command("credkit")
@@ -178,6 +232,7 @@ export function createProgram(): Command {
   program.configureOutput({ outputError: (text, write) => write(text) });
   setupCommands(program);
   credentialCommands(program);
+  integrationCommands(program);
   examples(program, [
     "credkit keygen",
     "credkit doctor",
@@ -185,6 +240,7 @@ export function createProgram(): Command {
     "credkit get acme openai",
     "credkit --backend postgres list acme --json",
   ]);
-  for (const command of program.commands) command.exitOverride();
+  const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+  for (const command of all(program)) command.exitOverride();
   return program;
 }
