@@ -17,3 +17,19 @@ export {
   type RewrapProgressEvent,
 } from "./events.js";
 export { auditEvents, rewrapEvents, statusEvents } from "./events-publishers.js";
+export {
+  createWebhookSink,
+  type DeliveryLogEntry,
+  WebhookSink,
+  type WebhookSinkOptions,
+  type WebhookStats,
+} from "./webhooks.js";
+export {
+  checkWebhookSecret,
+  generateWebhookSecret,
+  type StandardWebhooksModule,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookHeaders,
+  type WebhookPayload,
+} from "./webhooks-signing.js";

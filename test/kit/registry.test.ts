@@ -107,6 +107,7 @@ describe("backend registry (one registration per folder)", async () => {
     for (const folder of readdirSync(join(root, "src/keys"), { withFileTypes: true })) {
       if (folder.isDirectory()) for (const name of dynamicPackages(`src/keys/${folder.name}`)) used.add(name);
     }
+    for (const name of dynamicPackages("src/ops")) used.add(name);
     // why: credkit/testing's declarations name the injected runner's types (`import type ... "vitest"`).
     for (const text of sources("src/testing")) {
       for (const match of text.matchAll(/from "([a-z@][^":]*)"/g)) used.add(match[1] as string);
