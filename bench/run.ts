@@ -10,6 +10,7 @@
  * 5. File backend write vs a raw durable (fsynced) file write of the same bytes.     target ≤ 3×
  *    File backend uncached read vs a raw readFile of the same bytes.                 target ≤ 4×
  * 6. KMS key providers (bench/kms.ts): unwrap calls for uncached reads, read cost vs the local key.
+ * 7. Fleet invalidation (bench/invalidation.ts): p50/p99 lag per adapter and with the TTL alone.
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -272,6 +273,7 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
   fileBackend: fileStore,
   httpListing: async () => (await import("./http.js")).httpListing(),
   kms: async () => (await import("./kms.js")).kmsBench(),
+  invalidation: async () => (await import("./invalidation.js")).invalidationBench(),
 };
 
 const requested = process.argv[2];

@@ -12,7 +12,7 @@ tarball=$(npm pack --silent --pack-destination "$scratch" | tail -n 1)
 cd "$scratch"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "./$tarball" >/dev/null
-for sdk in openai @aws-sdk/client-secrets-manager pg node-vault; do
+for sdk in openai @aws-sdk/client-secrets-manager pg node-vault ioredis; do
   if [ -d "node_modules/$sdk" ]; then echo "smoke: optional peer $sdk was installed" >&2; exit 1; fi
 done
 cat > smoke.mjs <<'JS'
@@ -57,6 +57,8 @@ async function missingAtCreation(env, pkg) {
 }
 await missingAtCreation({ VAULT_TYPE: "postgres", DATABASE_URL: "postgres://127.0.0.1:9/none", CREDENTIAL_ENCRYPTION_KEY: key }, "pg");
 await missingAtCreation({ VAULT_TYPE: "aws", AWS_REGION: "us-east-1", CREDENTIAL_ENCRYPTION_KEY: key }, "@aws-sdk/client-secrets-manager");
+const ops = await import("credkit/ops");
+await missing(() => ops.fleetInvalidation(manager, ops.redisInvalidation()), "ioredis");
 const { getConnector } = await import("credkit");
 await missing(() => getConnector("openai", { apiKey: "sk-smoke-connector-123" }), "openai");
 console.log("smoke (ESM): ok");

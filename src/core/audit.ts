@@ -219,7 +219,16 @@ export class AuditTrail {
 
   constructor(ring: AuditRing, sinks: AuditSink[]) {
     this.#ring = ring;
-    this.#sinks = sinks;
+    this.#sinks = [...sinks];
+  }
+
+  /** Adds a sink after construction (operations tooling); returns a function that removes it. */
+  addSink(sink: AuditSink): () => void {
+    this.#sinks.push(sink);
+    return () => {
+      const index = this.#sinks.indexOf(sink);
+      if (index >= 0) this.#sinks.splice(index, 1);
+    };
   }
 
   emit(event: AuditEvent): void {

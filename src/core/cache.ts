@@ -203,6 +203,12 @@ export class CredentialCache {
     }
   }
 
+  /** The fresh cached latest versions, for version polling. */
+  *latest(): Generator<CachedCredential> {
+    if (!this.#entries) return;
+    for (const [key, value] of this.#entries.entries()) if (key.endsWith("@latest")) yield value;
+  }
+
   /** Empties the cache. */
   clear(): void {
     this.#entries?.clear();

@@ -1,6 +1,8 @@
 /**
  * credkit/ops: operations on top of the public API — the typed event stream and its publishers,
- * signed webhooks, the connection health monitor and credential alerts.
+ * signed webhooks, the connection health monitor and credential alerts; fleet-wide cache
+ * invalidation (`fleetInvalidation` over `postgresInvalidation` or `redisInvalidation`, and
+ * `versionPolling` for stores with neither).
  */
 export {
   type ConnectionStatusEvent,
@@ -33,3 +35,4 @@ export {
   type WebhookHeaders,
   type WebhookPayload,
 } from "./webhooks-signing.js";
+export * from "./invalidation/index.js";
