@@ -19,6 +19,7 @@ export {
   type RewrapProgressEvent,
 } from "./events.js";
 export { auditEvents, rewrapEvents, statusEvents } from "./events-publishers.js";
+export * from "./invalidation/index.js";
 export {
   createWebhookSink,
   type DeliveryLogEntry,
@@ -35,4 +36,3 @@ export {
   type WebhookHeaders,
   type WebhookPayload,
 } from "./webhooks-signing.js";
-export * from "./invalidation/index.js";
