@@ -73,3 +73,32 @@ console.log("smoke (CommonJS): ok");
 JS
 node smoke.mjs
 node smoke.cjs
+
+# Issue 13 item 19: a user's strict TypeScript app (exactOptionalPropertyTypes on) type-checks
+# against the root entry's declarations with no optional SDK installed, passing possibly-undefined
+# values to options. (skipLibCheck stays on: the typed connector clients still name SDK types.)
+cat > app.ts <<'TS'
+import { createCredentialManager, type CredentialManager } from "credkit";
+
+const maybeDate: Date | undefined = process.env.EXPIRES ? new Date(process.env.EXPIRES) : undefined;
+const manager: CredentialManager = await createCredentialManager({
+  backend: process.env.VAULT_TYPE,
+  encryptionKey: process.env.CREDENTIAL_ENCRYPTION_KEY,
+  cache: undefined,
+});
+await manager.storeCredentials("openai", "tenant-1", { apiKey: "sk-value" }, { expiresAt: maybeDate });
+TS
+cat > tsconfig.json <<'JSON'
+{
+  "compilerOptions": {
+    "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
+    "skipLibCheck": true, "exactOptionalPropertyTypes": true, "noEmit": true,
+    "types": ["node"], "typeRoots": ["ROOT/node_modules/@types"]
+  },
+  "files": ["app.ts"]
+}
+JSON
+sed -i "s|ROOT|$root|" tsconfig.json
+echo '{"type":"module"}' > package.json.tmp && node -e 'const p=require("./package.json"); p.type="module"; require("fs").writeFileSync("package.json", JSON.stringify(p))' && rm package.json.tmp
+"$root/node_modules/.bin/tsc" -p tsconfig.json
+echo "smoke (declarations: exactOptionalPropertyTypes app, no optional SDKs): ok"

@@ -23,11 +23,11 @@ export interface SecretReference {
    * Which field of the credential to use.
    * @default the field named like the reference key (ignoring case, `_`, `-`), else the only field
    */
-  readonly field?: string;
+  readonly field?: string | undefined;
   /** Pin a version. @default the latest */
-  readonly version?: number;
+  readonly version?: number | undefined;
   /** Reserved for references to another backend; only the manager's own backend today. */
-  readonly backend?: string;
+  readonly backend?: string | undefined;
 }
 
 /** A tenant connection: which connector, its settings, where its secrets are, and its status. */
@@ -44,7 +44,7 @@ export interface ConnectionRecord extends LifecycleState {
   /** Credentials the service created for this connection (option A), deleted with it. */
   readonly ownedSecrets: readonly string[];
   /** Secret name → version last validated, to notice a rotation made elsewhere. */
-  readonly validatedVersions?: Readonly<Record<string, number>>;
+  readonly validatedVersions?: Readonly<Record<string, number>> | undefined;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Incremented on every write; `put` compares it for optimistic concurrency. */
@@ -55,7 +55,7 @@ export interface ConnectionRecord extends LifecycleState {
 export interface ConnectionPage {
   readonly items: ConnectionRecord[];
   /** Present when more records follow: pass it as `cursor` to get them. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /**

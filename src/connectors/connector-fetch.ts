@@ -18,7 +18,7 @@ export interface ConnectorFetchOptions {
   /** Origins the operator passed in code (and the provider's own): not checked by the guard. */
   readonly trustedOrigins: ReadonlySet<string>;
   /** The operator's `fetch`, for trusted origins. @default globalThis.fetch */
-  readonly fetch?: typeof globalThis.fetch;
+  readonly fetch?: typeof globalThis.fetch | undefined;
   /** The egress policy for every other origin. */
   readonly policy: EgressPolicy;
   /** Whether a header value carries one of the connection's secrets. */

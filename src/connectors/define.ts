@@ -24,8 +24,8 @@ import type {
 
 /** Facts a verification call may report besides success. */
 export interface VerifyDetails {
-  readonly models?: readonly string[];
-  readonly remainingCredits?: number;
+  readonly models?: readonly string[] | undefined;
+  readonly remainingCredits?: number | undefined;
 }
 
 /** An async method a connector adds to the base `Connector`. */

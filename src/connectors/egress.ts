@@ -29,14 +29,14 @@ export interface EgressOptions {
    * Host names that may resolve anywhere, e.g. an internal gateway: exact names
    * (`llm.internal.example`) or a suffix with a leading `*.` (`*.internal.example`).
    */
-  readonly allowHosts?: readonly string[];
+  readonly allowHosts?: readonly string[] | undefined;
   /**
    * Address ranges that may be reached although private, in CIDR notation (`10.20.0.0/16`,
    * `fd00:1::/64`) or single addresses (`10.20.0.7`).
    */
-  readonly allowRanges?: readonly string[];
+  readonly allowRanges?: readonly string[] | undefined;
   /** The resolver the guard uses (for custom DNS, and for tests). @default `dns.lookup` */
-  readonly lookup?: EgressLookup;
+  readonly lookup?: EgressLookup | undefined;
 }
 
 const defaultLookup: EgressLookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });

@@ -29,9 +29,9 @@ export type FailureKind =
 /** A classified failure. `status` is the provider's HTTP status when it answered. */
 export interface Failure {
   readonly kind: FailureKind;
-  readonly status?: number;
+  readonly status?: number | undefined;
   /** True when the request timed out (no answer in time). */
-  readonly timedOut?: boolean;
+  readonly timedOut?: boolean | undefined;
 }
 
 const MAX_DEPTH = 8;

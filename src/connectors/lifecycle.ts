@@ -34,7 +34,7 @@ export interface StatusTransition {
   /** ISO 8601. */
   readonly at: string;
   /** For failures: the message (never a secret). */
-  readonly message?: string;
+  readonly message?: string | undefined;
 }
 
 /** A transition event: the transition plus which connection it belongs to. */
@@ -48,9 +48,9 @@ export interface LifecycleState {
   readonly status: ConnectionStatus;
   readonly statusReason: TransitionReason;
   /** Last successful validation. */
-  readonly validatedAt?: string;
+  readonly validatedAt?: string | undefined;
   /** Message of the last failed validation; cleared on success. */
-  readonly errorMessage?: string;
+  readonly errorMessage?: string | undefined;
   readonly lastTransitionAt: string;
   /** The latest transitions, oldest first, at most `historyLimit` of them. */
   readonly history: readonly StatusTransition[];

@@ -31,7 +31,7 @@ type Loader = () => Promise<ConnectorDefinition<string, Connector, never>>;
 /** Options of `createConnectorRegistry`. */
 export interface ConnectorRegistryOptions {
   /** Include the built-in connectors (openai, anthropic, firecrawl, gemini, http). @default true */
-  builtins?: boolean;
+  builtins?: boolean | undefined;
 }
 
 /** A set of connectors by id. `Types` maps each id to its connector type. */

@@ -21,16 +21,16 @@ export interface CredentialFieldSpec {
   /** Whether the connector cannot work without it. */
   readonly required: boolean;
   /** Other names accepted for the field (matched the same way as `name`). */
-  readonly aliases?: readonly string[];
+  readonly aliases?: readonly string[] | undefined;
   /**
    * The format a value must have, as a regular expression source (e.g. `^sk-`). Checked by
    * `testConnection()` before any network call.
    */
-  readonly pattern?: string;
+  readonly pattern?: string | undefined;
   /** A placeholder showing the format; never a real value. */
-  readonly example?: string;
+  readonly example?: string | undefined;
   /** Help text for forms: where the value comes from, what it looks like. */
-  readonly description?: string;
+  readonly description?: string | undefined;
 }
 
 /** How `testConnection()` verifies a credential: the cheapest authenticated call. */
@@ -56,11 +56,11 @@ export interface ConnectorSpec<Id extends string = string> {
   /** Fields the connector reads from its credentials (secret and not). */
   readonly fields: readonly CredentialFieldSpec[];
   /** The official SDK the connector runs on, if any, and the major versions it supports. */
-  readonly sdk?: { readonly package: string; readonly versions: string };
+  readonly sdk?: { readonly package: string; readonly versions: string } | undefined;
   /** The default API base URL. */
-  readonly baseURL?: string;
+  readonly baseURL?: string | undefined;
   /** The call `testConnection()` makes after the format check. */
-  readonly verification?: VerificationSpec;
+  readonly verification?: VerificationSpec | undefined;
   /** Provider documentation for obtaining a key. */
   readonly docsUrl: string;
 }
@@ -75,25 +75,25 @@ export type ConnectorCredentials = Readonly<Record<string, unknown>>;
 /** Options passed through to the provider SDK. */
 export interface ConnectorOptions<Lib = unknown> {
   /** API base URL, e.g. a proxy or a test server. @default the provider's public endpoint */
-  baseURL?: string;
+  baseURL?: string | undefined;
   /** `fetch` implementation for the SDK's requests, where the SDK takes one. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /** Time limit of each request in milliseconds. @default the SDK's own default */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Retries after a failed request (429, 5xx, network). @default the SDK's own default */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** The SDK module, or a function that loads it, instead of importing the package. */
-  lib?: LibOption<Lib>;
+  lib?: LibOption<Lib> | undefined;
   /** More values to scrub from every error this connector throws (besides its secret fields). */
-  redact?: Iterable<string | Secret>;
+  redact?: Iterable<string | Secret> | undefined;
   /**
    * What URLs from tenant data (a `baseURL` in the connection's configuration or credentials,
    * a redirect target) may reach: by default never loopback, link-local, private or unique-local
    * addresses. `baseURL` above is the operator's and is not checked.
    */
-  egress?: EgressOptions;
+  egress?: EgressOptions | undefined;
   /** Called once when the connector is cleaned up. */
-  onCleanup?: () => void | Promise<void>;
+  onCleanup?: (() => void | Promise<void>) | undefined;
 }
 
 /** Why a connection test failed, for code to branch on (the message is for people). */
@@ -119,16 +119,16 @@ export interface TestConnectionResult {
     /** Time of the verification call; 0 when no call was made (format check failed). */
     readonly latencyMs: number;
     /** Models the key can use, where the provider lists them. */
-    readonly models?: readonly string[];
+    readonly models?: readonly string[] | undefined;
     /** HTTP status the provider answered with, when it answered. */
-    readonly httpStatus?: number;
+    readonly httpStatus?: number | undefined;
     /** Credits left, where the provider reports them (Firecrawl). */
-    readonly remainingCredits?: number;
+    readonly remainingCredits?: number | undefined;
   };
   /** The seeds' message, e.g. "OpenAI API key is invalid or expired". */
-  readonly error?: string;
+  readonly error?: string | undefined;
   /** Why the test failed, for code to branch on; absent on success. */
-  readonly code?: TestFailureCode;
+  readonly code?: TestFailureCode | undefined;
   /** ISO 8601 time of the test. */
   readonly testedAt: string;
 }
@@ -137,26 +137,26 @@ export interface TestConnectionResult {
 export interface GenerateTextResult {
   readonly text: string;
   readonly model: string;
-  readonly finishReason?: string;
-  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
+  readonly finishReason?: string | undefined;
+  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number } | undefined;
 }
 
 /** Options of `generateText`. */
 export interface GenerateTextOptions {
   /** Model id, e.g. `gpt-4o-mini` or `claude-3-haiku-20240307`. @default the connection's `model` setting, else the connector's default */
-  model?: string;
+  model?: string | undefined;
   /** System instruction. */
-  system?: string;
+  system?: string | undefined;
   /** Most tokens to generate. */
-  maxTokens?: number;
+  maxTokens?: number | undefined;
   /** Sampling temperature. @default the provider's default */
-  temperature?: number;
+  temperature?: number | undefined;
 }
 
 /** A model a key can use. */
 export interface ModelInfo {
   readonly id: string;
-  readonly displayName?: string;
+  readonly displayName?: string | undefined;
 }
 
 /** What every connector has. */

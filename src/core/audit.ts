@@ -27,17 +27,17 @@ export interface AuditEvent {
   readonly time: number;
   readonly tenant: string;
   /** Credential name; absent for tenant-wide actions such as `list`. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Who acted, e.g. `connector_42`; `unknown` when the caller did not say. */
   readonly accessor: string;
   readonly action: AuditAction;
   readonly outcome: "success" | "failure";
   /** Version read or written, when known. */
-  readonly version?: number;
+  readonly version?: number | undefined;
   /** For reads: whether the cache answered. `stale` means a last good value was served. */
-  readonly cache?: CacheOutcome;
+  readonly cache?: CacheOutcome | undefined;
   /** For failures: the error code. */
-  readonly errorCode?: CredkitErrorCode | "unknown";
+  readonly errorCode?: CredkitErrorCode | "unknown" | undefined;
 }
 
 /** Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads. */
@@ -47,7 +47,7 @@ export type AuditSink = (event: AuditEvent) => void;
 export interface AccessStats {
   readonly accessCount: number;
   /** Epoch milliseconds of the last successful read. */
-  readonly lastAccessAt?: number;
+  readonly lastAccessAt?: number | undefined;
 }
 
 /** The largest audit ring accepted (`audit.ringSize`). */

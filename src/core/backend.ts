@@ -28,14 +28,14 @@ export interface BackendCapabilities {
    * Records are set outside credkit (e.g. environment variables): `put`, `delete` and `restore`
    * throw `UnsupportedError` saying how to change a record instead.
    */
-  readonly readOnly?: boolean;
+  readonly readOnly?: boolean | undefined;
   /**
    * The backend implements `rewriteVersion` and honours `includeDeleted` on `get`, so `rewrap()`
    * can move every version, soft-deleted records included, to the current key and format.
    * Absent or false: rewrap moves only the latest live version (by writing a new one) and
    * reports the rest as not moved.
    */
-  readonly inPlaceRewrite?: boolean;
+  readonly inPlaceRewrite?: boolean | undefined;
 }
 
 /** Non-secret facts stored beside the payload. JSON-serialisable. */
@@ -51,7 +51,7 @@ export interface RecordMetadata {
    * Field name → the masked form of its value (e.g. `***wxyz`), computed at write time so masked
    * views need no decryption. Absent on records written before it existed.
    */
-  readonly masked?: Readonly<Record<string, string>>;
+  readonly masked?: Readonly<Record<string, string>> | undefined;
   /** Key the payload is encrypted with; null when application encryption is off. */
   readonly keyId: string | null;
   /** ISO time the credential was first stored. */
@@ -59,9 +59,9 @@ export interface RecordMetadata {
   /** ISO time this version was written. */
   readonly updatedAt: string;
   /** Who wrote this version, when the caller said. */
-  readonly createdBy?: string;
+  readonly createdBy?: string | undefined;
   /** ISO time after which the credential reports `expired`. */
-  readonly expiresAt?: string;
+  readonly expiresAt?: string | undefined;
 }
 
 /** What the core writes. */
@@ -79,12 +79,12 @@ export interface BackendRecord extends BackendWrite {
 
 export interface BackendGetOptions {
   /** Read this version instead of the latest. */
-  readonly version?: number;
+  readonly version?: number | undefined;
   /**
    * Return a soft-deleted record instead of throwing `DeletedError` (rewrap and key checks walk
    * deleted records). Only backends that declare `capabilities.inPlaceRewrite` must honour it.
    */
-  readonly includeDeleted?: boolean;
+  readonly includeDeleted?: boolean | undefined;
 }
 
 export interface BackendRewriteOptions {
@@ -100,23 +100,23 @@ export interface BackendPutOptions {
    * Write only if the current version is exactly this; 0 means "only if it does not exist".
    * Omitted: write unconditionally. A mismatch throws `ConflictError`.
    */
-  readonly ifVersion?: number;
+  readonly ifVersion?: number | undefined;
 }
 
 export interface BackendDeleteOptions {
   /** Remove for good, every version, even where deletes are normally recoverable. */
-  readonly purge?: boolean;
+  readonly purge?: boolean | undefined;
 }
 
 export interface BackendListOptions {
   /** Only this tenant's records (its `BackendKey.tenantSegment`); omitted lists every tenant. */
-  readonly tenantSegment?: string;
+  readonly tenantSegment?: string | undefined;
   /** Continue from a previous page. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
   /** Page size hint. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
   /** Also return soft-deleted records. */
-  readonly includeDeleted?: boolean;
+  readonly includeDeleted?: boolean | undefined;
 }
 
 /** One listed record: metadata only, never the payload. */
@@ -129,7 +129,7 @@ export interface BackendListEntry {
 export interface BackendListPage {
   readonly entries: readonly BackendListEntry[];
   /** Present when there are more pages. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /**

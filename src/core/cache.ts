@@ -21,18 +21,18 @@ export interface CacheOptions {
    * cache off.
    * @default 5000
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /**
    * Most entries kept; the least recently used go first.
    * @default 1000
    */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /**
    * How old a last good value may be and still be served when the backend fails transiently.
    * `0` never serves stale values.
    * @default 60000
    */
-  maxStaleMs?: number;
+  maxStaleMs?: number | undefined;
 }
 
 /** A decrypted credential as the cache keeps it. Frozen: handed out as is on every hit. */

@@ -24,7 +24,7 @@ export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 export type CredentialInput = Readonly<Record<string, string | Secret>>;
 
 interface FieldRule {
-  required?: boolean;
+  required?: boolean | undefined;
   /** Checks the plain value; returns a reason (never containing the value) when it is bad. */
   check?: (value: string) => string | undefined;
 }

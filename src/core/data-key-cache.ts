@@ -13,17 +13,17 @@ export interface DataKeyCacheOptions {
    * calls; shorter means a disabled KMS key stops reads sooner.
    * @default 300000 (5 minutes)
    */
-  maxAgeMs?: number;
+  maxAgeMs?: number | undefined;
   /**
    * Times one cached data key may be used before it is unwrapped again.
    * @default 10000
    */
-  maxUses?: number;
+  maxUses?: number | undefined;
   /**
    * Most data keys held at once (each is 32 bytes plus bookkeeping).
    * @default 1000
    */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
 }
 
 interface Entry {

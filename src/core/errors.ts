@@ -28,11 +28,11 @@ export type CredkitErrorCode =
 /** Options common to every credkit error. */
 export interface CredkitErrorOptions {
   /** The underlying error; pass it through `scrubError` first when it may carry secrets. */
-  cause?: unknown;
+  cause?: unknown | undefined;
   /** Name of the backend or connector that raised it, when there is one. */
-  source?: string;
+  source?: string | undefined;
   /** For transient errors: how long the service asked us to wait (`Retry-After`), in ms. */
-  retryAfterMs?: number;
+  retryAfterMs?: number | undefined;
 }
 
 /** Base class of every error credkit throws. */

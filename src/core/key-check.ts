@@ -23,13 +23,13 @@ export interface VerifyKeysOptions extends WalkOptions {
    * Check only the latest version of each credential instead of every version.
    * @default false
    */
-  latestOnly?: boolean;
+  latestOnly?: boolean | undefined;
   /**
    * Only check that the keyring holds each version's key (`KeyProvider.hasKey`) instead of
    * opening it. Faster with a KMS (no unwrap per version), but blind to tampering.
    * @default false
    */
-  keyIdsOnly?: boolean;
+  keyIdsOnly?: boolean | undefined;
 }
 
 /** What `verifyKeys()` found. */

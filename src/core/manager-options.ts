@@ -22,9 +22,9 @@ export interface CredentialManagerOptions {
    * Read cache settings, or `false` for none.
    * @default { ttlMs: 5000, maxEntries: 1000, maxStaleMs: 60000 }
    */
-  cache?: CacheOptions | false;
+  cache?: CacheOptions | false | undefined;
   /** Audit settings. */
-  audit?: AuditOptions;
+  audit?: AuditOptions | undefined;
 }
 
 /** Where audit events go. */
@@ -33,13 +33,13 @@ export interface AuditOptions {
    * Extra sinks besides the in-memory ring: `loggerSink(pino())`, `jsonLinesSink(path)` or any
    * callback.
    */
-  sinks?: AuditSink[];
+  sinks?: AuditSink[] | undefined;
   /**
    * Events kept in the in-memory ring (`manager.audit.events()`): a whole number from 1 to
    * 1,000,000, else `ConfigurationError`.
    * @default 1000
    */
-  ringSize?: number;
+  ringSize?: number | undefined;
 }
 
 /** Options of `storeCredentials`, `rotateCredentials` and `updateCredentials`. */
@@ -48,43 +48,43 @@ export interface WriteOptions {
    * The credential type, which decides the fields required.
    * @default "custom" for a new credential; the stored type on rotate and update
    */
-  type?: CredentialType;
+  type?: CredentialType | undefined;
   /** When the credential stops being valid; reads after it throw `ExpiredError`. */
-  expiresAt?: Date | string;
+  expiresAt?: Date | string | undefined;
   /** Write only if the current version is this (0: only if it does not exist). */
-  ifVersion?: number;
+  ifVersion?: number | undefined;
   /** Who writes, recorded as `createdBy` and in the audit event. */
-  actor?: string;
+  actor?: string | undefined;
 }
 
 /** Options of `getCredentials`. */
 export interface GetOptions {
   /** Who reads, e.g. `connector_42`. Recorded in the audit event. */
-  accessor?: string;
+  accessor?: string | undefined;
   /** Read this version instead of the latest. */
-  version?: number;
+  version?: number | undefined;
   /** Skip the cache and read from the backend. */
-  forceRefresh?: boolean;
+  forceRefresh?: boolean | undefined;
   /** Return an expired credential instead of throwing `ExpiredError`. */
-  allowExpired?: boolean;
+  allowExpired?: boolean | undefined;
 }
 
 /** Options of `deleteCredentials`. */
 export interface DeleteOptions {
   /** Remove for good, even where deletes are recoverable. */
-  purge?: boolean;
+  purge?: boolean | undefined;
   /** Who deletes, for the audit event. */
-  actor?: string;
+  actor?: string | undefined;
 }
 
 /** Options of `listCredentials`. */
 export interface ListOptions {
   /** The `cursor` of the previous page, to continue from it. */
-  cursor?: string;
+  cursor?: string | undefined;
   /** Page size hint. */
-  limit?: number;
+  limit?: number | undefined;
   /** Include soft-deleted credentials (status `deleted`). */
-  includeDeleted?: boolean;
+  includeDeleted?: boolean | undefined;
 }
 
 /** Where a credential stands. */
@@ -102,23 +102,23 @@ export interface CredentialInfo {
    * Field name → masked form of its value (a few characters, e.g. `***wxyz`), kept at write time
    * so masked views read no secret. Absent for records written before masked forms were kept.
    */
-  readonly masked?: Readonly<Record<string, string>>;
+  readonly masked?: Readonly<Record<string, string>> | undefined;
   readonly keyId: string | null;
   readonly status: CredentialStatus;
   readonly createdAt: Date;
   readonly updatedAt: Date;
-  readonly createdBy?: string;
-  readonly expiresAt?: Date;
+  readonly createdBy?: string | undefined;
+  readonly expiresAt?: Date | undefined;
   /** Successful reads seen by this process. */
   readonly accessCount: number;
-  readonly lastAccessAt?: Date;
+  readonly lastAccessAt?: Date | undefined;
 }
 
 /** One request of `getManyCredentials`. */
 export interface CredentialRequest {
   readonly connectionId: string;
   readonly userId: string;
-  readonly version?: number;
+  readonly version?: number | undefined;
 }
 
 /** One result of `getManyCredentials`: the fields, or the typed error for that item alone. */

@@ -11,9 +11,9 @@ import type { ManagerCore } from "./manager-core.js";
 /** Options every walk takes. */
 export interface WalkOptions {
   /** Only this tenant's credentials. */
-  userId?: string;
+  userId?: string | undefined;
   /** A `checkpoint` a previous walk reported: continue from there instead of the start. */
-  from?: string;
+  from?: string | undefined;
 }
 
 /** One version the walk could not handle, by ids only. */

@@ -11,22 +11,22 @@ export interface RetryOptions {
    * Attempts in all, the first included.
    * @default 3
    */
-  attempts?: number;
+  attempts?: number | undefined;
   /**
    * Base delay before the first retry, in milliseconds; doubled each time, with full jitter.
    * @default 100
    */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /**
    * Longest delay between attempts, in milliseconds.
    * @default 2000
    */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /**
    * Time limit of each attempt, in milliseconds; `Infinity` leaves the limit to the store's client.
    * @default 10000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Settings with every default filled in. */

@@ -29,9 +29,9 @@ import { derivedMetadata, putSealed } from "./write-path.js";
 /** Options of `rewrap()`. */
 export interface RewrapOptions extends WalkOptions {
   /** Called after each credential with the running totals and a checkpoint to resume from. */
-  onProgress?: (progress: RewrapProgress) => void;
+  onProgress?: ((progress: RewrapProgress) => void) | undefined;
   /** Stops after the credential in progress; the result's `checkpoint` continues from there. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** What a rewrap did. */
@@ -45,7 +45,7 @@ export interface RewrapResult {
   /** Versions that could not be moved, by ids: the keys they name must stay in the keyring. */
   notMoved: VersionFailure[];
   /** Present when the walk stopped early (`signal`): pass it as `from` to continue. */
-  checkpoint?: string;
+  checkpoint?: string | undefined;
 }
 
 /** Running totals, reported after each credential. */

@@ -61,15 +61,15 @@ export interface SystemPutOptions {
    * Write only if the record is at this version (0: only if it does not exist); otherwise
    * `ConflictError`. Atomic where the backend's `compareAndSet` is `atomic`.
    */
-  ifVersion?: number;
+  ifVersion?: number | undefined;
 }
 
 /** Options of `SystemRecordStore.list`. */
 export interface SystemListOptions {
   /** Most records per page: a whole number from 1 to 1000. @default 100 */
-  limit?: number;
+  limit?: number | undefined;
   /** The `cursor` of the previous page of the same listing. */
-  cursor?: string;
+  cursor?: string | undefined;
 }
 
 /** A namespace of JSON records per tenant, stored encrypted beside the tenant's credentials. */

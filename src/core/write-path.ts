@@ -20,7 +20,7 @@ export interface WritePlan {
   type: CredentialType;
   fields: CredentialInput;
   /** The version the fields were merged from: the write is a compare-and-set on it. */
-  mergeOf?: number;
+  mergeOf?: number | undefined;
 }
 
 /** Builds the plan from the current record (undefined when there is none). */

@@ -19,9 +19,9 @@ export interface Alias {
   /** The `operationId` of the route it stands for. */
   readonly target: string;
   /** Maps the alias's path parameters to the target's. @default unchanged */
-  readonly params?: (params: Params) => Params;
+  readonly params?: ((params: Params) => Params) | undefined;
   /** The seed's body shape and how it becomes the target's body. */
-  readonly body?: { readonly schema: z.ZodType; map(body: never, params: Params): unknown };
+  readonly body?: { readonly schema: z.ZodType; map(body: never, params: Params): unknown } | undefined;
 }
 
 /** A key as a string (the connector's API key) or as named fields. */

@@ -12,7 +12,7 @@ export interface ApiKeyEntry {
   /** `sha256:<hex>` of the key, from `hashApiKey`. Never the key itself. */
   readonly hash: string;
   /** Who acts, recorded on writes. @default `api-key:<tenantId>` */
-  readonly actor?: string;
+  readonly actor?: string | undefined;
 }
 
 /** Options of `apiKeyAuthentication`. */
@@ -25,7 +25,7 @@ export interface ApiKeyAuthenticationOptions {
     | readonly ApiKeyEntry[]
     | ((hash: string) => Promise<ApiKeyEntry | undefined> | ApiKeyEntry | undefined);
   /** Header carrying the key. @default "x-api-key" */
-  header?: string;
+  header?: string | undefined;
 }
 
 const PREFIX = "sha256:";

@@ -9,9 +9,9 @@ import type { Principal } from "./route.js";
 export interface Refusal {
   readonly refuse: 401 | 403;
   /** Shown in the problem's `detail`; never put a credential in it. */
-  readonly detail?: string;
+  readonly detail?: string | undefined;
   /** The `WWW-Authenticate` challenge of a 401. @default `Bearer realm="credkit"` */
-  readonly challenge?: string;
+  readonly challenge?: string | undefined;
 }
 
 /** What `authenticate` returns: the caller, a refusal, or nothing (401). */

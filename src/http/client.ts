@@ -32,9 +32,11 @@ export interface ClientOptions {
   /** Where the router is mounted, e.g. `https://app.example/credkit` or `/credkit`. */
   baseUrl: string;
   /** Headers sent with every request (e.g. `X-API-Key`), or a function returning them. */
-  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  headers?:
+    | (Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>))
+    | undefined;
   /** The fetch to use. @default globalThis.fetch */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 /** A problem+json answer from the API. */
@@ -44,7 +46,7 @@ export interface ApiProblem {
   readonly status: number;
   readonly detail: string;
   readonly code: string;
-  readonly field?: string;
+  readonly field?: string | undefined;
 }
 
 /** The API answered with an error. `code` is credkit's stable code. */
@@ -88,10 +90,10 @@ export const CLIENT_OPERATIONS = {
 type OperationId = keyof typeof CLIENT_OPERATIONS;
 
 interface CallOptions {
-  params?: Record<string, string>;
+  params?: Record<string, string> | undefined;
   query?: Record<string, string | number | undefined>;
-  body?: unknown;
-  ifMatch?: string;
+  body?: unknown | undefined;
+  ifMatch?: string | undefined;
 }
 
 /** The typed client. */

@@ -22,10 +22,10 @@ export interface OpenApiOperation {
   readonly operationId: string;
   readonly summary: string;
   readonly tags: readonly string[];
-  readonly parameters?: readonly unknown[];
-  readonly requestBody?: unknown;
+  readonly parameters?: readonly unknown[] | undefined;
+  readonly requestBody?: unknown | undefined;
   readonly responses: Readonly<Record<string, unknown>>;
-  readonly security?: readonly unknown[];
+  readonly security?: readonly unknown[] | undefined;
 }
 
 type JsonSchema = { properties?: Record<string, unknown>; required?: string[] } & Record<string, unknown>;

@@ -86,7 +86,7 @@ export interface Problem {
   /** credkit's stable code: branch on this. */
   readonly code: ProblemCode;
   /** The offending field (request body path, parameter or header), when there is one. */
-  readonly field?: string;
+  readonly field?: string | undefined;
 }
 
 /** A failure the HTTP layer raises itself; becomes a problem response. */

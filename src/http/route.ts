@@ -42,9 +42,9 @@ export interface RouteContext<P, Q, B> {
 
 /** A handler's answer: JSON `body` (none for 204) and the version or revision for the ETag. */
 export interface Reply {
-  readonly status?: number;
-  readonly body?: unknown;
-  readonly version?: number;
+  readonly status?: number | undefined;
+  readonly body?: unknown | undefined;
+  readonly version?: number | undefined;
 }
 
 /** A route, as declared. */
@@ -57,9 +57,9 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   /** OpenAPI tag: `credentials`, `integrations`, `connectors`, or an alias group. */
   readonly tag: string;
   readonly summary: string;
-  readonly params?: P;
-  readonly query?: Q;
-  readonly body?: B;
+  readonly params?: P | undefined;
+  readonly query?: Q | undefined;
+  readonly body?: B | undefined;
   /** The success answer: its status, schema (none for 204) and description. */
   readonly success: { readonly status: number; readonly schema?: z.ZodType; readonly description: string };
   /** Error statuses the route can answer with (besides 401, 403 and 500, which all can). */
@@ -68,9 +68,9 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * ETag kind: `v` (credential version) or `i` (integration revision). The response carries an
    * ETag and the route honours `If-Match` (412 on mismatch).
    */
-  readonly etag?: "v" | "i";
+  readonly etag?: "v" | "i" | undefined;
   /** Served without `authenticate` (only the OpenAPI document). */
-  readonly public?: boolean;
+  readonly public?: boolean | undefined;
   handle(context: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<Reply> | Reply;
 }
 

@@ -34,7 +34,7 @@ export interface Mount {
   /** Serves a request; `principal` is the caller (absent for a public mount). */
   fetch(request: Request, context: { readonly principal?: Principal }): Response | Promise<Response>;
   /** Serve without `authenticate` (public assets such as a login page's script). @default false */
-  readonly public?: boolean;
+  readonly public?: boolean | undefined;
 }
 
 /** Options of `createRouter`. */
@@ -50,33 +50,33 @@ export interface RouterOptions {
    * Where integration records live, shared by every tenant.
    * @default an in-memory store per router (records are lost on exit)
    */
-  connections?: ConnectionStore;
+  connections?: ConnectionStore | undefined;
   /** Path the API is served under, e.g. `/credkit`. @default "" (the root) */
-  prefix?: string;
+  prefix?: string | undefined;
   /** Connectors of the catalog and of integrations. @default the default registry */
-  registry?: ConnectorRegistry<object>;
+  registry?: ConnectorRegistry<object> | undefined;
   /** Options for every connector built (e.g. `baseURL`, `timeout`), or a function per connector id. */
-  connectorOptions?: ConnectorServiceOptions["connectorOptions"];
+  connectorOptions?: ConnectorServiceOptions["connectorOptions"] | undefined;
   /**
    * Largest request body in bytes; larger ones get 413.
    * @default 65536
    */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * Serve the seeds' paths too (`/api/credentials`, `/api/v1/integrations/{org}/{provider}`,
    * `/api/integrations`, `/features/connectors/{id}/…`), below the prefix.
    * @default true
    */
-  aliases?: boolean;
+  aliases?: boolean | undefined;
   /** Handlers mounted below the prefix (static assets, the admin page). */
-  mounts?: readonly Mount[];
+  mounts?: readonly Mount[] | undefined;
   /**
    * Checked on every POST, PUT, PATCH and DELETE after authentication; false → 403. Use it for
    * a CSRF token or an `Origin` check when `authenticate` reads a cookie.
    */
-  csrf?: (request: Request, principal: Principal) => boolean | Promise<boolean>;
+  csrf?: ((request: Request, principal: Principal) => boolean | Promise<boolean>) | undefined;
   /** Told of every 5xx answer's error (for logging; the answer never carries its message). */
-  onError?: (error: unknown, request: Request) => void;
+  onError?: ((error: unknown, request: Request) => void) | undefined;
 }
 
 /** The router: `fetch` answers a request; `openapi` is the document it serves. */

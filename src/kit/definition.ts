@@ -21,9 +21,9 @@ export interface BackendDefinition {
   /** One line for the README's backends table: what the store is and when to choose it. */
   readonly summary: string;
   /** Other accepted `VAULT_TYPE` values, e.g. `aws` for `aws-secrets-manager`. */
-  readonly aliases?: readonly string[];
+  readonly aliases?: readonly string[] | undefined;
   /** Optional peer packages the backend imports on first use (each must be a peer dependency). */
-  readonly packages?: readonly string[];
+  readonly packages?: readonly string[] | undefined;
   /** Every variable it reads, for docs and error messages. */
   readonly variables: readonly BackendVariable[];
   /** Names of required variables missing from `env` (all of them, for one clear error). */

@@ -98,7 +98,7 @@ export interface ErrorLadderSpec {
   /** Rules for what this store does differently; run first, `undefined` falls through to the ladder. */
   override?(error: unknown, step: LadderStep): CredkitError | undefined;
   /** A fix appended to the auth message, e.g. the role the identity needs. */
-  readonly authHint?: string;
+  readonly authHint?: string | undefined;
 }
 
 /** What scrubs a cause: a `Redactor` that knows the backend's own secrets, or those secrets. */

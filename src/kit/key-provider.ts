@@ -46,19 +46,19 @@ export interface KmsProviderOptions {
    * on every unwrap.
    * @default { maxAgeMs: 300000, maxUses: 10000, maxEntries: 1000 }
    */
-  cache?: DataKeyCacheOptions | false;
+  cache?: DataKeyCacheOptions | false | undefined;
   /**
    * Retries of throttled and unavailable KMS calls, each attempt under a timeout.
    * @default { attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, timeoutMs: 10000 }
    */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /**
    * How often the current key version is looked up again (in the background, when a write
    * needs the key id), in milliseconds, so a key rotated in the KMS is used for new writes
    * without a restart. KMSs with visible versions only.
    * @default 300000 (5 minutes)
    */
-  versionRefreshMs?: number;
+  versionRefreshMs?: number | undefined;
 }
 
 /** A key provider backed by a KMS. */

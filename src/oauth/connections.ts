@@ -46,32 +46,32 @@ export interface OAuthOptions extends ProviderHttpOptions {
    * Where connection records live; share it with your `ConnectorService`s.
    * @default memoryConnectionStore()
    */
-  connections?: ConnectionStore;
+  connections?: ConnectionStore | undefined;
   /** Registry of the connectors connections are created for. @default the default registry */
-  registry?: ConnectorRegistry<object>;
+  registry?: ConnectorRegistry<object> | undefined;
   /**
    * Refresh an access token when it expires within this many ms.
    * @default 60000
    */
-  refreshSkewMs?: number;
+  refreshSkewMs?: number | undefined;
   /**
    * How long a replica may hold the refresh lease before others take over (a replica that dies
    * mid-refresh blocks the others this long at most), ms. Longer than a token request takes.
    * @default 30000
    */
-  refreshLeaseMs?: number;
+  refreshLeaseMs?: number | undefined;
   /**
    * How long a started authorization may be completed, ms.
    * @default 600000 (10 minutes)
    */
-  stateTtlMs?: number;
+  stateTtlMs?: number | undefined;
   /**
    * A cross-process lock around refreshes, for stores whose compare-and-set is best-effort
    * (Azure Key Vault, Cloudflare KV): `postgresAdvisoryLock(pool)` or `redisLock(...)`.
    */
-  lock?: RefreshLock;
+  lock?: RefreshLock | undefined;
   /** Called on every connection status transition (e.g. `refresh_failed`, `recovered`). */
-  onStatusChange?: (event: StatusEvent) => void;
+  onStatusChange?: ((event: StatusEvent) => void) | undefined;
 }
 
 /** Input of `start`. */
@@ -82,18 +82,18 @@ export interface StartAuthorizationInput {
   /** Where the provider sends the user back; must be registered at the provider. */
   redirectUri: string;
   /** @default the provider's `scopes` */
-  scopes?: readonly string[];
+  scopes?: readonly string[] | undefined;
   /**
    * An existing connection to reconnect (same id, new tokens, history kept), or the id of the
    * connection to create. @default a random id
    */
-  connectionId?: string;
+  connectionId?: string | undefined;
   /** Connector of a new connection. @default "http" */
-  connector?: string;
+  connector?: string | undefined;
   /** Name of a new connection. @default the provider name */
-  instanceName?: string;
+  instanceName?: string | undefined;
   /** Configuration of a new connection (e.g. `{ baseURL }`); never secrets. */
-  configuration?: Readonly<Record<string, JsonValue>>;
+  configuration?: Readonly<Record<string, JsonValue>> | undefined;
 }
 
 /** What `start` returns. */

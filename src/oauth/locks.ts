@@ -60,12 +60,12 @@ export interface RedisLockOptions {
    * How long the lock lives if its holder dies, ms. Longer than a refresh takes.
    * @default 30000
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /**
    * How long to wait for the lock before giving up with `UnavailableError`, ms.
    * @default 60000
    */
-  waitMs?: number;
+  waitMs?: number | undefined;
 }
 
 const RELEASE =

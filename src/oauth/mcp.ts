@@ -13,18 +13,18 @@ import { NotFoundError, ValidationError } from "../core/errors.js";
 export interface McpOAuthTokens {
   access_token: string;
   token_type: string;
-  id_token?: string;
-  expires_in?: number;
-  scope?: string;
-  refresh_token?: string;
+  id_token?: string | undefined;
+  expires_in?: number | undefined;
+  scope?: string | undefined;
+  refresh_token?: string | undefined;
 }
 
 /** The SDK's `OAuthClientInformation` (a full registration response is kept as given). */
 export interface McpClientInformation {
   client_id: string;
-  client_secret?: string;
-  client_id_issued_at?: number;
-  client_secret_expires_at?: number;
+  client_secret?: string | undefined;
+  client_id_issued_at?: number | undefined;
+  client_secret_expires_at?: number | undefined;
 }
 
 /** Options of `credkitMcpOAuthProvider`. */
@@ -44,7 +44,7 @@ export interface McpOAuthProviderOptions<Metadata extends { redirect_uris: strin
    * How long a saved code verifier may be used, ms.
    * @default 600000
    */
-  verifierTtlMs?: number;
+  verifierTtlMs?: number | undefined;
 }
 
 type Kind = "client" | "tokens" | "verifier";

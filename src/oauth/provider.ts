@@ -21,50 +21,50 @@ export interface OAuthProviderConfig {
    */
   issuer: string;
   /** The authorization endpoint. @default from discovery */
-  authorizationEndpoint?: string;
+  authorizationEndpoint?: string | undefined;
   /** The token endpoint. @default from discovery */
-  tokenEndpoint?: string;
+  tokenEndpoint?: string | undefined;
   /** The RFC 7009 revocation endpoint; without one, deleting a connection revokes nothing. @default from discovery */
-  revocationEndpoint?: string;
+  revocationEndpoint?: string | undefined;
   /** The client id registered at the provider. */
   clientId: string;
   /** The client secret (omit for a public client). */
-  clientSecret?: string | Secret;
+  clientSecret?: string | Secret | undefined;
   /**
    * How the client authenticates at the token and revocation endpoints.
    * @default "client_secret_basic" with a secret, "none" without
    */
-  clientAuthentication?: ClientAuthentication;
+  clientAuthentication?: ClientAuthentication | undefined;
   /** Scopes asked for when `start` names none. @default [] */
-  scopes?: readonly string[];
+  scopes?: readonly string[] | undefined;
   /**
    * Whether to send a PKCE challenge (S256). Only turn off for a provider that rejects it.
    * @default true
    */
-  pkce?: boolean;
+  pkce?: boolean | undefined;
   /**
    * Whether the provider puts `iss` in authorization responses (RFC 9207); when true, a
    * callback without it is refused. @default from discovery (`authorization_response_iss_parameter_supported`), else false
    */
-  issParameter?: boolean;
+  issParameter?: boolean | undefined;
   /** Extra authorization request parameters, e.g. `{ access_type: "offline" }`. */
-  authorizationParameters?: Readonly<Record<string, string>>;
+  authorizationParameters?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Options of the HTTP calls made to providers. */
 export interface ProviderHttpOptions {
   /** `fetch` to use. @default globalThis.fetch */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /**
    * Allow `http://` provider URLs. Only for a provider on loopback in development and tests.
    * @default false
    */
-  allowInsecureRequests?: boolean;
+  allowInsecureRequests?: boolean | undefined;
   /**
    * Timeout of each call to a provider, in ms.
    * @default 10000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** A provider ready for oauth4webapi calls. */

@@ -52,7 +52,7 @@ export interface AccessTokenOptions {
   /**
    * A token the API refused (HTTP 401): refresh unless the stored token is already another one.
    */
-  rejected?: Secret | string;
+  rejected?: Secret | string | undefined;
 }
 
 interface Current {

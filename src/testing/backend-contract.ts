@@ -30,18 +30,18 @@ export interface BackendContractOptions {
   /** Builds the backend under test (called once per suite). */
   create: () => Promise<Backend>;
   /** Called after the suite, with the backend, before `close`. */
-  cleanup?: (backend: Backend) => Promise<void>;
+  cleanup?: ((backend: Backend) => Promise<void>) | undefined;
   /**
    * How many concurrent compare-and-set writers the CAS test uses.
    * @default 10
    */
-  concurrentWriters?: number;
+  concurrentWriters?: number | undefined;
   /**
    * Required for a read-only backend (`capabilities.readOnly`): puts a credential in place the
    * way the store's users do (e.g. sets an environment variable). The suite then runs its
    * read-only cases, and skips the cases that write.
    */
-  seed?: (input: SeedInput) => Promise<void>;
+  seed?: ((input: SeedInput) => Promise<void>) | undefined;
 }
 
 function reveal(fields: Readonly<Record<string, Secret>>): Record<string, string> {

@@ -18,13 +18,13 @@ export interface ConnectionStoreContractOptions {
   /** Builds the store under test (called once per suite). */
   create: () => Promise<ConnectionStore> | ConnectionStore;
   /** Called after the suite. */
-  cleanup?: () => Promise<void>;
+  cleanup?: (() => Promise<void>) | undefined;
   /**
    * Whether a conflicting concurrent writer always loses (`atomic`) or can slip in on an
    * eventually consistent store (`best-effort`).
    * @default "atomic"
    */
-  compareAndSet?: "atomic" | "best-effort";
+  compareAndSet?: "atomic" | "best-effort" | undefined;
 }
 
 function uniqueTenant(): string {

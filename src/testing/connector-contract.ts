@@ -24,7 +24,7 @@ export interface StandInRequest {
   readonly query: URLSearchParams;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The parsed body (JSON, else text), where the credential travels in it (e.g. a token request). */
-  readonly body?: unknown;
+  readonly body?: unknown | undefined;
 }
 
 /** A provider stand-in on 127.0.0.1 that accepts `validKey` and refuses any other. */
@@ -42,7 +42,7 @@ export interface ConnectorContractOptions {
   /** Starts the stand-in (once per suite). */
   startServer(): Promise<ProviderStandIn>;
   /** Appended to the stand-in's URL to make the SDK's base URL, e.g. `/v1`. @default "" */
-  readonly basePath?: string;
+  readonly basePath?: string | undefined;
   /** The connector's credentials around a key, e.g. `(key) => ({ apiKey: key })`. */
   credentials(key: string): ConnectorCredentials;
   /** A key the stand-in accepts. */
@@ -50,11 +50,11 @@ export interface ConnectorContractOptions {
   /** A well-formed key the stand-in refuses. */
   readonly wrongKey: string;
   /** A key of the wrong format; leave out when the connector declares no pattern. */
-  readonly malformedKey?: string;
+  readonly malformedKey?: string | undefined;
   /** The key a recorded request presented (header, query…), if any. */
   presentedKey(request: StandInRequest): string | undefined;
   /** More connector options (`maxRetries: 0` and `baseURL` are set by the suite). */
-  readonly options?: ConnectorOptions;
+  readonly options?: ConnectorOptions | undefined;
 }
 
 /** Errors carrying `key` where util.inspect's limits and naive scrubbers do not look. */

@@ -21,8 +21,8 @@ export interface SeedInput {
   readonly fields: Record<string, string>;
   /** The key the suite's manager reads with: seal the record with it. */
   readonly encryption: KeyProvider;
-  readonly type?: CredentialType;
-  readonly expiresAt?: Date;
+  readonly type?: CredentialType | undefined;
+  readonly expiresAt?: Date | undefined;
 }
 
 /** What the read-only cases need: the backend and a way to put records in place. */

@@ -16,38 +16,38 @@ export interface AwsConnectionOptions {
    * credkit never destroys a client it did not create. Exclusive with `region`, `endpoint`,
    * `credentials`, `maxAttempts` and `clientConfig`.
    */
-  client?: SecretsManagerClient;
+  client?: SecretsManagerClient | undefined;
   /**
    * AWS region.
    * @default the standard chain: AWS_REGION, then the profile's region
    */
-  region?: string;
+  region?: string | undefined;
   /**
    * Endpoint URL, e.g. a VPC endpoint or a local emulator.
    * @default the standard chain: AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL, then the regional endpoint
    */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /**
    * Static credentials or a provider.
    * @default the standard chain: environment, SSO/profiles, web identity (IRSA), ECS, EC2 instance metadata
    */
-  credentials?: SecretsManagerClientConfig["credentials"];
+  credentials?: SecretsManagerClientConfig["credentials"] | undefined;
   /**
    * Attempts per call, the first included, with the SDK's standard backoff (throttling,
    * 5xx and connection errors are retried).
    * @default 3 (the SDK default, or AWS_MAX_ATTEMPTS)
    */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Any other `SecretsManagerClientConfig` settings for the client credkit builds. */
-  clientConfig?: SecretsManagerClientConfig;
+  clientConfig?: SecretsManagerClientConfig | undefined;
   /**
    * Time limit of one backend call in milliseconds, SDK retries and backoff included. A call
    * that runs out of time fails with `UnavailableError`.
    * @default 10000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The SDK module itself, or a loader, instead of `import("@aws-sdk/client-secrets-manager")`. */
-  lib?: LibOption<SecretsManagerModule>;
+  lib?: LibOption<SecretsManagerModule> | undefined;
 }
 
 export interface AwsConnection {

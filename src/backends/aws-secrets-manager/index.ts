@@ -65,24 +65,24 @@ export interface AwsSecretsManagerBackendOptions extends AwsConnectionOptions {
    * Prepended to every secret name (`A-Za-z0-9/_+=.@-`). Scope IAM policies to it.
    * @default "credkit/"
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Customer managed KMS key (id, ARN or alias) for new secrets.
    * @default the account's `aws/secretsmanager` key
    */
-  kmsKeyId?: string;
+  kmsKeyId?: string | undefined;
   /**
    * Days a deleted credential stays restorable (7 to 30).
    * @default 30
    */
-  recoveryWindowInDays?: number;
+  recoveryWindowInDays?: number | undefined;
   /** Extra tags put on every secret credkit creates (beside `credkit:tenant` and `credkit:type`). */
-  tags?: Readonly<Record<string, string>>;
+  tags?: Readonly<Record<string, string>> | undefined;
   /**
    * Rounds an unconditional write retries when other writers keep taking the next version.
    * @default 100
    */
-  maxWriteAttempts?: number;
+  maxWriteAttempts?: number | undefined;
 }
 
 /** The AWS backend: the `Backend` contract plus reads by the `AWSPREVIOUS` stage. */

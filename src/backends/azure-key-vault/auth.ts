@@ -30,23 +30,23 @@ export interface AzureAuthOptions {
    * A credential kind, or any `TokenCredential` (from `@azure/identity` or your own).
    * @default process.env.CREDKIT_AZURE_CREDENTIAL ?? "default"
    */
-  credential?: AzureCredentialKind | TokenCredential;
+  credential?: AzureCredentialKind | TokenCredential | undefined;
   /**
    * Microsoft Entra tenant id, for `client-secret`.
    * @default process.env.AZURE_TENANT_ID
    */
-  tenantId?: string;
+  tenantId?: string | undefined;
   /**
    * Application (client) id: the service principal for `client-secret`, or a user-assigned
    * identity for `managed-identity` (omit it for the system-assigned identity).
    * @default process.env.AZURE_CLIENT_ID
    */
-  clientId?: string;
+  clientId?: string | undefined;
   /**
    * The service principal's client secret, for `client-secret`. Never logged; scrubbed from errors.
    * @default process.env.AZURE_CLIENT_SECRET
    */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
 }
 
 export const CREDENTIAL_KINDS: readonly AzureCredentialKind[] = [

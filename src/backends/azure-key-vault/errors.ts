@@ -12,13 +12,13 @@ export const SOURCE = "azure";
 
 /** The parts of `RestError` (from `@azure/core-rest-pipeline`) this module reads. */
 interface RestErrorLike {
-  name?: string;
-  statusCode?: number;
-  details?: unknown;
+  name?: string | undefined;
+  statusCode?: number | undefined;
+  details?: unknown | undefined;
   response?: {
     headers?: { get(name: string): string | undefined };
-    bodyAsText?: string | null;
-    parsedBody?: unknown;
+    bodyAsText?: string | null | undefined;
+    parsedBody?: unknown | undefined;
   };
 }
 

@@ -74,58 +74,58 @@ export interface AzureKeyVaultBackendOptions extends AzureAuthOptions {
    * The vault URL, e.g. `https://my-vault.vault.azure.net`.
    * @default process.env.AZURE_KEY_VAULT_URL
    */
-  vaultUrl?: string;
+  vaultUrl?: string | undefined;
   /** A ready `SecretClient` to use instead of building one (its own retry policy then applies too). */
-  client?: SecretClient;
+  client?: SecretClient | undefined;
   /**
    * Extra `SecretClient` options (e.g. `serviceVersion`, `proxyOptions`). The SDK's own retries
    * are turned off (`retryOptions.maxRetries: 0`) unless you set `retryOptions` here: credkit's
    * `retry` loop retries instead, with a ceiling on `Retry-After`.
    */
-  clientOptions?: SecretClientOptions;
+  clientOptions?: SecretClientOptions | undefined;
   /**
    * Prefix of every secret name: letters, digits and dashes, at most 19 characters.
    * @default process.env.CREDKIT_AZURE_PREFIX ?? "credkit-"
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Writing a name that is soft-deleted: `recover` recovers the old secret then writes a new
    * version on top (its history continues); `conflict` throws `ConflictError`.
    * @default process.env.CREDKIT_AZURE_ON_DELETED ?? "recover"
    */
-  onDeletedName?: DeletedNamePolicy;
+  onDeletedName?: DeletedNamePolicy | undefined;
   /**
    * Retries of throttled (429) and failed (408/5xx, network) calls. `maxDelayMs` also caps
    * how long a `Retry-After` is honoured.
    * @default { attempts: 4, baseDelayMs: 200, maxDelayMs: 10000, timeoutMs: 30000 }
    */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /**
    * Poll interval of the delete and recover long-running operations, in milliseconds.
    * @default 1000
    */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /**
    * How many times a write that lost a race for its version number tries again.
    * @default 20
    */
-  maxWriteAttempts?: number;
+  maxWriteAttempts?: number | undefined;
   /**
    * Age after which a pending version claim (its writer died mid-write) no longer blocks others.
    * @default 120000
    */
-  staleClaimMs?: number;
+  staleClaimMs?: number | undefined;
   /**
    * Environment consulted for the defaults.
    * @default process.env
    */
-  env?: Environment;
+  env?: Environment | undefined;
   /** The SDK modules, for bundlers or tests; imported lazily when omitted. */
   lib?: {
     /** The `@azure/keyvault-secrets` module, or a loader for it. */
-    secrets?: LibOption<typeof KeyVaultSecrets>;
+    secrets?: LibOption<typeof KeyVaultSecrets> | undefined;
     /** The `@azure/identity` module, or a loader for it (only a named `credential` kind needs it). */
-    identity?: LibOption<typeof Identity>;
+    identity?: LibOption<typeof Identity> | undefined;
   };
 }
 

@@ -21,7 +21,7 @@ export interface KVNamespaceLike {
   list(options?: { prefix?: string | null; limit?: number; cursor?: string | null }): Promise<{
     keys: Array<{ name: string; expiration?: number; metadata?: unknown }>;
     list_complete: boolean;
-    cursor?: string;
+    cursor?: string | undefined;
   }>;
 }
 

@@ -30,10 +30,10 @@ export interface HttpTransportOptions {
 }
 
 interface Envelope<T> {
-  success?: boolean;
-  errors?: Array<{ code?: number; message?: string }>;
-  result?: T;
-  result_info?: { cursor?: string; count?: number };
+  success?: boolean | undefined;
+  errors?: Array<{ code?: number; message?: string }> | undefined;
+  result?: T | undefined;
+  result_info?: { cursor?: string; count?: number } | undefined;
 }
 
 async function envelopeOf<T>(response: Response): Promise<Envelope<T> | undefined> {

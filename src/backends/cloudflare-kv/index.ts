@@ -77,30 +77,30 @@ export interface CloudflareKvCommonOptions {
    * Each of its UTF-8 bytes shortens the longest key id (`capabilities.maxKeyLength`).
    * @default "credkit/" (in `http` mode, `CREDKIT_CLOUDFLARE_KV_PREFIX` first)
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Retries of throttled (429) and failed (5xx, network, timeout) calls, with backoff.
    * @default { attempts: 5, baseDelayMs: 200, maxDelayMs: 2000, timeoutMs: 10000 }
    */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /**
    * How long after its `expiresAt` a credential stays in KV before KV deletes it, in seconds;
    * `false` never sets a KV expiry. Until KV deletes it, reads report it as expired. KV refuses
    * expiries under 60 s ahead, so the expiry is never sooner than 70 s after the write.
    * @default 2592000 (30 days)
    */
-  expiryGraceSeconds?: number | false;
+  expiryGraceSeconds?: number | false | undefined;
   /**
    * Versions kept per credential; writing version N deletes version N - maxVersions.
    * @default 100
    */
-  maxVersions?: number;
+  maxVersions?: number | undefined;
 }
 
 /** `binding` mode: a Workers KV namespace binding (e.g. `env.CREDENTIALS` in a Worker). */
 export interface CloudflareKvBindingOptions extends CloudflareKvCommonOptions {
   /** Optional label; the mode follows from whether `binding` is given. */
-  mode?: "binding";
+  mode?: "binding" | undefined;
   /** The namespace: any object with the `KVNamespace` methods credkit uses. */
   binding: KVNamespaceLike;
   /**
@@ -108,45 +108,45 @@ export interface CloudflareKvBindingOptions extends CloudflareKvCommonOptions {
    * objects that read one key at a time.
    * @default true
    */
-  bulkGet?: boolean;
+  bulkGet?: boolean | undefined;
 }
 
 /** `http` mode: the Cloudflare REST API, for services outside Workers. */
 export interface CloudflareKvHttpOptions extends CloudflareKvCommonOptions {
   /** Optional label; the mode follows from whether `binding` is given. */
-  mode?: "http";
+  mode?: "http" | undefined;
   /** Absent in `http` mode. */
   binding?: undefined;
   /**
    * The account that owns the namespace.
    * @default process.env.CLOUDFLARE_ACCOUNT_ID
    */
-  accountId?: string;
+  accountId?: string | undefined;
   /**
    * The namespace id (not its title).
    * @default process.env.CLOUDFLARE_KV_NAMESPACE_ID
    */
-  namespaceId?: string;
+  namespaceId?: string | undefined;
   /**
    * An API token with Workers KV Storage read and write on the account.
    * @default process.env.CLOUDFLARE_API_TOKEN
    */
-  apiToken?: string | Secret;
+  apiToken?: string | Secret | undefined;
   /**
    * The API's base URL, e.g. a proxy or a test server.
    * @default process.env.CLOUDFLARE_API_BASE_URL ?? "https://api.cloudflare.com/client/v4"
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /**
    * The `fetch` to use.
    * @default globalThis.fetch
    */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /**
    * Where unset options are read from.
    * @default process.env
    */
-  env?: Environment;
+  env?: Environment | undefined;
 }
 
 /** Options of `cloudflareKvBackend`: a binding, or REST settings. */

@@ -108,9 +108,9 @@ export interface HeadIndex {
   /** Revision stamp. */
   readonly r: number;
   /** 1 when soft-deleted. */
-  readonly d?: 1;
+  readonly d?: 1 | undefined;
   /** The record's metadata, when it fits in 1024 bytes with the rest. */
-  readonly m?: RecordMetadata;
+  readonly m?: RecordMetadata | undefined;
 }
 
 export function headIndex(head: StoredHead): HeadIndex {
@@ -127,7 +127,7 @@ export function parseIndex(value: unknown): HeadIndex | undefined {
 
 /** Our listing cursor: KV's cursor of a page and how many of its keys were already served. */
 export interface ListCursor {
-  readonly kv?: string;
+  readonly kv?: string | undefined;
   readonly skip: number;
 }
 

@@ -9,24 +9,24 @@
 export interface KvListedKey {
   readonly name: string;
   /** Unix seconds, when the key expires. */
-  readonly expiration?: number;
+  readonly expiration?: number | undefined;
   /** The key's metadata (parsed JSON), when it has any. */
-  readonly metadata?: unknown;
+  readonly metadata?: unknown | undefined;
 }
 
 /** A page of a listing. */
 export interface KvListPage {
   readonly keys: readonly KvListedKey[];
   /** Present when there are more keys. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /** What a write sets besides the value. */
 export interface KvPutOptions {
   /** JSON metadata, at most 1024 bytes serialised. */
-  readonly metadata?: unknown;
+  readonly metadata?: unknown | undefined;
   /** Absolute expiry in Unix seconds, at least 60 s ahead. */
-  readonly expiration?: number;
+  readonly expiration?: number | undefined;
 }
 
 /** A KV store reached one way or another. `signal` aborts an attempt that ran out of time. */

@@ -41,12 +41,12 @@ export interface FileBackendOptions {
    * The store's directory, created 0700 if absent.
    * @default process.env.CREDKIT_FILE_DIR ?? "./.credkit"
    */
-  directory?: string;
+  directory?: string | undefined;
   /**
    * Versions kept per credential; older ones are removed after each write.
    * @default 100
    */
-  maxVersions?: number;
+  maxVersions?: number | undefined;
 }
 
 const NAME = "file";

@@ -9,11 +9,11 @@ import { ConfigurationError } from "../../core/errors.js";
 
 /** The JSON Google issues for a service account key (other credential JSON types are accepted too). */
 export interface GoogleCredentialsJson {
-  readonly type?: string;
-  readonly project_id?: string;
-  readonly client_email?: string;
-  readonly private_key?: string;
-  readonly private_key_id?: string;
+  readonly type?: string | undefined;
+  readonly project_id?: string | undefined;
+  readonly client_email?: string | undefined;
+  readonly private_key?: string | undefined;
+  readonly private_key_id?: string | undefined;
   readonly [field: string]: unknown;
 }
 

@@ -13,23 +13,23 @@ export interface SecretManagerModule {
 export type SecretManagerClient = SecretManagerServiceClient;
 
 export interface SecretLike {
-  name?: string | null;
-  etag?: string | null;
-  labels?: Record<string, string> | null;
-  annotations?: Record<string, string> | null;
+  name?: string | null | undefined;
+  etag?: string | null | undefined;
+  labels?: Record<string, string> | null | undefined;
+  annotations?: Record<string, string> | null | undefined;
 }
 
 export interface VersionLike {
-  name?: string | null;
-  state?: string | number | null;
-  etag?: string | null;
+  name?: string | null | undefined;
+  state?: string | number | null | undefined;
+  etag?: string | null | undefined;
 }
 
 export interface AccessLike {
-  name?: string | null;
+  name?: string | null | undefined;
   payload?: {
-    data?: Uint8Array | string | null;
-    dataCrc32c?: number | string | { toString(): string } | null;
+    data?: Uint8Array | string | null | undefined;
+    dataCrc32c?: number | string | { toString(): string } | null | undefined;
   } | null;
 }
 
@@ -37,7 +37,7 @@ export interface AccessLike {
 export interface CallOptionsLike {
   timeout: number;
   retry: { retryCodes: number[] };
-  autoPaginate?: boolean;
+  autoPaginate?: boolean | undefined;
 }
 
 type Call<Request, Response> = (request: Request, options: CallOptionsLike) => Promise<Response>;

@@ -89,71 +89,71 @@ export interface GcpSecretManagerBackendOptions {
    * An existing `SecretManagerServiceClient` to use instead of creating one. credkit does not
    * close a client it was given. The connection options below are then ignored.
    */
-  client?: SecretManagerClient;
+  client?: SecretManagerClient | undefined;
   /**
    * The project holding the secrets.
    * @default env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT ?? the credentials' project_id ?? the client's detected project
    */
-  projectId?: string;
+  projectId?: string | undefined;
   /**
    * Prefix of every secret id (`[A-Za-z0-9_-]`), so credkit's secrets sit apart from others.
    * @default "credkit-"
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Replication of secrets credkit creates.
    * @default "automatic"
    */
-  replication?: GcpReplication;
+  replication?: GcpReplication | undefined;
   /**
    * Credentials JSON (a service account key, or another Google credential JSON), as text or
    * parsed. It is checked before use and never logged. Omitted with `keyFilename`: Application
    * Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS`, gcloud, the metadata server).
    */
-  credentials?: string | GoogleCredentialsJson;
+  credentials?: string | GoogleCredentialsJson | undefined;
   /** Path of a JSON key file, checked before use. */
-  keyFilename?: string;
+  keyFilename?: string | undefined;
   /**
    * Host of the API, e.g. a regional endpoint `secretmanager.europe-west1.rep.googleapis.com`.
    * @default "secretmanager.googleapis.com"
    */
-  apiEndpoint?: string;
+  apiEndpoint?: string | undefined;
   /**
    * Port of the API.
    * @default 443
    */
-  port?: number;
+  port?: number | undefined;
   /**
    * Universe domain. Setting it also stops the SDK from discovering credentials just to learn it.
    * @default "googleapis.com"
    */
-  universeDomain?: string;
+  universeDomain?: string | undefined;
   /**
    * Use HTTP/1.1 REST instead of gRPC (for environments without HTTP/2).
    * @default false
    */
-  fallback?: boolean;
+  fallback?: boolean | undefined;
   /** Further options for the `SecretManagerServiceClient` constructor (e.g. `sslCreds`). */
-  clientOptions?: Record<string, unknown>;
+  clientOptions?: Record<string, unknown> | undefined;
   /**
    * Retries and per-call time limit. The SDK's own retry policy (up to 600 s for reads) is
    * switched off for every call; these bounds apply instead.
    * @default { attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, timeoutMs: 10000 }
    */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /**
    * How long a write claim holds before other writers may take over (a writer killed between
    * claim and add, or whose add timed out, blocks the credential this long).
    * @default 3 × retry.timeoutMs
    */
-  claimTtlMs?: number;
+  claimTtlMs?: number | undefined;
   /** The `@google-cloud/secret-manager` module, or a loader for it, instead of importing it. */
-  lib?: LibOption<SecretManagerModule>;
+  lib?: LibOption<SecretManagerModule> | undefined;
   /**
    * Environment consulted for the project.
    * @default process.env
    */
-  env?: Environment;
+  env?: Environment | undefined;
 }
 
 const NAME = "gcp";

@@ -31,7 +31,7 @@ export interface MemoryBackendOptions {
    * Environment consulted for `NODE_ENV`.
    * @default process.env
    */
-  env?: Environment;
+  env?: Environment | undefined;
 }
 
 const NAME = "memory";

@@ -18,23 +18,23 @@ export interface PostgresBackendOptions extends PostgresConnectionOptions {
    * Schema holding the tables; created by the migration when absent.
    * @default "public"
    */
-  schema?: string;
+  schema?: string | undefined;
   /**
    * Name of the credentials table. The migration also creates `<table>_migrations`.
    * @default "credkit_credentials"
    */
-  table?: string;
+  table?: string | undefined;
   /**
    * Name of the versions table.
    * @default `${table}_versions`
    */
-  versionsTable?: string;
+  versionsTable?: string | undefined;
   /**
    * Run the migration on first use. Turn off when the application's role may not create tables;
    * then run `migrate()` (or the SQL of `schemaSql()`) with a role that may.
    * @default true
    */
-  autoMigrate?: boolean;
+  autoMigrate?: boolean | undefined;
   /**
    * Isolate tenants with row-level security: the migration enables and forces it on both tables,
    * and every transaction sets `app.tenant_id` to the tenant's key first. Has no effect for a
@@ -42,24 +42,24 @@ export interface PostgresBackendOptions extends PostgresConnectionOptions {
    * Also switched on by itself when the table already has row-level security enabled.
    * @default false
    */
-  rowLevelSecurity?: boolean;
+  rowLevelSecurity?: boolean | undefined;
   /**
    * Versions kept per credential, a positive integer; older ones are removed on write. Unset
    * keeps every version. Anything else (0, negative, fractional) is a `ConfigurationError`.
    */
   maxVersions?: number | undefined;
   /** Retries of lost connections and serialization failures. */
-  retry?: Pick<RetryOptions, "attempts" | "baseDelayMs" | "maxDelayMs">;
+  retry?: Pick<RetryOptions, "attempts" | "baseDelayMs" | "maxDelayMs"> | undefined;
   /**
    * Called before each retry, with why the last attempt failed: for metrics and logs. The
    * `code` is a SQLSTATE or socket error code; never a value.
    */
-  onRetry?: (event: PostgresRetryEvent) => void;
+  onRetry?: ((event: PostgresRetryEvent) => void) | undefined;
   /**
    * The `pg` module, or a function importing it, instead of `import("pg")`.
    * @default import("pg")
    */
-  lib?: LibOption<PgModule>;
+  lib?: LibOption<PgModule> | undefined;
 }
 
 /** What `onRetry` receives. */

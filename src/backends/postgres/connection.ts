@@ -14,40 +14,40 @@ export interface PostgresConnectionOptions {
    * A ready pool (or anything shaped like `pg.Pool`). credkit never ends a pool it did not
    * create, and applies none of its own pool settings to it (set `statement_timeout` on it).
    */
-  pool?: Pool;
+  pool?: Pool | undefined;
   /**
    * A `postgres://` connection string.
    * @default env.DATABASE_URL, else the PG* variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD)
    */
-  connectionString?: string;
+  connectionString?: string | undefined;
   /** Further `pg.Pool` settings (`ssl`, `host`, `user`, …); credkit's own settings below win. */
-  poolConfig?: PoolConfig;
+  poolConfig?: PoolConfig | undefined;
   /**
    * Most connections the pool opens.
    * @default 10
    */
-  maxConnections?: number;
+  maxConnections?: number | undefined;
   /**
    * Server-side limit of one statement, in milliseconds (`statement_timeout`); also the basis of
    * the client-side read timeout, so a silent network cannot hang a call.
    * @default 10000
    */
-  statementTimeoutMs?: number;
+  statementTimeoutMs?: number | undefined;
   /**
    * Limit for opening a connection, in milliseconds.
    * @default 5000
    */
-  connectionTimeoutMs?: number;
+  connectionTimeoutMs?: number | undefined;
   /**
    * `application_name` of the connections, shown in `pg_stat_activity`.
    * @default "credkit"
    */
-  applicationName?: string;
+  applicationName?: string | undefined;
   /**
    * Environment consulted for `DATABASE_URL` and the `PG*` variables.
    * @default process.env
    */
-  env?: Environment;
+  env?: Environment | undefined;
 }
 
 /** Margin between the server's statement timeout and the client's read timeout. */

@@ -12,9 +12,9 @@ import { isPermissionDenied, NAME, statusOf } from "./errors.js";
 
 /** The node-vault client credkit drives (`require("node-vault")(options)`). */
 export type VaultClient = NodeVault.client & {
-  noCustomHTTPVerbs?: boolean;
-  namespace?: string;
-  pathPrefix?: string;
+  noCustomHTTPVerbs?: boolean | undefined;
+  namespace?: string | undefined;
+  pathPrefix?: string | undefined;
 };
 
 /** The default path of a pod's service-account token. */
@@ -34,12 +34,12 @@ export type VaultAuth =
       /** The AppRole role id (`VAULT_ROLE_ID`). */
       roleId: string;
       /** The AppRole secret id (`VAULT_SECRET_ID`). Omit only for a role created with `bind_secret_id=false`. */
-      secretId?: string;
+      secretId?: string | undefined;
       /**
        * Mount path of the AppRole auth method.
        * @default "approle"
        */
-      mount?: string;
+      mount?: string | undefined;
     }
   | {
       /** Kubernetes auth (`auth/<mount>/login` with the role and the service-account JWT). */
@@ -50,14 +50,14 @@ export type VaultAuth =
        * File holding the service-account JWT, read again at every login (kubelet rotates it).
        * @default "/var/run/secrets/kubernetes.io/serviceaccount/token"
        */
-      jwtPath?: string;
+      jwtPath?: string | undefined;
       /** The JWT itself, instead of `jwtPath`. */
-      jwt?: string;
+      jwt?: string | undefined;
       /**
        * Mount path of the Kubernetes auth method.
        * @default "kubernetes"
        */
-      mount?: string;
+      mount?: string | undefined;
     };
 
 /** Something that happened to the token. Messages never contain a token or secret. */
@@ -70,7 +70,7 @@ export interface VaultTokenEvent {
   readonly type: "login" | "renewed" | "expiring" | "renew-failed";
   readonly method: VaultAuth["method"];
   /** When the token expires, if it does. */
-  readonly expiresAt?: Date;
+  readonly expiresAt?: Date | undefined;
   readonly message: string;
 }
 
@@ -80,12 +80,12 @@ export interface TokenLifecycleOptions {
    * Renew (or log in again) when this fraction of the token's TTL has passed.
    * @default 0.75
    */
-  renewFraction?: number;
+  renewFraction?: number | undefined;
   /**
    * Receives token events. The default turns `expiring` and `renew-failed` into
    * `process.emitWarning` (code `CREDKIT_VAULT_TOKEN`) and ignores the rest.
    */
-  onTokenEvent?: (event: VaultTokenEvent) => void;
+  onTokenEvent?: ((event: VaultTokenEvent) => void) | undefined;
 }
 
 /** What the backend needs from the lifecycle. */
@@ -277,7 +277,7 @@ export function tokenLifecycle(
     }
     try {
       const result = (await client.tokenRenewSelf({})) as {
-        auth?: { lease_duration?: number; renewable?: boolean };
+        auth?: { lease_duration?: number; renewable?: boolean } | undefined;
       };
       const ttlMs = (result.auth?.lease_duration ?? 0) * 1000;
       renewable = result.auth?.renewable !== false && ttlMs > 0;

@@ -50,18 +50,18 @@ export { optionsFromEnv as vaultOptionsFromEnv } from "./config.js";
 /** TLS settings for an `https://` Vault address. */
 export interface VaultTlsOptions {
   /** CA bundle (PEM) that signed Vault's certificate, when it is not a public CA. */
-  ca?: string | Buffer;
+  ca?: string | Buffer | undefined;
   /** Client certificate (PEM), for Vault listeners that require one or for TLS cert auth. */
-  cert?: string | Buffer;
+  cert?: string | Buffer | undefined;
   /** Private key (PEM) of `cert`. */
-  key?: string | Buffer;
+  key?: string | Buffer | undefined;
   /** Passphrase of `key`. */
-  passphrase?: string;
+  passphrase?: string | undefined;
   /**
    * Skip verifying Vault's certificate. Only for development; never in production.
    * @default false
    */
-  insecureSkipVerify?: boolean;
+  insecureSkipVerify?: boolean | undefined;
 }
 
 /** Options of `vaultBackend`. */
@@ -70,39 +70,39 @@ export interface VaultBackendOptions extends TokenLifecycleOptions {
    * Vault's address.
    * @default "http://127.0.0.1:8200"
    */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** How to authenticate. Required unless `client` is given (its token is then used as is). */
-  auth?: VaultAuth;
+  auth?: VaultAuth | undefined;
   /** Enterprise namespace, sent as `X-Vault-Namespace`. */
-  namespace?: string;
+  namespace?: string | undefined;
   /**
    * Mount path of the KV version 2 engine.
    * @default "secret"
    */
-  mount?: string;
+  mount?: string | undefined;
   /**
    * Folder under the mount that holds credkit's records. May be empty.
    * @default "credkit"
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * `max_versions` set on the keys credkit creates: a positive whole number; unset uses the
    * mount's setting (Vault's default: 10).
    * @default the mount's setting
    */
-  maxVersions?: number;
+  maxVersions?: number | undefined;
   /** TLS settings for an `https://` endpoint. */
-  tls?: VaultTlsOptions;
+  tls?: VaultTlsOptions | undefined;
   /** Retries of transient failures (429, 5xx, connection errors) and the time limit of each attempt. */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /**
    * A ready node-vault client instead of `endpoint`, `namespace` and `tls`. credkit switches
    * it to `noCustomHTTPVerbs` (lists as `GET ?list=true`) and manages its `token` when `auth`
    * is given.
    */
-  client?: VaultClient;
+  client?: VaultClient | undefined;
   /** The `node-vault` module (or a loader), for bundlers; imported lazily otherwise. */
-  lib?: LibOption<typeof NodeVault>;
+  lib?: LibOption<typeof NodeVault> | undefined;
 }
 
 /** One KV metadata read: what credkit uses of it. */

@@ -33,7 +33,7 @@ export type AnthropicConnectorOptions = ConnectorOptions<AnthropicModule>;
 
 interface TextBlockLike {
   readonly type: string;
-  readonly text?: string;
+  readonly text?: string | undefined;
 }
 
 export const definition = defineConnector<"anthropic", Anthropic, AnthropicMethods, AnthropicModule>({

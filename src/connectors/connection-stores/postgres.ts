@@ -30,21 +30,21 @@ import {
 /** Options of `postgresConnectionStore`. */
 export interface PostgresConnectionStoreOptions extends PostgresConnectionOptions {
   /** Table name. @default "org_integrations" */
-  table?: string;
+  table?: string | undefined;
   /** Schema of the table. @default "public" */
-  schema?: string;
+  schema?: string | undefined;
   /**
    * Create the table on first use. Turn off when the application's role may not create tables
    * (then run `schemaSql()` yourself).
    * @default true
    */
-  migrate?: boolean;
+  migrate?: boolean | undefined;
   /** Enable row-level security on the table and set `app.tenant_id` in every transaction. @default false */
-  rowLevelSecurity?: boolean;
+  rowLevelSecurity?: boolean | undefined;
   /** Recorded in `created_by` / `updated_by`. */
-  actor?: string;
+  actor?: string | undefined;
   /** The `pg` module, or a function that loads it, instead of importing the package. */
-  lib?: LibOption<PgModule>;
+  lib?: LibOption<PgModule> | undefined;
 }
 
 /** The store, plus what its owner needs: the DDL and closing the pool it created. */

@@ -20,55 +20,55 @@ export type FirecrawlModule = typeof import("@mendable/firecrawl-js");
 
 /** A scraped page: the formats asked for, plus metadata. */
 export interface FirecrawlDocument {
-  readonly url?: string;
-  readonly markdown?: string;
-  readonly html?: string;
-  readonly rawHtml?: string;
-  readonly links?: readonly string[];
-  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly url?: string | undefined;
+  readonly markdown?: string | undefined;
+  readonly html?: string | undefined;
+  readonly rawHtml?: string | undefined;
+  readonly links?: readonly string[] | undefined;
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   readonly [field: string]: unknown;
 }
 
 /** Options of `scrapeUrl`, passed to the SDK as they are. */
 export interface ScrapeOptions {
   /** e.g. `["markdown", "html"]`. @default ["markdown"] (the API's default) */
-  formats?: string[];
+  formats?: string[] | undefined;
   /** Leave out headers, navigation and footers. @default true (the API's default) */
-  onlyMainContent?: boolean;
+  onlyMainContent?: boolean | undefined;
   /** Server-side time limit of the scrape, in milliseconds. */
-  timeout?: number;
+  timeout?: number | undefined;
   readonly [option: string]: unknown;
 }
 
 /** Options of `crawl`. */
 export interface CrawlOptions {
   /** Most pages to crawl. */
-  limit?: number;
+  limit?: number | undefined;
   /** Seconds between status polls. @default 2 */
-  pollInterval?: number;
+  pollInterval?: number | undefined;
   readonly [option: string]: unknown;
 }
 
 /** A finished crawl. */
 export interface CrawlResult {
   readonly status: string;
-  readonly total?: number;
+  readonly total?: number | undefined;
   readonly documents: readonly FirecrawlDocument[];
 }
 
 /** Options of `search`. */
 export interface SearchOptions {
   /** Most results. */
-  limit?: number;
+  limit?: number | undefined;
   readonly [option: string]: unknown;
 }
 
 /** One web search result. */
 export interface SearchResult {
   readonly url: string;
-  readonly title?: string;
-  readonly description?: string;
-  readonly markdown?: string;
+  readonly title?: string | undefined;
+  readonly description?: string | undefined;
+  readonly markdown?: string | undefined;
 }
 
 interface FirecrawlMethods {

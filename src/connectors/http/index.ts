@@ -27,14 +27,14 @@ export interface HttpConnectorOptions extends ConnectorOptions<never> {
    * How to apply the credential.
    * @default bearer when a `token` is given, basic for `username` + `password`, else a `X-API-Key` header
    */
-  auth?: HttpAuth;
+  auth?: HttpAuth | undefined;
   /** Headers sent with every request (the auth header cannot be overridden). */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string>> | undefined;
   /**
    * Path `testConnection()` calls with GET; any 2xx answer means the credential works.
    * @default "/"
    */
-  testPath?: string;
+  testPath?: string | undefined;
 }
 
 /** One request. */
@@ -42,9 +42,9 @@ export interface HttpRequestInit {
   /** Query parameters, appended to the URL. */
   query?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** A JSON body (objects are serialised) or a string. */
-  body?: unknown;
+  body?: unknown | undefined;
   /** Headers of this request (over `options.headers`; the auth header cannot be overridden). */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A 2xx answer. `data` is the parsed JSON body, or the text when it is not JSON. */

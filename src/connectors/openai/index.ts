@@ -16,16 +16,16 @@ export type OpenAIModule = typeof import("openai");
 /** Options of `createEmbeddings`. */
 export interface EmbeddingsOptions {
   /** @default "text-embedding-3-small" */
-  model?: string;
+  model?: string | undefined;
   /** Output dimensions, for models that take them. */
-  dimensions?: number;
+  dimensions?: number | undefined;
 }
 
 /** Vectors for the texts, in input order. */
 export interface EmbeddingsResult {
   readonly embeddings: number[][];
   readonly model: string;
-  readonly usage?: { readonly inputTokens?: number };
+  readonly usage?: { readonly inputTokens?: number } | undefined;
 }
 
 /** Default chat model. */

@@ -28,28 +28,28 @@ export interface ConnectorServiceOptions {
    * @default credentialConnectionStore(credentials): beside the credentials, in the same backend
    * (durable wherever the credentials are); `memoryConnectionStore()` for tests
    */
-  store?: ConnectionStore;
+  store?: ConnectionStore | undefined;
   /**
    * Decides which secrets a connection may resolve. By default a connection resolves its own
    * secrets and the tenant's ordinary credentials, never another connection's own secrets;
    * the policy sees that default decision (`allowedByDefault`) and returns its own.
    */
-  referencePolicy?: ReferencePolicy;
+  referencePolicy?: ReferencePolicy | undefined;
   /** Registry to build connectors from. @default the default registry */
-  registry?: ConnectorRegistry<object>;
+  registry?: ConnectorRegistry<object> | undefined;
   /** Options for every connector built (e.g. `baseURL`, `timeout`), or a function per connector id. */
-  connectorOptions?: ConnectorOptions | ((connector: string) => ConnectorOptions);
+  connectorOptions?: (ConnectorOptions | ((connector: string) => ConnectorOptions)) | undefined;
   /**
    * Transitions kept per connection.
    * @default 20
    */
-  historyLimit?: number;
+  historyLimit?: number | undefined;
   /** Called on every status transition. Must not throw (errors are ignored). */
-  onStatusChange?: (event: StatusEvent) => void;
+  onStatusChange?: ((event: StatusEvent) => void) | undefined;
   /** Who acts, recorded on writes. */
-  actor?: string;
+  actor?: string | undefined;
   /** Clock, for tests. @default () => new Date() */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
 }
 
 /** The shared state of one `ConnectorService`. */
@@ -68,9 +68,9 @@ export interface ServiceContext {
 /** A change of a record, with an optional status transition. */
 export interface RecordChange {
   record: ConnectionRecord;
-  to?: ConnectionStatus;
-  reason?: TransitionReason;
-  message?: string;
+  to?: ConnectionStatus | undefined;
+  reason?: TransitionReason | undefined;
+  message?: string | undefined;
 }
 
 const MAX_WRITE_ATTEMPTS = 5;

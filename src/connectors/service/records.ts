@@ -23,29 +23,29 @@ import { checkReference } from "./references.js";
 /** Input of `create`. */
 export interface CreateConnectionInput {
   /** @default a random id */
-  id?: string;
+  id?: string | undefined;
   /** Connector id, e.g. `openai`. */
   connector: string;
   /** The name people give the connection, e.g. "My AI Assistant". */
   instanceName: string;
   /** Settings; secret fields found here are moved to the credential store (option A). */
-  configuration?: Readonly<Record<string, unknown>>;
+  configuration?: Readonly<Record<string, unknown>> | undefined;
   /** References to stored secrets (option B). */
-  secretsReferences?: Readonly<Record<string, SecretReference>>;
+  secretsReferences?: Readonly<Record<string, SecretReference>> | undefined;
   /** Expiry of the secrets moved from `configuration`. */
-  expiresAt?: Date | string;
+  expiresAt?: Date | string | undefined;
 }
 
 /** Input of `update`: given keys replace, `null` removes. */
 export interface UpdateConnectionInput {
   /** A new name for the connection. */
-  instanceName?: string;
+  instanceName?: string | undefined;
   /** Settings to change; secret-looking keys are moved to the credential store as on `create`. */
-  configuration?: Readonly<Record<string, unknown>>;
+  configuration?: Readonly<Record<string, unknown>> | undefined;
   /** References to add or replace; `null` removes one. */
-  secretsReferences?: Readonly<Record<string, SecretReference | null>>;
+  secretsReferences?: Readonly<Record<string, SecretReference | null>> | undefined;
   /** Expiry of the secrets moved from `configuration`. */
-  expiresAt?: Date | string;
+  expiresAt?: Date | string | undefined;
 }
 
 /**

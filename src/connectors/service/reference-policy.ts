@@ -26,7 +26,7 @@ export interface ReferenceRequest {
   /** Whether the credential is one the service created for this very connection. */
   readonly ownSecret: boolean;
   /** When the credential is another connection's own secret: that connection's id. */
-  readonly ownedBy?: string;
+  readonly ownedBy?: string | undefined;
   /** What the default rule decides: own secrets and the tenant's ordinary credentials only. */
   readonly allowedByDefault: boolean;
 }

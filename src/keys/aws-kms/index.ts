@@ -26,7 +26,7 @@ interface AwsKmsCommonOptions extends KmsProviderOptions {
   /** The KMS key: key id, key ARN, alias name (`alias/credkit`) or alias ARN. */
   keyId: string;
   /** The SDK module itself, or a loader, instead of `import("@aws-sdk/client-kms")`. */
-  lib?: LibOption<AwsKmsModule>;
+  lib?: LibOption<AwsKmsModule> | undefined;
 }
 
 /** Options of `awsKmsKeyProvider`: an existing client, or settings for one. */
@@ -35,15 +35,15 @@ export type AwsKmsOptions = AwsKmsCommonOptions &
     | {
         /** An existing client, used as is; credkit never destroys it. */
         client: KMSClient;
-        clientOptions?: never;
+        clientOptions?: never | undefined;
       }
     | {
-        client?: never;
+        client?: never | undefined;
         /**
          * Settings for the client credkit builds (region, endpoint, credentials…).
          * @default the standard AWS chain (AWS_REGION, AWS_ENDPOINT_URL_KMS, profiles, roles)
          */
-        clientOptions?: KMSClientConfig;
+        clientOptions?: KMSClientConfig | undefined;
       }
   );
 

@@ -34,11 +34,11 @@ export interface AzureKeyVaultKeyOptions extends KmsProviderOptions {
    * The Microsoft Entra credential.
    * @default `new DefaultAzureCredential()` from `@azure/identity`
    */
-  credential?: TokenCredential;
+  credential?: TokenCredential | undefined;
   /** Settings for the Key Vault clients credkit builds (retries, `allowInsecureConnection`…). */
-  clientOptions?: CryptographyClientOptions;
+  clientOptions?: CryptographyClientOptions | undefined;
   /** The SDK module itself, or a loader, instead of `import("@azure/keyvault-keys")`. */
-  lib?: LibOption<KeyVaultKeysModule>;
+  lib?: LibOption<KeyVaultKeysModule> | undefined;
 }
 
 const NAME = "azure-key-vault-keys";
@@ -55,9 +55,9 @@ const NAMED_KINDS: Readonly<Record<string, KmsFailureKind>> = {
 
 function classify(error: unknown): Error {
   const { statusCode, name, details } = (error ?? {}) as {
-    statusCode?: number;
-    name?: string;
-    details?: { error?: { innerError?: { code?: string } } };
+    statusCode?: number | undefined;
+    name?: string | undefined;
+    details?: { error?: { innerError?: { code?: string } } } | undefined;
   };
   const inner = details?.error?.innerError?.code;
   const kind =

@@ -32,7 +32,7 @@ interface GcpKmsCommonOptions extends KmsProviderOptions {
   /** The CryptoKey: `projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>`. */
   keyName: string;
   /** The SDK module itself, or a loader, instead of `import("@google-cloud/kms")`. */
-  lib?: LibOption<GcpKmsModule>;
+  lib?: LibOption<GcpKmsModule> | undefined;
 }
 
 /** Options of `gcpKmsKeyProvider`: an existing client, or settings for one. */
@@ -41,15 +41,15 @@ export type GcpKmsOptions = GcpKmsCommonOptions &
     | {
         /** An existing client, used as is; credkit never closes it. */
         client: KeyManagementServiceClient;
-        clientOptions?: never;
+        clientOptions?: never | undefined;
       }
     | {
-        client?: never;
+        client?: never | undefined;
         /**
          * Settings for the client credkit builds (credentials, keyFilename, apiEndpoint…).
          * @default Application Default Credentials
          */
-        clientOptions?: GcpKmsClientOptions;
+        clientOptions?: GcpKmsClientOptions | undefined;
       }
   );
 

@@ -27,9 +27,9 @@ interface VaultTransitCommonOptions extends KmsProviderOptions {
    * Mount path of the transit engine.
    * @default "transit"
    */
-  mount?: string;
+  mount?: string | undefined;
   /** The `node-vault` module (or a loader), instead of `import("node-vault")`. */
-  lib?: LibOption<typeof NodeVault>;
+  lib?: LibOption<typeof NodeVault> | undefined;
 }
 
 /** Options of `vaultTransitKeyProvider`: a ready node-vault client, or an address and a token. */
@@ -38,18 +38,18 @@ export type VaultTransitOptions = VaultTransitCommonOptions &
     | {
         /** A ready (authenticated) node-vault client, e.g. one logged in with AppRole. */
         client: NodeVault.client;
-        endpoint?: never;
-        token?: never;
-        namespace?: never;
+        endpoint?: never | undefined;
+        token?: never | undefined;
+        namespace?: never | undefined;
       }
     | {
-        client?: never;
+        client?: never | undefined;
         /** Vault's address, e.g. `https://vault.internal:8200`. */
         endpoint: string;
         /** A token whose policy allows `update` on `<mount>/encrypt/<key>` and `<mount>/decrypt/<key>`. */
         token: string;
         /** Enterprise namespace, sent as `X-Vault-Namespace`. */
-        namespace?: string;
+        namespace?: string | undefined;
       }
   );
 
@@ -98,7 +98,7 @@ export function vaultTransitKeyProvider(options: VaultTransitOptions): KmsKeyPro
   const call = async (operation: "encrypt" | "decrypt", body: Record<string, unknown>) => {
     const vault = await connect();
     const answer = (await vault.write(`${mount}/${operation}/${options.key}`, body)) as {
-      data?: Record<string, unknown>;
+      data?: Record<string, unknown> | undefined;
     };
     return answer.data ?? {};
   };
