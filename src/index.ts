@@ -91,4 +91,10 @@ export {
   ValidationError,
 } from "./core/errors.js";
 export { type KeyProvider, LocalKeyring } from "./core/keyring.js";
+export {
+  type MigrateOptions,
+  type MigrateProgress,
+  type MigrateResult,
+  migrateCredentials,
+} from "./core/migrate.js";
 export { maskFields, maskSecret, Secret, type SecretFields } from "./core/secret.js";

@@ -213,6 +213,28 @@ function integrationCommands(program: Command): void {
   }
 }
 
+function storeCommands(program: Command): void {
+  examples(
+    program
+      .command("migrate")
+      .description(
+        "copy every tenant, credential and version from one backend to another, verified; run again to resume",
+      )
+      .requiredOption("--from <backend>", "source backend (name or alias, as VAULT_TYPE)")
+      .requiredOption("--to <backend>", "target backend")
+      .option("--tenant <id>", "only this tenant")
+      .option("--checkpoint <text>", "continue from a checkpoint an earlier run reported")
+      .action(async (_options, command: Command) => {
+        const { migrateCommand } = await import("./commands/migrate.js");
+        await migrateCommand(optionsOf(command));
+      }),
+    [
+      "CREDKIT_FILE_DIR=./.credkit DATABASE_URL=postgres://... credkit migrate --from file --to postgres",
+      "credkit migrate --from postgres --to vault --tenant acme --json",
+    ],
+  );
+}
+
 /** The whole command line. */
 export function createProgram(): Command {
   const program = new Command("credkit")
@@ -233,6 +255,7 @@ export function createProgram(): Command {
   setupCommands(program);
   credentialCommands(program);
   integrationCommands(program);
+  storeCommands(program);
   examples(program, [
     "credkit keygen",
     "credkit doctor",
