@@ -29,6 +29,7 @@ export default defineConfig({
     "oauth/index": "src/oauth/index.ts",
     "ops/index": "src/ops/index.ts",
     "cli/index": "src/cli/index.ts",
+    "brokered/index": "src/connectors/brokered/index.ts",
     ...folderEntries("backends"),
     ...folderEntries("keys"),
     ...folderEntries("connectors"),

@@ -23,6 +23,11 @@ export interface ConnectorFetchOptions {
   readonly policy: EgressPolicy;
   /** Whether a header value carries one of the connection's secrets. */
   readonly carriesSecret: (value: string) => boolean;
+  /**
+   * Send every request through `fetch`, whatever its origin (brokered connectors: their
+   * `fetch` refuses hosts outside the provider's list). @default false
+   */
+  readonly fetchDecides?: boolean;
 }
 
 /** A connector's `fetch` and the release of what it holds. */
@@ -89,7 +94,7 @@ export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
       body: hop.body ?? null,
       redirect: "manual",
     };
-    if (options.trustedOrigins.has(hop.url.origin)) {
+    if (options.fetchDecides || options.trustedOrigins.has(hop.url.origin)) {
       return (options.fetch ?? globalThis.fetch)(hop.url, request);
     }
     guarded ??= guardedFetch(options.policy);
@@ -150,6 +155,7 @@ export function connectorEgress(input: {
   readonly fetch: typeof globalThis.fetch | undefined;
   readonly egress: EgressOptions | undefined;
   readonly carriesSecret: (value: string) => boolean;
+  readonly fetchDecides?: boolean;
 }): ConnectorEgress {
   const trustedOrigins = new Set(
     [originOf(input.operatorBaseURL), originOf(input.defaultBaseURL)].filter(
@@ -166,10 +172,16 @@ export function connectorEgress(input: {
   const policy = new EgressPolicy(input.egress);
   const checked = baseURL !== undefined && !trustedOrigins.has(originOf(baseURL) ?? "");
   return {
-    ...connectorFetch({ trustedOrigins, fetch: input.fetch, policy, carriesSecret: input.carriesSecret }),
+    ...connectorFetch({
+      trustedOrigins,
+      fetch: input.fetch,
+      policy,
+      carriesSecret: input.carriesSecret,
+      fetchDecides: input.fetchDecides ?? false,
+    }),
     baseURL,
     preflight: async () => {
-      if (checked) await policy.check(baseURL);
+      if (checked && !input.fetchDecides) await policy.check(baseURL);
     },
   };
 }

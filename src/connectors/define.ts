@@ -12,7 +12,7 @@ import { Redactor } from "../core/redact.js";
 import { scrubThrown } from "../core/scrub-thrown.js";
 import { Secret } from "../core/secret.js";
 import { connectorEgress } from "./connector-fetch.js";
-import { classifyFailure, type Failure, failureError, testFailureMessage } from "./failures.js";
+import { classifyFailure, credkitCause, type Failure, failureError, testFailureMessage } from "./failures.js";
 import type {
   Connector,
   ConnectorCredentials,
@@ -174,13 +174,37 @@ function concealCredentials(target: unknown, label: string): void {
 }
 
 /** The first secret field whose value does not match its pattern, if any. */
-function malformedField(spec: ConnectorSpec, secrets: Map<string, Secret>): CredentialFieldSpec | undefined {
+function malformedField(
+  spec: ConnectorSpec,
+  secrets: ReadonlyMap<string, Secret>,
+): CredentialFieldSpec | undefined {
   return spec.fields.find((field) => {
     const value = secrets.get(field.name);
     return (
       field.pattern !== undefined && value !== undefined && !new RegExp(field.pattern).test(value.reveal())
     );
   });
+}
+
+/**
+ * The `invalid_format` verdict of `testConnection()` when a secret field does not match its
+ * pattern, else undefined. Brokered connectors run it on the key their `fetch` would send.
+ */
+export function formatVerdict(
+  spec: ConnectorSpec,
+  secrets: ReadonlyMap<string, Secret>,
+  testedAt: string,
+): TestConnectionResult | undefined {
+  const malformed = malformedField(spec, secrets);
+  if (!malformed) return undefined;
+  return {
+    success: false,
+    status: "error",
+    code: "invalid_format",
+    error: `Invalid ${malformed.label} format for ${spec.displayName}`,
+    details: { latencyMs: 0 },
+    testedAt,
+  };
 }
 
 /**
@@ -209,6 +233,7 @@ export function defineConnector<
         fetch: options.fetch,
         egress: options.egress,
         carriesSecret: (value) => redactor.carries(value),
+        fetchDecides: options.brokered === true,
       });
       const controller = new AbortController();
       let closed = false;
@@ -258,6 +283,8 @@ export function defineConnector<
 
       const fail = (operation: string, error: unknown): Error => {
         if (closed) return cleanedUp(operation, error);
+        const brokerRefusal = options.brokered ? credkitCause(error) : undefined;
+        if (brokerRefusal) return scrubThrown(redactor, brokerRefusal) as Error;
         if (CredkitError.isInstance(error)) return scrubThrown(redactor, error) as Error;
         return failureError(
           spec.displayName,
@@ -281,17 +308,8 @@ export function defineConnector<
       const testConnection = async (): Promise<TestConnectionResult> => {
         if (closed) throw cleanedUp("testConnection");
         const testedAt = new Date().toISOString();
-        const malformed = malformedField(spec, fields.secrets);
-        if (malformed) {
-          return {
-            success: false,
-            status: "error",
-            code: "invalid_format",
-            error: `Invalid ${malformed.label} format for ${spec.displayName}`,
-            details: { latencyMs: 0 },
-            testedAt,
-          };
-        }
+        const malformed = options.brokered ? undefined : formatVerdict(spec, fields.secrets, testedAt);
+        if (malformed) return malformed;
         const started = performance.now();
         try {
           await egress.preflight();

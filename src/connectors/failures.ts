@@ -6,7 +6,7 @@
  */
 import {
   AuthError,
-  type CredkitError,
+  CredkitError,
   EgressBlockedError,
   NotFoundError,
   ThrottledError,
@@ -52,6 +52,14 @@ function statusOf(link: Record<string, unknown>): number | undefined {
     if (typeof value === "number" && value >= 100 && value < 600) return value;
   }
   return undefined;
+}
+
+/**
+ * The first credkit error in an error's cause chain, e.g. one a brokered connector's `fetch`
+ * raised (budget, host refused) and the SDK wrapped in its own connection error.
+ */
+export function credkitCause(error: unknown): CredkitError | undefined {
+  return chain(error).find((link) => CredkitError.isInstance(link)) as CredkitError | undefined;
 }
 
 /** Classifies an SDK error. Anything with no HTTP status anywhere is a transport failure. */

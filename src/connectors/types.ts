@@ -43,6 +43,38 @@ export interface VerificationSpec {
   readonly description: string;
 }
 
+/**
+ * How the provider's API takes the key on each request: the rule a brokered connector
+ * (`credkit/brokered`) applies at send time, declared once per connector.
+ */
+export interface AuthHeaderSpec {
+  /** Header name, e.g. `authorization`, `x-api-key`, `x-goog-api-key`. */
+  readonly header: string;
+  /** Text before the key, e.g. `Bearer `. @default "" */
+  readonly prefix?: string;
+  /** The secret field whose value goes in the header. @default "apiKey" */
+  readonly field?: string;
+}
+
+/**
+ * Where a provider reports usage and where a request states its limits, as dotted paths into
+ * the JSON bodies (e.g. `usage.prompt_tokens`): what brokered metering reads. Pure data.
+ */
+export interface UsageSpec {
+  /** Paths of the input-token count in a response body, first present wins. */
+  readonly inputTokens?: readonly string[];
+  /** Paths of the output-token count in a response body, first present wins. */
+  readonly outputTokens?: readonly string[];
+  /** Paths of the credits a call used (Firecrawl), first present wins. */
+  readonly credits?: readonly string[];
+  /** Paths of the most output tokens a request allows, in the request body. */
+  readonly maxOutputTokens?: readonly string[];
+  /** Path of the model id in the request body. */
+  readonly model?: string;
+  /** A regular expression source whose first group is the model id in the request path (Gemini). */
+  readonly modelInPath?: string;
+}
+
 /** The declarative description of a connector: what a catalog UI and the service need. */
 export interface ConnectorSpec<Id extends string = string> {
   /** The id `getConnector` takes: letters, digits, `_`, `.` or `-`, e.g. `openai`. */
@@ -63,6 +95,10 @@ export interface ConnectorSpec<Id extends string = string> {
   readonly verification?: VerificationSpec | undefined;
   /** Provider documentation for obtaining a key. */
   readonly docsUrl: string;
+  /** How requests carry the key; needed for brokered mode. */
+  readonly auth?: AuthHeaderSpec | undefined;
+  /** Where responses report usage; needed for brokered usage metering. */
+  readonly usage?: UsageSpec | undefined;
 }
 
 /**
@@ -94,6 +130,13 @@ export interface ConnectorOptions<Lib = unknown> {
   egress?: EgressOptions | undefined;
   /** Called once when the connector is cleaned up. */
   onCleanup?: (() => void | Promise<void>) | undefined;
+  /**
+   * Set by brokered connectors (`credkit/brokered`), not for direct use: the SDK holds a
+   * placeholder key, every request (any origin, any redirect hop) goes through `fetch`, which
+   * decides where it may go and puts the real key on it, and the key-format check of
+   * `testConnection()` is the broker's.
+   */
+  brokered?: boolean | undefined;
 }
 
 /** Why a connection test failed, for code to branch on (the message is for people). */

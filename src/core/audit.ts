@@ -17,10 +17,28 @@ export type AuditAction =
   | "describe"
   | "list"
   | "rewrap"
-  | "test";
+  | "test"
+  | "call";
 
 /** How the cache took part in a read. */
 export type CacheOutcome = "hit" | "miss" | "stale" | "bypass";
+
+/** What a brokered connector's call sent and got (action `call`): never a value or a query. */
+export interface CallRecord {
+  /** Connector id, e.g. `openai`. */
+  readonly provider: string;
+  readonly method: string;
+  /** URL path, without the query string. */
+  readonly path: string;
+  /** HTTP status, or 0 when no answer came (refused before sending, network failure). */
+  readonly status: number;
+  /** Milliseconds from sending to the response headers. */
+  readonly latencyMs: number;
+  /** Whose key the call used: the tenant's own or the platform's. */
+  readonly keySource: "tenant" | "platform";
+  /** Whether the call was the one retry after a 401 (with the credential re-read). */
+  readonly retried?: boolean;
+}
 
 export interface AuditEvent {
   /** Epoch milliseconds. */
@@ -38,6 +56,8 @@ export interface AuditEvent {
   readonly cache?: CacheOutcome | undefined;
   /** For failures: the error code. */
   readonly errorCode?: CredkitErrorCode | "unknown" | undefined;
+  /** For brokered calls (action `call`): what was sent and how it went. */
+  readonly call?: CallRecord | undefined;
 }
 
 /** Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads. */
@@ -69,6 +89,7 @@ export class AuditRing {
   readonly #outcome: Array<AuditEvent["outcome"]>;
   readonly #cache: Array<CacheOutcome | undefined>;
   readonly #errorCode: Array<AuditEvent["errorCode"]>;
+  readonly #call: Array<CallRecord | undefined>;
   #size = 0;
   #next = 0;
 
@@ -87,6 +108,7 @@ export class AuditRing {
     this.#outcome = new Array(capacity);
     this.#cache = new Array(capacity);
     this.#errorCode = new Array(capacity);
+    this.#call = new Array(capacity);
   }
 
   readonly sink: AuditSink = (event) => {
@@ -100,6 +122,7 @@ export class AuditRing {
       event.version,
       event.cache,
       event.errorCode,
+      event.call,
     );
   };
 
@@ -114,6 +137,7 @@ export class AuditRing {
     version: number | undefined,
     cache: CacheOutcome | undefined,
     errorCode: AuditEvent["errorCode"],
+    call?: CallRecord,
   ): void {
     const slot = this.#next;
     this.#time[slot] = time;
@@ -125,6 +149,7 @@ export class AuditRing {
     this.#outcome[slot] = outcome;
     this.#cache[slot] = cache;
     this.#errorCode[slot] = errorCode;
+    this.#call[slot] = call;
     this.#next = slot + 1 === this.#capacity ? 0 : slot + 1;
     if (this.#size < this.#capacity) this.#size++;
   }
@@ -134,6 +159,7 @@ export class AuditRing {
     const name = this.#name[slot];
     const cache = this.#cache[slot];
     const errorCode = this.#errorCode[slot];
+    const call = this.#call[slot];
     return {
       time: this.#time[slot] as number,
       tenant: this.#tenant[slot] as string,
@@ -144,6 +170,7 @@ export class AuditRing {
       ...(Number.isNaN(version) ? {} : { version }),
       ...(cache !== undefined ? { cache } : {}),
       ...(errorCode !== undefined ? { errorCode } : {}),
+      ...(call !== undefined ? { call } : {}),
     };
   }
 
@@ -167,6 +194,7 @@ export class AuditRing {
     this.#tenant.fill("");
     this.#name.fill(undefined);
     this.#accessor.fill("");
+    this.#call.fill(undefined);
   }
 }
 

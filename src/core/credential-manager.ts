@@ -4,7 +4,7 @@
  * The paths live in files of their own: `single-read.ts`, `batch-reads.ts`, `write-path.ts`,
  * `record-verification.ts`, `rewrap.ts`, `tenant-credentials.ts`.
  */
-import type { AuditAction, AuditRing } from "./audit.js";
+import type { AuditAction, AuditRing, CallRecord } from "./audit.js";
 import type { Backend } from "./backend.js";
 import { readMany } from "./batch-reads.js";
 import { cacheKey } from "./cache.js";
@@ -299,8 +299,27 @@ export class CredentialManager {
     return new TenantCredentials(this, checkId(tenantId, "tenantId"));
   }
 
+  /**
+   * Records a call a brokered connector made with this credential (action `call`): method, path
+   * without query, status, latency and key source. A status of 400 or more, or 0, is a failure.
+   */
+  recordCall(userId: string, connectionId: string, accessor: string, call: CallRecord): void {
+    this.#record(userId, connectionId, accessor, "call", call.status > 0 && call.status < 400, call);
+  }
+
   /** Records the outcome of a connection test in the audit trail. */
   recordTest(userId: string, connectionId: string, accessor: string, success: boolean): void {
+    this.#record(userId, connectionId, accessor, "test", success);
+  }
+
+  #record(
+    userId: string,
+    connectionId: string,
+    accessor: string,
+    action: "call" | "test",
+    success: boolean,
+    call?: CallRecord,
+  ): void {
     checkId(userId, "userId");
     checkId(connectionId, "connectionId");
     this.#core.trail.emit({
@@ -308,8 +327,9 @@ export class CredentialManager {
       tenant: userId,
       name: connectionId,
       accessor,
-      action: "test",
+      action,
       outcome: success ? "success" : "failure",
+      ...(call ? { call } : {}),
     });
   }
 

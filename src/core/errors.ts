@@ -23,7 +23,9 @@ export type CredkitErrorCode =
   | "unknown_connector"
   | "egress_blocked"
   | "oauth"
-  | "key_disabled";
+  | "key_disabled"
+  | "key_policy"
+  | "budget_exceeded";
 
 /** Options common to every credkit error. */
 export interface CredkitErrorOptions {
@@ -221,6 +223,28 @@ export class KeyDisabledError extends CredkitError {
     super("key_disabled", message, options);
   }
   static override isInstance = codeCheck<KeyDisabledError>("key_disabled");
+}
+
+/**
+ * The key policy has no key for this call: the tenant has none of its own and the policy does
+ * not allow the platform's (fail closed). No request was sent.
+ */
+export class KeyPolicyError extends CredkitError {
+  constructor(message: string, options?: CredkitErrorOptions) {
+    super("key_policy", message, options);
+  }
+  static override isInstance = codeCheck<KeyPolicyError>("key_policy");
+}
+
+/** The call could exceed a hard budget (tokens or money), so it was not sent. */
+export class BudgetExceededError extends CredkitError {
+  /** The budget's name, as the operator configured it. */
+  readonly budget: string;
+  constructor(budget: string, message: string, options?: CredkitErrorOptions) {
+    super("budget_exceeded", message, options);
+    this.budget = budget;
+  }
+  static override isInstance = codeCheck<BudgetExceededError>("budget_exceeded");
 }
 
 /** True for errors that a retry may fix: throttling and unavailability. */

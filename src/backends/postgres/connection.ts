@@ -3,6 +3,7 @@
  * standard `PG*` variables, plus the pool settings credkit applies to a pool it creates itself.
  */
 import type { Pool, PoolConfig } from "pg";
+import { importOptional, type LibOption } from "../../core/import-optional.js";
 import type { Environment } from "../../kit/definition.js";
 
 /** The `pg` module, as `import("pg")` returns it. */
@@ -101,4 +102,37 @@ export function connectionSecrets(config: PoolConfig | undefined, env: Environme
 export function poolClassOf(lib: PgModule | { default: PgModule }): PgModule["Pool"] {
   const module = "default" in lib && lib.default ? lib.default : (lib as PgModule);
   return module.Pool;
+}
+
+/** A pool opened on first use, and its release. */
+export interface LazyPool {
+  /** The caller's pool, or one created (once) from the options. */
+  get(): Promise<Pool>;
+  /** Ends the pool if it was created here; a caller's pool is left open. */
+  end(): Promise<void>;
+}
+
+/**
+ * The pool a store runs on: `options.pool` as it is, else one created on first use from the
+ * options (`pg` imported lazily, `feature` naming the store in a missing-package error).
+ */
+export function lazyPool(
+  options: PostgresConnectionOptions & { lib?: LibOption<PgModule> },
+  feature: string,
+): LazyPool {
+  const config = options.pool ? undefined : poolConfigOf(options);
+  let created: Promise<Pool> | undefined;
+  return {
+    get: () =>
+      (created ??= (async () => {
+        if (options.pool) return options.pool;
+        const lib = await importOptional("pg", feature, () => import("pg"), options.lib);
+        const pool = new (poolClassOf(lib))(config);
+        pool.on("error", () => undefined);
+        return pool;
+      })()),
+    async end() {
+      if (!options.pool && created) await (await created).end();
+    },
+  };
 }

@@ -16,4 +16,11 @@ export const anthropicSpec = {
   baseURL: "https://api.anthropic.com",
   verification: { method: "GET", path: "/v1/models", description: "Lists the models the key can use." },
   docsUrl: "https://console.anthropic.com/settings/keys",
+  auth: { header: "x-api-key" },
+  usage: {
+    inputTokens: ["usage.input_tokens"],
+    outputTokens: ["usage.output_tokens"],
+    maxOutputTokens: ["max_tokens"],
+    model: "model",
+  },
 } as const satisfies ConnectorSpec<"anthropic">;

@@ -4,18 +4,18 @@
  * is one conditional statement; with `rowLevelSecurity`, every call runs in a transaction that
  * first sets `app.tenant_id`, and a policy hides (and refuses) every other tenant's rows.
  */
-import type { Pool, PoolClient } from "pg";
+import type { PoolClient } from "pg";
 import {
   connectionSecrets,
+  lazyPool,
   type PgModule,
   type PostgresConnectionOptions,
-  poolClassOf,
   poolConfigOf,
 } from "../../backends/postgres/connection.js";
 import { postgresErrors } from "../../backends/postgres/errors.js";
 import { quoteIdentifier } from "../../backends/postgres/schema.js";
 import { ConflictError, CredkitError } from "../../core/errors.js";
-import { importOptional, type LibOption } from "../../core/import-optional.js";
+import type { LibOption } from "../../core/import-optional.js";
 import type { ConnectionStore } from "../connection-store.js";
 import { compareIds, decodeCursor, encodeCursor, pageLimit } from "./paging.js";
 import {
@@ -66,22 +66,8 @@ export function postgresConnectionStore(
   const poolConfig = options.pool ? undefined : poolConfigOf(options);
   const secrets = connectionSecrets(poolConfig ?? options.poolConfig, env);
   const ladder = postgresErrors("the configured PostgreSQL server");
-  let poolPromise: Promise<Pool> | undefined;
+  const pools = lazyPool(options, "the PostgreSQL connection store");
   let ready: Promise<void> | undefined;
-
-  const pool = () =>
-    (poolPromise ??= (async () => {
-      if (options.pool) return options.pool;
-      const lib = await importOptional(
-        "pg",
-        "the PostgreSQL connection store",
-        () => import("pg"),
-        options.lib,
-      );
-      const created = new (poolClassOf(lib))(poolConfig);
-      created.on("error", () => undefined);
-      return created;
-    })());
 
   async function migrate(client: PoolClient): Promise<void> {
     await client.query("BEGIN");
@@ -98,7 +84,7 @@ export function postgresConnectionStore(
   /** Runs `work` on one connection, in a transaction scoped to the tenant when RLS is on. */
   async function withTenant<T>(tenantId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
     try {
-      const client = await (await pool()).connect();
+      const client = await (await pools.get()).connect();
       try {
         if (options.migrate !== false) {
           ready ??= migrate(client).catch((error) => {
@@ -189,8 +175,6 @@ export function postgresConnectionStore(
         return result.rowCount === 1;
       }),
     schemaSql: () => `${statements.join(";\n")};\n`,
-    async close() {
-      if (!options.pool && poolPromise) await (await poolPromise).end();
-    },
+    close: () => pools.end(),
   };
 }

@@ -11,6 +11,7 @@
  * only applies to the 1.x credit-usage check (axios does the rest).
  */
 import type FirecrawlApp from "@mendable/firecrawl-js";
+import { UnsupportedError } from "../../core/errors.js";
 import { type DefinedConnector, defineConnector } from "../define.js";
 import type { ConnectorOptions } from "../types.js";
 import { firecrawlSpec } from "./spec.js";
@@ -149,6 +150,13 @@ export const definition = defineConnector<"firecrawl", FirecrawlApp, FirecrawlMe
       config: AnyRecord,
     ) => AnyRecord;
     const { options, signal } = context;
+    if (options.brokered) {
+      // why: firecrawl-js sends through axios and takes no fetch, so a broker cannot put the key on its requests.
+      throw new UnsupportedError(
+        "The Firecrawl SDK sends its requests through axios and takes no fetch, so it cannot be brokered; use a plain connector.",
+        { source: "firecrawl" },
+      );
+    }
     const apiKey = context.secret("apiKey");
     const apiUrl = (options.baseURL ?? firecrawlSpec.baseURL).replace(/\/+$/, "");
     const v2 = typeof (Client.prototype as AnyRecord).scrape === "function";

@@ -16,4 +16,6 @@ export const firecrawlSpec = {
     description: "Reads the team's remaining credits: authenticated and free.",
   },
   docsUrl: "https://www.firecrawl.dev/app/api-keys",
+  auth: { header: "authorization", prefix: "Bearer " },
+  usage: { credits: ["creditsUsed", "data.metadata.creditsUsed"] },
 } as const satisfies ConnectorSpec<"firecrawl">;

@@ -20,4 +20,11 @@ export const geminiSpec = {
     description: "Lists the models the key can use.",
   },
   docsUrl: "https://aistudio.google.com/app/apikey",
+  auth: { header: "x-goog-api-key" },
+  usage: {
+    inputTokens: ["usageMetadata.promptTokenCount"],
+    outputTokens: ["usageMetadata.candidatesTokenCount"],
+    maxOutputTokens: ["generationConfig.maxOutputTokens"],
+    modelInPath: "/models/([^/:]+):",
+  },
 } as const satisfies ConnectorSpec<"gemini">;

@@ -23,4 +23,11 @@ export const openaiSpec = {
   baseURL: "https://api.openai.com/v1",
   verification: { method: "GET", path: "/models", description: "Lists the models the key can use." },
   docsUrl: "https://platform.openai.com/api-keys",
+  auth: { header: "authorization", prefix: "Bearer " },
+  usage: {
+    inputTokens: ["usage.prompt_tokens", "usage.input_tokens"],
+    outputTokens: ["usage.completion_tokens", "usage.output_tokens"],
+    maxOutputTokens: ["max_completion_tokens", "max_tokens", "max_output_tokens"],
+    model: "model",
+  },
 } as const satisfies ConnectorSpec<"openai">;

@@ -1,0 +1,182 @@
+/**
+ * The `fetch` a brokered connector hands its SDK. The SDK holds a placeholder key; at send time
+ * this fetch reads the real one from the credential manager (its cache) and sets the provider's
+ * auth header by the rule in the connector's spec. Nothing here keeps the key between calls:
+ * the closure holds the manager and the reference, and the key lives in local variables of one
+ * call. Only the provider's origins are reachable; every request is audited; a 401 re-reads the
+ * credential past the cache and, when it changed (rotated), retries once; error bodies are
+ * scrubbed of the key; usage is metered when a meter is configured.
+ */
+import type { CredentialManager } from "../../core/credential-manager.js";
+import { EgressBlockedError, ValidationError } from "../../core/errors.js";
+import { Redactor } from "../../core/redact.js";
+import type { Secret } from "../../core/secret.js";
+import { findField } from "../define.js";
+import type { AuthHeaderSpec, ConnectorSpec } from "../types.js";
+import type { CredentialReference, KeySource } from "./key-policy.js";
+import type { Reservation, UsageMeter } from "./meter.js";
+import { readUsage, requestBounds } from "./usage.js";
+
+/** What the SDK client holds instead of the key. */
+export const BROKERED_PLACEHOLDER = "credkit-brokered-placeholder";
+
+/** What a broker fetch needs. */
+export interface BrokerFetchOptions {
+  readonly manager: CredentialManager;
+  readonly reference: CredentialReference;
+  readonly keySource: KeySource;
+  readonly spec: ConnectorSpec & { readonly auth: AuthHeaderSpec };
+  /** Who calls, for the audit trail. */
+  readonly accessor: string;
+  /** The origins requests may go to. */
+  readonly origins: ReadonlySet<string>;
+  /** The `fetch` that sends. @default globalThis.fetch */
+  readonly fetch?: typeof globalThis.fetch;
+  readonly meter?: UsageMeter;
+}
+
+/** The request, as the SDK (through the connector's redirect-following fetch) hands it over. */
+interface Outgoing {
+  readonly url: URL;
+  readonly method: string;
+  readonly init: RequestInit;
+}
+
+/** The secret field named by the auth rule, found by name or alias in the stored fields. */
+function keyOf(spec: ConnectorSpec, field: string, fields: Readonly<Record<string, Secret>>): Secret {
+  for (const [name, value] of Object.entries(fields)) {
+    if (findField(spec, name)?.name === field) return value;
+  }
+  throw new ValidationError(`The stored credential has no "${field}" field for ${spec.displayName}.`, field);
+}
+
+function replayable(body: RequestInit["body"]): boolean {
+  return !(body instanceof ReadableStream);
+}
+
+/** A copy of an error response whose body and headers no longer carry the key. */
+async function scrubbed(response: Response, key: Secret): Promise<Response> {
+  const redactor = new Redactor([key]);
+  const text = await response.text();
+  const headers = new Headers();
+  for (const [name, value] of response.headers) headers.set(name, redactor.redact(value));
+  return new Response(redactor.redact(text), {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
+
+/** Settles the reservation with the usage the response reports, and returns a readable response. */
+async function metered(response: Response, reservation: Reservation, spec: ConnectorSpec): Promise<Response> {
+  const type = response.headers.get("content-type") ?? "";
+  if (!/json/i.test(type) || spec.usage === undefined) {
+    // why: a stream (SSE) is handed on untouched; its usage is not read, the reservation is charged.
+    await reservation.settle(undefined);
+    return response;
+  }
+  const text = await response.text();
+  let usage: ReturnType<typeof readUsage> | undefined;
+  try {
+    usage = readUsage(spec.usage, JSON.parse(text));
+  } catch {
+    usage = undefined;
+  }
+  await reservation.settle(usage);
+  return new Response(text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** Builds the broker fetch for one brokered connector. */
+export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetch {
+  const { manager, reference, spec, accessor } = options;
+  const { header, prefix = "", field = "apiKey" } = spec.auth;
+  const send = options.fetch ?? globalThis.fetch;
+
+  const readKey = async (forceRefresh: boolean): Promise<Secret> =>
+    keyOf(
+      spec,
+      field,
+      await manager.getCredentials(reference.connectionId, reference.tenantId, { accessor, forceRefresh }),
+    );
+
+  const audit = (outgoing: Outgoing, status: number, started: number, retried: boolean) =>
+    manager.recordCall(reference.tenantId, reference.connectionId, accessor, {
+      provider: spec.id,
+      method: outgoing.method,
+      path: outgoing.url.pathname,
+      status,
+      latencyMs: Math.round(performance.now() - started),
+      keySource: options.keySource,
+      ...(retried ? { retried } : {}),
+    });
+
+  const attempt = async (outgoing: Outgoing, key: Secret, retried: boolean): Promise<Response> => {
+    const headers = new Headers(outgoing.init.headers);
+    // why: an SDK may carry the placeholder in a header of its own choosing (Anthropic 1.x sends
+    // `Authorization: Bearer`); the provider gets exactly the one header the spec declares.
+    for (const [name, value] of [...headers]) {
+      if (value.includes(BROKERED_PLACEHOLDER)) headers.delete(name);
+    }
+    headers.set(header, `${prefix}${key.reveal()}`);
+    const started = performance.now();
+    try {
+      const response = await send(outgoing.url, { ...outgoing.init, method: outgoing.method, headers });
+      audit(outgoing, response.status, started, retried);
+      return response;
+    } catch (error) {
+      audit(outgoing, 0, started, retried);
+      throw error;
+    }
+  };
+
+  const exchange = async (outgoing: Outgoing): Promise<Response> => {
+    let key = await readKey(false);
+    let response = await attempt(outgoing, key, false);
+    if (response.status === 401 && replayable(outgoing.init.body)) {
+      const fresh = await readKey(true);
+      if (fresh.reveal() !== key.reveal()) {
+        await response.body?.cancel();
+        key = fresh;
+        response = await attempt(outgoing, key, true);
+      }
+    }
+    return response.status >= 400 ? scrubbed(response, key) : response;
+  };
+
+  const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const outgoing: Outgoing = { url, method: (init.method ?? "GET").toUpperCase(), init };
+    if (!options.origins.has(url.origin)) {
+      audit(outgoing, 0, performance.now(), false);
+      throw new EgressBlockedError(
+        `A brokered ${spec.displayName} call may only go to the provider's hosts (${[...options.origins].join(", ")}), not to ${url.origin}; it was not sent. An operator can add hosts with the broker option \`hosts\`.`,
+        { source: spec.id },
+      );
+    }
+    const { meter } = options;
+    if (!meter || spec.usage === undefined) return exchange(outgoing);
+    const call = { ...reference, provider: spec.id, keySource: options.keySource };
+    const reservation = await meter
+      .reserve(call, requestBounds(spec.usage, url, init.body))
+      .catch((error) => {
+        audit(outgoing, 0, performance.now(), false);
+        throw error;
+      });
+    try {
+      const response = await exchange(outgoing);
+      if (!response.ok) {
+        reservation.release();
+        return response;
+      }
+      return await metered(response, reservation, spec);
+    } catch (error) {
+      reservation.release();
+      throw error;
+    }
+  };
+  return fetch as typeof globalThis.fetch;
+}
