@@ -29,6 +29,8 @@ export const EXIT_CODES: Readonly<Record<CredkitErrorCode, number>> = {
   egress_blocked: 16,
   oauth: 17,
   key_disabled: 18,
+  key_policy: 19,
+  budget_exceeded: 20,
 };
 
 /** The exit code for a credkit error code (an unknown code is a plain failure). */
