@@ -5,11 +5,8 @@
  * Without network (or without a key) the test connection gives a clear "Unable to connect"
  * verdict; with OPENAI_API_KEY set and network available it tests the real key.
  */
-import { memoryBackend } from "../src/backends/memory/index.js";
-import { getConnector, withConnector } from "../src/connectors/registry.js";
-import { ConnectorService } from "../src/connectors/service.js";
-import { CredentialManager } from "../src/core/credential-manager.js";
-import { LocalKeyring } from "../src/core/keyring.js";
+import { ConnectorService, CredentialManager, getConnector, LocalKeyring, withConnector } from "credkit";
+import { memoryBackend } from "credkit/backends/memory";
 
 const realKey = process.env.OPENAI_API_KEY;
 // Offline, the provider is an address nothing listens on, so no call leaves the machine.

@@ -4,9 +4,10 @@
  *   npx tsx examples/http-express.ts --check  # starts, calls itself once, stops
  * Callers authenticate with an organisation API key (X-API-Key); the key is printed once here.
  */
+
+import { createCredentialManager } from "credkit";
+import { apiKeyAuthentication, createRouter, generateApiKey, toNodeHandler } from "credkit/http";
 import express from "express";
-import { apiKeyAuthentication, createRouter, generateApiKey, toNodeHandler } from "../src/http/index.js";
-import { createCredentialManager } from "../src/index.js";
 
 const credentials = await createCredentialManager(); // VAULT_TYPE unset → the encrypted file store
 const { key, hash } = await generateApiKey(); // store `hash` (e.g. in your database); hand out `key` once

@@ -4,10 +4,11 @@
  *   npx tsx examples/http-hono.ts
  * Here `authenticate` trusts a session the app already checked; replace it with your own.
  */
+
+import { createCredentialManager } from "credkit";
+import { createRouter, refuse } from "credkit/http";
+import { createClient } from "credkit/http/client";
 import { Hono } from "hono";
-import { createClient } from "../src/http/client.js";
-import { createRouter, refuse } from "../src/http/index.js";
-import { createCredentialManager } from "../src/index.js";
 
 const credentials = await createCredentialManager();
 const router = createRouter({

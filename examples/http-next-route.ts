@@ -4,8 +4,8 @@
  * Route handlers take and return web-standard Request/Response, so no adapter is needed.
  */
 
-import { createRouter } from "../src/http/index.js";
-import { createCredentialManager } from "../src/index.js";
+import { createCredentialManager } from "credkit";
+import { createRouter } from "credkit/http";
 
 const credentials = await createCredentialManager();
 

@@ -3,7 +3,7 @@
  *   npm install && npm run example
  * Stores a customer's key, lists it masked, resolves it, rotates it, and prints the audit trail.
  */
-import { createCredentialManager, maskFields } from "../src/index.js";
+import { createCredentialManager, maskFields } from "credkit";
 
 const credentials = await createCredentialManager(); // VAULT_TYPE unset → the encrypted file store
 console.log(`backend: ${credentials.backend.name}`);
