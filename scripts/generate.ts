@@ -49,7 +49,7 @@ const list = (values: readonly string[] = []) =>
   `[${values.map((value) => JSON.stringify(value)).join(", ")}]`;
 
 /** `text` as the project's formatter writes it, so `npm run lint` accepts generated files. */
-function formatted(text: string, path: string): string {
+export function formatted(text: string, path: string): string {
   const biome = join(root, "node_modules/.bin/biome");
   const result = spawnSync(biome, ["format", `--stdin-file-path=${path}`], { input: text, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`biome format failed for ${path}: ${result.stderr}`);

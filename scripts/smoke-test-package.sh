@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the packed tarball into an empty directory WITHOUT the optional peer SDKs and checks
 # that: the root entry imports (ESM and CommonJS) and works on the embedded backends; a backend
-# and a connector whose SDK is missing fail with DependencyMissingError naming the package.
+# and a connector whose SDK is missing fail with DependencyMissingError naming the package; the
+# admin page is served by credkit/http.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d)
@@ -62,6 +63,23 @@ await missing(() => ops.fleetInvalidation(manager, ops.redisInvalidation()), "io
 const { getConnector } = await import("credkit");
 await missing(() => getConnector("openai", { apiKey: "sk-smoke-connector-123" }), "openai");
 console.log("smoke (ESM): ok");
+
+// The admin page is served from the built package (its files are bundled, not read from disk).
+const { adminPage, createRouter } = await import("credkit/http");
+const router = createRouter({
+  credentials: manager,
+  authenticate: () => ({ tenantId: "t", actor: "smoke" }),
+  prefix: "/ck",
+  mounts: [adminPage()],
+});
+const page = await router.fetch(new Request("http://localhost/ck/admin/"));
+assert.equal(page.status, 200);
+assert.match(page.headers.get("content-security-policy"), /default-src 'self'/);
+assert.match(await page.text(), /<script type="module" src="admin.js">/);
+const script = await router.fetch(new Request("http://localhost/ck/admin/admin.js"));
+assert.equal(script.status, 200);
+assert.ok((await script.text()).length > 1000);
+console.log("smoke (admin page): ok");
 JS
 cat > smoke.cjs <<'JS'
 const assert = require("node:assert/strict");

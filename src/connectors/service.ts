@@ -31,7 +31,12 @@ import { type ConnectorTypes, defaultRegistry } from "./registry.js";
 import { checkConnector } from "./service/connector-kind.js";
 import { type ConnectorServiceOptions, loadRecord, mutate, type ServiceContext } from "./service/context.js";
 import { checkConnectionExpiry, rotateConnection } from "./service/maintenance.js";
-import { listMasked, type MaskedConnection, maskedCredentials } from "./service/masked.js";
+import {
+  listMasked,
+  type MaskedConnection,
+  maskedCredentials,
+  secretFingerprints,
+} from "./service/masked.js";
 import {
   type CreateConnectionInput,
   createConnection,
@@ -145,6 +150,11 @@ export class ConnectorService {
    */
   async getMaskedCredentials(id: string): Promise<Record<string, JsonValue>> {
     return maskedCredentials(this.#context, await this.get(id));
+  }
+
+  /** Each secret reference's keyed fingerprint (current version), from metadata: no secret is read. */
+  async getSecretFingerprints(id: string): Promise<Record<string, string>> {
+    return secretFingerprints(this.#context, await this.get(id));
   }
 
   /**

@@ -4,6 +4,7 @@
  * failures throw `CredkitApiError` carrying the problem's `code`.
  */
 import type {
+  AuditEventData,
   ConnectorViewData,
   CreateCredentialInput,
   CreateIntegrationInput,
@@ -16,6 +17,7 @@ import type {
 } from "./schemas.js";
 
 export type {
+  AuditEventData as AuditEventView,
   ConnectorViewData as ConnectorView,
   CreateCredentialInput,
   CreateIntegrationInput,
@@ -85,6 +87,7 @@ export const CLIENT_OPERATIONS = {
   getIntegrationCredentials: ["GET", "/integrations/{id}/credentials"],
   listConnectors: ["GET", "/connectors"],
   getConnector: ["GET", "/connectors/{id}"],
+  listAuditEvents: ["GET", "/audit"],
 } as const satisfies Record<string, readonly [string, string]>;
 
 type OperationId = keyof typeof CLIENT_OPERATIONS;
@@ -184,13 +187,21 @@ export function createClient(options: ClientOptions) {
         call<IntegrationViewData>("rotateIntegration", { ...byId(id), body }),
       disable: (id: string) => call<IntegrationViewData>("disableIntegration", byId(id)),
       enable: (id: string) => call<IntegrationViewData>("enableIntegration", byId(id)),
-      /** Configuration with secrets masked (`***key123`). */
+      /** Configuration with secrets masked (`***key123`), and each secret's fingerprint. */
       credentials: (id: string) =>
-        call<{ credentials: Record<string, unknown> }>("getIntegrationCredentials", byId(id)),
+        call<{ credentials: Record<string, unknown>; fingerprints?: Record<string, string> }>(
+          "getIntegrationCredentials",
+          byId(id),
+        ),
     },
     connectors: {
       list: () => call<{ connectors: ConnectorViewData[] }>("listConnectors"),
       get: (id: string) => call<ConnectorViewData>("getConnector", byId(id)),
+    },
+    audit: {
+      /** The tenant's recent audit events, newest first. */
+      list: (query: { limit?: number } = {}) =>
+        call<{ events: AuditEventData[] }>("listAuditEvents", { query }),
     },
   };
 }

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { ConnectorRegistry } from "../connectors/registry.js";
 import type { ConnectorService } from "../connectors/service.js";
 import type { ConnectorOptions } from "../connectors/types.js";
+import type { AuditEvent } from "../core/audit.js";
 import type { TenantCredentials } from "../core/credential-manager.js";
 
 /** Who is calling: the tenant every operation is scoped to, and the actor recorded on writes. */
@@ -26,6 +27,8 @@ export interface TenantApi {
   readonly registry: ConnectorRegistry<object>;
   /** Options for connectors built to test a credential. */
   readonly connectorOptions: (connector: string) => ConnectorOptions;
+  /** The tenant's events in the manager's in-memory audit ring, oldest first. */
+  readonly auditEvents: () => AuditEvent[];
 }
 
 /** The input of a handler, validated. */

@@ -16,25 +16,42 @@ import { ConflictError } from "../core/errors.js";
 import { aliasRoutes, SEED_ALIASES } from "./aliases.js";
 import { type Authenticate, principalOf } from "./auth.js";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.js";
+import type { CsrfCheck } from "./csrf.js";
 import { etagOf, parseIfMatch, preconditionFailed } from "./etag.js";
 import { guardRevision } from "./guarded-store.js";
 import { compilePath, type PathMatcher, pathSegments } from "./match.js";
 import { type OpenApiDocument, openApiDocument } from "./openapi.js";
 import { HttpProblem, problemResponse, toProblem } from "./problem.js";
 import type { Principal, Reply, Route, TenantApi } from "./route.js";
+import { auditRoutes } from "./routes/audit.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { credentialRoutes } from "./routes/credentials.js";
 import { integrationRoutes } from "./routes/integrations.js";
 import { parseInput } from "./validate.js";
+
+/** What a mount is told about a request besides the request itself. */
+export interface MountContext {
+  /** The caller (absent for a public mount). */
+  readonly principal?: Principal | undefined;
+  /** The router's prefix, e.g. `/credkit` (where the API is). */
+  readonly prefix: string;
+  /** The request's decoded path below the prefix, e.g. `/admin/admin.js`. */
+  readonly path: string;
+}
 
 /** A handler mounted below the prefix, e.g. the admin page's static assets. */
 export interface Mount {
   /** Path below the prefix that it serves, with everything under it, e.g. `/admin`. */
   readonly path: string;
   /** Serves a request; `principal` is the caller (absent for a public mount). */
-  fetch(request: Request, context: { readonly principal?: Principal }): Response | Promise<Response>;
+  fetch(request: Request, context: MountContext): Response | Promise<Response>;
   /** Serve without `authenticate` (public assets such as a login page's script). @default false */
   readonly public?: boolean | undefined;
+  /**
+   * A CSRF check the mount brings for every POST, PUT, PATCH and DELETE the router serves (a page
+   * whose script calls the API protects the API it calls), checked besides the router's `csrf`.
+   */
+  readonly csrf?: CsrfCheck | undefined;
 }
 
 /** Options of `createRouter`. */
@@ -74,7 +91,7 @@ export interface RouterOptions {
    * Checked on every POST, PUT, PATCH and DELETE after authentication; false → 403. Use it for
    * a CSRF token or an `Origin` check when `authenticate` reads a cookie.
    */
-  csrf?: ((request: Request, principal: Principal) => boolean | Promise<boolean>) | undefined;
+  csrf?: CsrfCheck | undefined;
   /** Told of every 5xx answer's error (for logging; the answer never carries its message). */
   onError?: ((error: unknown, request: Request) => void) | undefined;
 }
@@ -122,7 +139,7 @@ export function createRouter(options: RouterOptions): Router {
   const connections = options.connections ?? memoryConnectionStore();
   const registry = options.registry ?? defaultRegistry;
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const canonical = [...credentialRoutes, ...integrationRoutes, ...catalogRoutes];
+  const canonical = [...credentialRoutes, ...integrationRoutes, ...catalogRoutes, ...auditRoutes];
   let document: OpenApiDocument | undefined;
   const openapiRoute: Route = {
     operationId: "getOpenApiDocument",
@@ -145,6 +162,9 @@ export function createRouter(options: RouterOptions): Router {
     match: compilePath(item.path),
   }));
   const mounts = (options.mounts ?? []).map((mount) => ({ mount, path: normalPrefix(mount.path) }));
+  const csrfChecks = [options.csrf, ...mounts.map(({ mount }) => mount.csrf)].filter(
+    (check): check is CsrfCheck => check !== undefined,
+  );
 
   function openapi(): OpenApiDocument {
     document ??= openApiDocument(routes, { prefix, version: VERSION });
@@ -171,14 +191,19 @@ export function createRouter(options: RouterOptions): Router {
       }),
       registry,
       connectorOptions: optionsFor,
+      auditEvents: () => options.credentials.audit.events({ tenant: principal.tenantId }),
     };
   }
 
   async function guard(request: Request, publicRoute: boolean): Promise<Principal | undefined> {
     if (publicRoute) return undefined;
     const principal = await principalOf(options.authenticate, request);
-    if (UNSAFE.has(request.method) && options.csrf && !(await options.csrf(request, principal))) {
-      throw new HttpProblem("forbidden", "The request failed the CSRF check.");
+    if (UNSAFE.has(request.method)) {
+      for (const check of csrfChecks) {
+        if (!(await check(request, principal))) {
+          throw new HttpProblem("forbidden", "The request failed the CSRF check.");
+        }
+      }
     }
     return principal;
   }
@@ -218,7 +243,7 @@ export function createRouter(options: RouterOptions): Router {
     const mounted = mounts.find(({ path: at }) => path === at || path.startsWith(`${at}/`));
     if (mounted) {
       const principal = await guard(request, mounted.mount.public === true);
-      return mounted.mount.fetch(request, principal ? { principal } : {});
+      return mounted.mount.fetch(request, { ...(principal ? { principal } : {}), prefix, path });
     }
     const matching = compiled.flatMap(({ route, match }) => {
       const params = match(segments);

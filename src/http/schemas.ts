@@ -150,7 +150,11 @@ export const IntegrationList = z.object({
   cursor: z.string().optional(),
 });
 
-export const MaskedCredentials = z.object({ credentials: z.record(z.string(), z.unknown()) });
+export const MaskedCredentials = z.object({
+  credentials: z.record(z.string(), z.unknown()),
+  /** Secret reference → keyed fingerprint of its current value (tells keys apart, reveals nothing). */
+  fingerprints: z.record(z.string(), z.string()).optional(),
+});
 
 export const TestResult = z.object({
   success: z.boolean(),
@@ -193,6 +197,21 @@ export const ConnectorView = z.object({
 
 export const ConnectorList = z.object({ connectors: z.array(ConnectorView) });
 
+export const AuditEventView = z.object({
+  time: z.string(),
+  action: z.string(),
+  outcome: z.enum(["success", "failure"]),
+  /** Who acted (the `actor` of a write, the accessor of a read). */
+  accessor: z.string(),
+  /** The credential's name; absent for tenant-wide actions such as `list`. */
+  name: z.string().optional(),
+  version: z.int().optional(),
+  cache: z.string().optional(),
+  errorCode: z.string().optional(),
+});
+
+export const AuditList = z.object({ events: z.array(AuditEventView) });
+
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
@@ -211,3 +230,4 @@ export type CredentialViewData = z.output<typeof CredentialView>;
 export type IntegrationViewData = z.output<typeof IntegrationView>;
 export type TestResultData = z.output<typeof TestResult>;
 export type ConnectorViewData = z.output<typeof ConnectorView>;
+export type AuditEventData = z.output<typeof AuditEventView>;

@@ -39,6 +39,18 @@ async function describeAll(
   return infos;
 }
 
+/** What metadata says about the field a reference points at, when it describes the current version. */
+function currentField(
+  key: string,
+  ref: ConnectionRecord["secretsReferences"][string],
+  info: CredentialInfo | undefined,
+  by: Readonly<Record<string, string>> | undefined,
+): string | undefined {
+  const current = ref.version === undefined || ref.version === info?.version;
+  const field = by && current ? pickField(key, ref, Object.keys(by)) : undefined;
+  return field !== undefined ? by?.[field] : undefined;
+}
+
 function maskedView(
   record: ConnectionRecord,
   infos: ReadonlyMap<string, CredentialInfo>,
@@ -46,12 +58,27 @@ function maskedView(
   const view: Record<string, JsonValue> = { ...record.configuration };
   for (const [key, ref] of Object.entries(record.secretsReferences)) {
     const info = infos.get(ref.secret_name);
-    const masked = info?.masked;
-    const current = ref.version === undefined || ref.version === info?.version;
-    const field = masked ? pickField(key, ref, Object.keys(masked)) : undefined;
-    view[key] = (current && field !== undefined ? masked?.[field] : undefined) ?? UNKNOWN_MASK;
+    view[key] = currentField(key, ref, info, info?.masked) ?? UNKNOWN_MASK;
   }
   return view;
+}
+
+/**
+ * Each secret reference's keyed fingerprint, from metadata (no secret read): tells an operator
+ * whether two keys are the same without showing either. A reference without one is left out.
+ */
+export async function secretFingerprints(
+  context: ServiceContext,
+  record: ConnectionRecord,
+): Promise<Record<string, string>> {
+  const infos = await describeAll(context, secretNames(record));
+  const fingerprints: Record<string, string> = {};
+  for (const [key, ref] of Object.entries(record.secretsReferences)) {
+    const info = infos.get(ref.secret_name);
+    const fingerprint = currentField(key, ref, info, info?.fingerprints);
+    if (fingerprint !== undefined) fingerprints[key] = fingerprint;
+  }
+  return fingerprints;
 }
 
 /** The masked view of one connection, from metadata. */

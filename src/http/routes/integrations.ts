@@ -201,12 +201,16 @@ export const integrationRoutes: readonly Route[] = [
     method: "GET",
     path: "/integrations/{id}/credentials",
     tag: TAG,
-    summary: "An integration's configuration with its secrets masked (***key123)",
+    summary: "An integration's configuration with its secrets masked (***key123), and their fingerprints",
     params: ById,
     success: { status: 200, schema: MaskedCredentials, description: "Masked credentials" },
     errors: [400, 404, 410],
     async handle({ api, params }) {
-      return { body: { credentials: await api.connections.getMaskedCredentials(params.id) } };
+      const [credentials, fingerprints] = await Promise.all([
+        api.connections.getMaskedCredentials(params.id),
+        api.connections.getSecretFingerprints(params.id),
+      ]);
+      return { body: { credentials, fingerprints } };
     },
   }),
 ];
