@@ -5,18 +5,40 @@
  * follow from it. Importing this file loads no SDK.
  */
 import { anthropicSpec } from "./anthropic/spec.js";
+import { azureOpenAISpec } from "./azure-openai/spec.js";
+import { cohereSpec } from "./cohere/spec.js";
 import { firecrawlSpec } from "./firecrawl/spec.js";
 import { geminiSpec } from "./gemini/spec.js";
 import { httpSpec } from "./http/spec.js";
+import { mistralSpec } from "./mistral/spec.js";
 import { openaiSpec } from "./openai/spec.js";
+import { OPENAI_COMPATIBLE_SPECS, type OpenAICompatibleId } from "./openai-compatible/spec.js";
 
-/** The built-in connectors by id: the spec, and a loader for the connector's module. */
+/** A host of the OpenAI-compatible family: its spec, and the family folder's definition for it. */
+const openaiCompatible = <Id extends OpenAICompatibleId>(id: Id) => ({
+  spec: OPENAI_COMPATIBLE_SPECS[id],
+  folder: "openai-compatible",
+  load: async () => ({ definition: (await import("./openai-compatible/index.js")).definitions[id] }),
+});
+
+/**
+ * The built-in connectors by id: the spec, and a loader for the connector's module. `folder`
+ * names the folder of a connector that shares one with its family (default: the id).
+ */
 export const BUILTIN_CONNECTORS = {
   openai: { spec: openaiSpec, load: () => import("./openai/index.js") },
   anthropic: { spec: anthropicSpec, load: () => import("./anthropic/index.js") },
   firecrawl: { spec: firecrawlSpec, load: () => import("./firecrawl/index.js") },
   gemini: { spec: geminiSpec, load: () => import("./gemini/index.js") },
   http: { spec: httpSpec, load: () => import("./http/index.js") },
+  "azure-openai": { spec: azureOpenAISpec, load: () => import("./azure-openai/index.js") },
+  mistral: { spec: mistralSpec, load: () => import("./mistral/index.js") },
+  cohere: { spec: cohereSpec, load: () => import("./cohere/index.js") },
+  groq: openaiCompatible("groq"),
+  together: openaiCompatible("together"),
+  deepseek: openaiCompatible("deepseek"),
+  xai: openaiCompatible("xai"),
+  openrouter: openaiCompatible("openrouter"),
 } as const;
 
 /** Id of a built-in connector. */

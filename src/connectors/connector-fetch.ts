@@ -93,7 +93,9 @@ export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
       headers: hop.headers,
       body: hop.body ?? null,
       redirect: "manual",
-    };
+      // why: a Request's body is a stream (e.g. the Mistral SDK passes a Request); fetch needs this for one.
+      ...(hop.body instanceof ReadableStream ? { duplex: "half" } : {}),
+    } as RequestInit;
     if (options.fetchDecides || options.trustedOrigins.has(hop.url.origin)) {
       return (options.fetch ?? globalThis.fetch)(hop.url, request);
     }

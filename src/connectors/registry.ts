@@ -30,7 +30,7 @@ type Loader = () => Promise<ConnectorDefinition<string, Connector, never>>;
 
 /** Options of `createConnectorRegistry`. */
 export interface ConnectorRegistryOptions {
-  /** Include the built-in connectors (openai, anthropic, firecrawl, gemini, http). @default true */
+  /** Include the built-in connectors (every entry of `BUILTIN_CONNECTORS`). @default true */
   builtins?: boolean | undefined;
 }
 

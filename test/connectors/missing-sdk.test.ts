@@ -1,6 +1,6 @@
 /**
  * A connector whose SDK is not installed fails with `DependencyMissingError` naming the package.
- * Runs in a child process whose module resolution cannot find the four provider SDKs (a
+ * Runs in a child process whose module resolution cannot find the provider SDKs (a
  * resolve hook answers ERR_MODULE_NOT_FOUND for them, as Node does for a missing package).
  */
 import { execFile } from "node:child_process";
@@ -10,12 +10,16 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
+import { BUILTIN_CONNECTORS } from "../../src/connectors/catalog.js";
 
 const packages = {
   openai: "openai",
   anthropic: "@anthropic-ai/sdk",
   firecrawl: "@mendable/firecrawl-js",
   gemini: "@google/genai",
+  mistral: "@mistralai/mistralai",
+  cohere: "cohere-ai",
+  groq: "openai",
 };
 let dir: string | undefined;
 afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
@@ -60,7 +64,7 @@ console.log(JSON.stringify(results));
     env: { ...process.env, NODE_OPTIONS: "" },
   });
   const results = JSON.parse(stdout.trim().split("\n").at(-1) as string);
-  expect(results.ids).toEqual(["anthropic", "firecrawl", "gemini", "http", "openai"]);
+  expect(results.ids).toEqual(Object.keys(BUILTIN_CONNECTORS).sort());
   for (const [id, name] of Object.entries(packages)) {
     expect(results[id]).toMatchObject({ name: "DependencyMissingError", packageName: name });
     expect(results[id].message).toContain(`npm install ${name}`);

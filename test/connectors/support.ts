@@ -8,6 +8,12 @@ export function providerKey(prefix: "sk-" | "sk-ant-" | "fc-" | "AIza"): string 
   return `${prefix}canary${randomBytes(16).toString("hex")}`;
 }
 
+/** A key of `length` random letters and digits after `prefix` (e.g. Mistral's 32, Cohere's 40). */
+export function alphanumericKey(length: number, prefix = ""): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return prefix + Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join("");
+}
+
 /** Awaits a promise that must reject, and returns the error. */
 export async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -33,4 +39,10 @@ export const SDK_ENV = [
   "GOOGLE_GENAI_USE_ENTERPRISE",
   "FIRECRAWL_API_KEY",
   "FIRECRAWL_API_URL",
+  "AZURE_OPENAI_API_KEY",
+  "AZURE_OPENAI_ENDPOINT",
+  "OPENAI_API_VERSION",
+  "MISTRAL_API_KEY",
+  "MISTRAL_DEBUG",
+  "CO_API_KEY",
 ];

@@ -8,6 +8,7 @@
 import type OpenAI from "openai";
 import { type DefinedConnector, defineConnector } from "../define.js";
 import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import { chatText, clientOptions } from "./chat.js";
 import { openaiSpec } from "./spec.js";
 
 /** The `openai` module (for the `lib` option). */
@@ -53,15 +54,12 @@ export const definition = defineConnector<"openai", OpenAI, OpenAIMethods, OpenA
   async setup(context) {
     const module = await context.load("openai", () => import("openai"));
     const OpenAIClass = (module.default ?? module.OpenAI) as typeof OpenAI;
-    const { options, signal } = context;
+    const { signal } = context;
     const client = new OpenAIClass({
       apiKey: context.secret("apiKey").reveal(),
       baseURL: context.baseURL ?? openaiSpec.baseURL,
       organization: context.setting("organization") ?? null,
-      project: null,
-      fetch: context.fetch,
-      ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
-      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+      ...clientOptions(context),
     });
     const defaultModel = context.setting("model") ?? OPENAI_DEFAULT_MODEL;
 
@@ -74,34 +72,7 @@ export const definition = defineConnector<"openai", OpenAI, OpenAIMethods, OpenA
     return {
       client,
       methods: {
-        async generateText(prompt, generate = {}) {
-          const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
-          if (generate.system) messages.push({ role: "system", content: generate.system });
-          messages.push({ role: "user", content: prompt });
-          const completion = await client.chat.completions.create(
-            {
-              model: generate.model ?? defaultModel,
-              messages,
-              ...(generate.maxTokens !== undefined ? { max_completion_tokens: generate.maxTokens } : {}),
-              ...(generate.temperature !== undefined ? { temperature: generate.temperature } : {}),
-            },
-            { signal },
-          );
-          const choice = completion.choices[0];
-          return {
-            text: choice?.message?.content ?? "",
-            model: completion.model,
-            ...(choice?.finish_reason ? { finishReason: choice.finish_reason } : {}),
-            ...(completion.usage
-              ? {
-                  usage: {
-                    inputTokens: completion.usage.prompt_tokens,
-                    outputTokens: completion.usage.completion_tokens,
-                  },
-                }
-              : {}),
-          };
-        },
+        generateText: (prompt, generate) => chatText(client, signal, defaultModel, prompt, generate),
         async createEmbeddings(texts, embed = {}) {
           const input = typeof texts === "string" ? [texts] : [...texts];
           const response = await client.embeddings.create(

@@ -35,6 +35,34 @@ function embedding(text: string, index: number): number[] {
   return [text.length, index, 0.5];
 }
 
+/** An OpenAI chat completion answering the last user message with `echo: <message>`. */
+export function chatCompletion(body: Record<string, unknown>): Reply {
+  const messages = (body.messages ?? []) as Array<{ role: string; content: string }>;
+  const last = messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
+  return {
+    status: 200,
+    body: {
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      created: 1700000000,
+      model: body.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: `echo: ${last}`, refusal: null },
+          finish_reason: "stop",
+          logprobs: null,
+        },
+      ],
+      usage: {
+        prompt_tokens: last.length,
+        completion_tokens: last.length + 6,
+        total_tokens: 2 * last.length + 6,
+      },
+    },
+  };
+}
+
 export async function startOpenAIServer(options: {
   apiKey: string;
   echoKey?: boolean;
@@ -60,32 +88,7 @@ export async function startOpenAIServer(options: {
           },
         };
       }
-      if (request.method === "POST" && request.path === "/v1/chat/completions") {
-        const messages = (body.messages ?? []) as Array<{ role: string; content: string }>;
-        const last = messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
-        return {
-          status: 200,
-          body: {
-            id: "chatcmpl-1",
-            object: "chat.completion",
-            created: 1700000000,
-            model: body.model,
-            choices: [
-              {
-                index: 0,
-                message: { role: "assistant", content: `echo: ${last}`, refusal: null },
-                finish_reason: "stop",
-                logprobs: null,
-              },
-            ],
-            usage: {
-              prompt_tokens: last.length,
-              completion_tokens: last.length + 6,
-              total_tokens: 2 * last.length + 6,
-            },
-          },
-        };
-      }
+      if (request.method === "POST" && request.path === "/v1/chat/completions") return chatCompletion(body);
       if (request.method === "POST" && request.path === "/v1/embeddings") {
         const input = (Array.isArray(body.input) ? body.input : [body.input]) as string[];
         const base64 = body.encoding_format === "base64";
