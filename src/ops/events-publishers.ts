@@ -12,6 +12,7 @@
  */
 import type { StatusEvent } from "../connectors/lifecycle.js";
 import type { AuditEvent, AuditSink } from "../core/audit.js";
+import { isReservedName } from "../core/ids.js";
 import type { RewrapProgress } from "../core/rewrap.js";
 import type { CredentialChangeEvent, EventStream } from "./events.js";
 
@@ -22,14 +23,27 @@ const CHANGES: Partial<Record<AuditEvent["action"], CredentialChangeEvent["type"
   purge: "credential.deleted",
 };
 
+/** Options of `auditEvents`. */
+export interface AuditEventsOptions {
+  /**
+   * Also publish changes of credkit's own records (reserved names beginning with `~`: connection
+   * records, secrets a connection owns, OAuth tokens, monitor leases). Connections report their
+   * own changes as `connection.*` events.
+   * @default false
+   */
+  includeReserved?: boolean;
+}
+
 /**
  * An audit sink that publishes `credential.stored`, `credential.rotated` and `credential.deleted`
  * for each successful write, rotation or deletion. Reads cost one property lookup.
  */
-export function auditEvents(stream: EventStream): AuditSink {
+export function auditEvents(stream: EventStream, options: AuditEventsOptions = {}): AuditSink {
+  const includeReserved = options.includeReserved === true;
   return (event) => {
     const type = CHANGES[event.action];
     if (type === undefined || event.outcome !== "success" || event.name === undefined) return;
+    if (!includeReserved && isReservedName(event.name)) return;
     stream.emit({
       type,
       time: new Date(event.time).toISOString(),

@@ -18,7 +18,21 @@ export {
   type EventStreamOptions,
   type RewrapProgressEvent,
 } from "./events.js";
-export { auditEvents, rewrapEvents, statusEvents } from "./events-publishers.js";
+export { type AuditEventsOptions, auditEvents, rewrapEvents, statusEvents } from "./events-publishers.js";
+export {
+  createHealthMonitor,
+  HealthMonitor,
+  type HealthMonitorOptions,
+  type HealthMonitorStats,
+} from "./monitor.js";
+export {
+  credentialStoreLeases,
+  type LeaseClaim,
+  type LeaseSchedule,
+  type LeaseStore,
+} from "./monitor-leases.js";
+export type { RateLimit } from "./monitor-schedule.js";
+export type { TenantSource } from "./monitor-tenants.js";
 export * from "./invalidation/index.js";
 export {
   createWebhookSink,

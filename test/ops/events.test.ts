@@ -85,11 +85,30 @@ describe("event stream", () => {
       ["connection.refresh_failed", "active", "error"],
     ]);
     expect(statuses[4]).toMatchObject({ tenantId, connectionId: created.id, reason: "recovered" });
+    // the connection's own records and owned secret (reserved names) publish no credential events
+    expect(seen.filter((event) => event.type.startsWith("credential."))).toEqual([]);
     expect(statuses[2]).toMatchObject({
       reason: "validation_failed",
       message: "Probe API key is invalid or expired",
     });
     expectNowhere(secret, seen);
+  });
+
+  it("publishes changes of reserved names (credkit's own records) only when asked", async () => {
+    const events = createEventStream();
+    const seen: CredkitEvent[] = [];
+    events.on("*", (event) => void seen.push(event));
+    const credentials = new CredentialManager({
+      backend: memoryBackend({ env: {} }),
+      encryption: keyring(),
+      audit: { sinks: [auditEvents(events, { includeReserved: true })] },
+    });
+    const probe = probeRegistry();
+    const service = new ConnectorService({ credentials, tenantId: uniqueId("t"), registry: probe.registry });
+    await service.create({ connector: "probe", instanceName: "P", configuration: { apiKey: canary() } });
+    const names = seen.map((event) => ("connectionId" in event ? event.connectionId : ""));
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((name) => name.startsWith("~"))).toBe(true);
   });
 
   it("a background check makes no validating step and no transition when the status holds", async () => {
