@@ -19,6 +19,7 @@ export {
   type RewrapProgressEvent,
 } from "./events.js";
 export { type AuditEventsOptions, auditEvents, rewrapEvents, statusEvents } from "./events-publishers.js";
+export * from "./invalidation/index.js";
 export {
   createHealthMonitor,
   HealthMonitor,
@@ -33,7 +34,6 @@ export {
 } from "./monitor-leases.js";
 export type { RateLimit } from "./monitor-schedule.js";
 export type { TenantSource } from "./monitor-tenants.js";
-export * from "./invalidation/index.js";
 export {
   createWebhookSink,
   type DeliveryLogEntry,
