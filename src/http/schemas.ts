@@ -208,6 +208,18 @@ export const AuditEventView = z.object({
   version: z.int().optional(),
   cache: z.string().optional(),
   errorCode: z.string().optional(),
+  /** For a brokered connector's call (action `call`): what was sent (path without query) and how it went. */
+  call: z
+    .object({
+      provider: z.string(),
+      method: z.string(),
+      path: z.string(),
+      status: z.int(),
+      latencyMs: z.number(),
+      keySource: z.enum(["tenant", "platform"]),
+      retried: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export const AuditList = z.object({ events: z.array(AuditEventView) });

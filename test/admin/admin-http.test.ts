@@ -196,6 +196,28 @@ describe("routes the page reads", () => {
     expect((await call("/audit?limit=0")).status).toBe(400);
   });
 
+  it("GET /audit: a brokered call's method, path, status and key source", async () => {
+    const record = {
+      provider: "openai",
+      method: "POST",
+      path: "/v1/chat/completions",
+      status: 200,
+      latencyMs: 12,
+      keySource: "tenant" as const,
+    };
+    admin.credentials.audit.sink({
+      time: Date.now(),
+      tenant,
+      name: "brokered",
+      accessor: "broker",
+      action: "call",
+      outcome: "success",
+      call: record,
+    });
+    const { events } = await jsonOf<{ events: AuditEventView[] }>(await call("/audit?limit=1"));
+    expect(events[0]).toMatchObject({ action: "call", name: "brokered", call: record });
+  });
+
   it("GET /integrations/{id}/credentials: masked key and its keyed fingerprint", async () => {
     const created = await call(
       "/integrations",

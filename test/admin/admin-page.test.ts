@@ -52,6 +52,7 @@ interface PageGlobals {
   readonly sessionStorage: object;
   readonly indexedDB: { databases(): Promise<unknown[]> };
   readonly axe?: typeof axe;
+  getComputedStyle(node: unknown): { readonly backgroundColor: string };
 }
 
 /** Saves the screen (the whole page, or only the viewport for long lists) for docs/admin.md. */
@@ -62,15 +63,20 @@ async function screenshot(name: string, fullPage = true): Promise<void> {
 /** axe-core on the current screen: no serious or critical violation. */
 async function checkAccessibility(label: string): Promise<void> {
   if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(axe.source);
-  const violations = await page.evaluate(async () => {
+  const { passes, violations } = await page.evaluate(async () => {
     const { axe: checker, document } = globalThis as unknown as PageGlobals;
     const results = await checker!.run(document as unknown as axe.ElementContext);
-    return results.violations.map((item) => ({
-      id: item.id,
-      impact: item.impact,
-      targets: item.nodes.map((node) => String(node.target)),
-    }));
+    return {
+      passes: results.passes.map((item) => item.id),
+      violations: results.violations.map((item) => ({
+        id: item.id,
+        impact: item.impact,
+        targets: item.nodes.map((node) => String(node.target)),
+      })),
+    };
   });
+  // axe really looked: labels and colour contrast were among the rules that ran and passed.
+  expect(passes, label).toContain("color-contrast");
   const severe = violations.filter((item) => item.impact === "serious" || item.impact === "critical");
   expect(severe, `${label}: ${JSON.stringify(severe)}`).toEqual([]);
 }
@@ -282,6 +288,33 @@ describe.skipIf(!HAS_CHROMIUM)(
       await expect(page.getByRole("row").filter({ hasText: "rotate" }).count()).resolves.toBeGreaterThan(0);
       await checkAccessibility("audit log");
       await screenshot("audit-desktop", false);
+    });
+
+    it("draws every lifecycle state as a labelled badge of its own colour, passing axe's contrast check", async () => {
+      const states = ["pending", "validating", "active", "error", "disabled", "expired"];
+      const list = (url: URL) => url.pathname === `${PREFIX}/integrations`;
+      // The API's real answer, its one integration repeated in each state (what the page draws is under test).
+      await page.route(list, async (route) => {
+        const answer = await route.fetch();
+        const template = ((await answer.json()) as { integrations: IntegrationView[] }).integrations[0]!;
+        const integrations = states.map((status) => ({ ...template, status, name: `State ${status}` }));
+        await route.fulfill({ response: answer, json: { integrations } });
+      });
+      await visit("integrations");
+      for (const status of states) {
+        const badge = card(`State ${status}`).locator(".badge");
+        await expect(badge.getAttribute("data-status")).resolves.toBe(status);
+        await expect(badge.textContent()).resolves.toContain(status.replace(/^./, (c) => c.toUpperCase()));
+      }
+      const colours = await page
+        .locator(".badge")
+        .evaluateAll((nodes) =>
+          nodes.map((node) => (globalThis as unknown as PageGlobals).getComputedStyle(node).backgroundColor),
+        );
+      expect(new Set(colours).size).toBe(states.length);
+      await checkAccessibility("every lifecycle state");
+      await screenshot("states-desktop");
+      await page.unroute(list);
     });
 
     it("fits a phone (390 px): no sideways scrolling, every screen still accessible", async () => {

@@ -22,6 +22,7 @@ function auditView(event: AuditEvent): AuditEventData {
     ...(event.version !== undefined ? { version: event.version } : {}),
     ...(event.cache !== undefined ? { cache: event.cache } : {}),
     ...(event.errorCode !== undefined ? { errorCode: event.errorCode } : {}),
+    ...(event.call !== undefined ? { call: { ...event.call } } : {}),
   };
 }
 

@@ -45,9 +45,14 @@ export async function renderAudit(): Promise<void> {
       event.name ? el("code", {}, event.name) : "—",
       event.accessor,
       event.version === undefined ? "—" : String(event.version),
+      event.call ? `${event.call.method} ${event.call.path} → ${event.call.status || "no answer"}` : "—",
     ]);
     byId("audit-table").replaceChildren(
-      table(["Time", "Action", "Outcome", "Credential", "Actor", "Version"], rows, "No events recorded yet."),
+      table(
+        ["Time", "Action", "Outcome", "Credential", "Actor", "Version", "Call"],
+        rows,
+        "No events recorded yet.",
+      ),
     );
   } catch (error) {
     notify(messageOf(error), true);
