@@ -235,6 +235,47 @@ function storeCommands(program: Command): void {
   );
 }
 
+function transferCommands(program: Command): void {
+  examples(
+    program
+      .command("import")
+      .description("import credentials from JSON, NDJSON, .env or an encrypted bundle; resumable")
+      .argument("<file>", "input file (format from its name, or --format)")
+      .option("--format <format>", "json (an array), ndjson or env")
+      .option("--tenant <id>", "tenant of .env input")
+      .option("--dry-run", "report what would be created, updated or left unchanged; write nothing")
+      .option("--checkpoint <path>", "checkpoint file (default: <file>.credkit-import.json)")
+      .option("--batch-size <n>", "records read and written per batch (1-1000)", "200")
+      .action(async (file: string, _options, command: Command) => {
+        const { importCommand } = await import("./commands/import.js");
+        await importCommand(file, optionsOf(command));
+      }),
+    [
+      "credkit import credentials.ndjson",
+      "credkit import .env --tenant acme --dry-run",
+      "CREDKIT_BUNDLE_PASSPHRASE=... credkit import backup.credkit.json --json",
+    ],
+  );
+  examples(
+    program
+      .command("export")
+      .description("export the latest values as JSON, NDJSON or .env, optionally as an encrypted bundle")
+      .option("-o, --output <file>", "file to write (created 0600), or - for stdout; required")
+      .option("--format <format>", "json, ndjson or env (default: from the file name)")
+      .option("--tenant <id>", "only this tenant")
+      .option("--encrypt", "seal into a passphrase-encrypted bundle (CREDKIT_BUNDLE_PASSPHRASE or a prompt)")
+      .action(async (_options, command: Command) => {
+        const { exportCommand } = await import("./commands/export.js");
+        await exportCommand(optionsOf(command));
+      }),
+    [
+      "credkit export --output backup.ndjson",
+      "credkit export --tenant acme --output .env.acme --format env",
+      "credkit export --encrypt --output backup.credkit.json",
+    ],
+  );
+}
+
 /** The whole command line. */
 export function createProgram(): Command {
   const program = new Command("credkit")
@@ -256,6 +297,7 @@ export function createProgram(): Command {
   credentialCommands(program);
   integrationCommands(program);
   storeCommands(program);
+  transferCommands(program);
   examples(program, [
     "credkit keygen",
     "credkit doctor",

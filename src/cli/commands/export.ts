@@ -1,0 +1,123 @@
+/**
+ * `credkit export`: the latest values of every live credential (of one tenant, or of all) as
+ * JSON, NDJSON or `.env`, optionally sealed into an encrypted bundle. Values are written only to
+ * the file named by `--output` (created 0600), or to stdout with `--output -`: never by default.
+ * credkit's own records (connections) are not exported; `migrate` moves those.
+ */
+import { writeFileSync } from "node:fs";
+import type { CredentialManager } from "../../core/credential-manager.js";
+import { managerCore } from "../../core/credential-manager.js";
+import { ValidationError } from "../../core/errors.js";
+import { isReservedName } from "../../core/ids.js";
+import type { CredentialRequest } from "../../core/manager-options.js";
+import { walkCredentials } from "../../core/record-walk.js";
+import { withManager } from "../context.js";
+import { EXIT_FAILURE } from "../exit-codes.js";
+import { type GlobalOptions, Output } from "../output.js";
+import { startProgress } from "../progress.js";
+import { sealBundle } from "../transfer/bundle.js";
+import { bundlePassphrase } from "../transfer/passphrase.js";
+import {
+  formatOf,
+  formatRecords,
+  TRANSFER_FORMATS,
+  type TransferFormat,
+  type TransferRecord,
+} from "../transfer/records.js";
+
+/** Options of `export`. */
+export interface ExportOptions extends GlobalOptions {
+  output?: string;
+  format?: string;
+  tenant?: string;
+  encrypt?: boolean;
+}
+
+/** Credentials read at once. */
+const READ_BATCH = 100;
+
+/** The live, public credentials to export (ids and metadata from a walk of the store). */
+async function exportable(manager: CredentialManager, tenantId: string | undefined) {
+  const wanted: Array<CredentialRequest & { type: string; expiresAt?: string }> = [];
+  const walk = walkCredentials(managerCore(manager), tenantId !== undefined ? { userId: tenantId } : {});
+  for await (const { entry } of walk) {
+    if (entry.deleted || isReservedName(entry.metadata.name)) continue;
+    const { tenant, name, type, expiresAt } = entry.metadata;
+    wanted.push({
+      userId: tenant,
+      connectionId: name,
+      type,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    });
+  }
+  return wanted;
+}
+
+async function readRecords(manager: CredentialManager, tenantId: string | undefined, output: Output) {
+  const wanted = await exportable(manager, tenantId);
+  const bar = await startProgress(output, "Exporting", wanted.length);
+  const records: TransferRecord[] = [];
+  const failures: Array<{ tenantId: string; connectionId: string; code: string }> = [];
+  for (let start = 0; start < wanted.length; start += READ_BATCH) {
+    const slice = wanted.slice(start, start + READ_BATCH);
+    const results = await manager.getManyCredentials(slice, {
+      accessor: "credkit-export",
+      allowExpired: true,
+    });
+    results.forEach((result, index) => {
+      const { userId, connectionId, type, expiresAt } = slice[index]!;
+      if (!result.ok) {
+        failures.push({ tenantId: userId, connectionId, code: result.error.code });
+        return;
+      }
+      const fields = Object.fromEntries(
+        Object.entries(result.credentials).map(([name, secret]) => [name, secret.reveal()]),
+      );
+      records.push({
+        tenantId: userId,
+        connectionId,
+        type,
+        fields,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      });
+    });
+    bar.advance(slice.length, `${start + slice.length} of ${wanted.length}`);
+  }
+  bar.stop(`${records.length} credentials read`);
+  return { records, failures };
+}
+
+/** Exports credentials to `--output`. */
+export async function exportCommand(options: ExportOptions): Promise<void> {
+  const output = new Output(options);
+  if (options.output === undefined) {
+    throw new ValidationError(
+      "export writes values: name a file with --output (or --output - for stdout).",
+      "output",
+    );
+  }
+  if (options.format !== undefined && !(TRANSFER_FORMATS as readonly string[]).includes(options.format)) {
+    throw new ValidationError(`--format must be one of ${TRANSFER_FORMATS.join(", ")}.`, "format");
+  }
+  const format =
+    (options.format as TransferFormat | undefined) ??
+    (options.output === "-" ? "ndjson" : formatOf(options.output));
+  const passphrase = options.encrypt ? await bundlePassphrase() : undefined;
+  const { records, failures } = await withManager(options, (manager) =>
+    readRecords(manager, options.tenant, output),
+  );
+  let text = formatRecords(records, format);
+  if (passphrase !== undefined) text = await sealBundle(text, format, passphrase);
+  if (options.output === "-") process.stdout.write(text);
+  else writeFileSync(options.output, text, { mode: 0o600 });
+  const report = { exported: records.length, format, encrypted: passphrase !== undefined, failures };
+  if (options.output !== "-") {
+    output.result(report, () => [
+      ...failures.map(
+        (failure) => `  not exported: ${failure.tenantId}/${failure.connectionId} (${failure.code})`,
+      ),
+      `Exported ${records.length} credentials to ${options.output}${passphrase !== undefined ? " (encrypted bundle)" : ""}.`,
+    ]);
+  }
+  if (failures.length > 0) process.exitCode = EXIT_FAILURE;
+}
