@@ -5,6 +5,7 @@
  * follow from it. Importing this file loads no SDK.
  */
 import { anthropicSpec } from "./anthropic/spec.js";
+import { awsSpec } from "./aws/spec.js";
 import { azureOpenAISpec } from "./azure-openai/spec.js";
 import { cohereSpec } from "./cohere/spec.js";
 import { firecrawlSpec } from "./firecrawl/spec.js";
@@ -39,6 +40,7 @@ export const BUILTIN_CONNECTORS = {
   deepseek: openaiCompatible("deepseek"),
   xai: openaiCompatible("xai"),
   openrouter: openaiCompatible("openrouter"),
+  aws: { spec: awsSpec, load: () => import("./aws/index.js") },
 } as const;
 
 /** Id of a built-in connector. */

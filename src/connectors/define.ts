@@ -26,6 +26,8 @@ import type {
 export interface VerifyDetails {
   readonly models?: readonly string[] | undefined;
   readonly remainingCredits?: number | undefined;
+  /** Who the credential is (identifiers only), e.g. `{ account, principal }`. */
+  readonly identity?: Readonly<Record<string, string>> | undefined;
 }
 
 /** An async method a connector adds to the base `Connector`. */
@@ -187,6 +189,13 @@ function malformedField(
 }
 
 /**
+ * A format check beyond the fields' patterns (e.g. the structure of a JSON document): the message
+ * of the `invalid_format` verdict, naming what is wrong and never a value; undefined when the
+ * credential is well formed. Runs before any network call.
+ */
+export type FormatCheck = (secret: (name: string) => Secret | undefined) => string | undefined;
+
+/**
  * The `invalid_format` verdict of `testConnection()` when a secret field does not match its
  * pattern, else undefined. Brokered connectors run it on the key their `fetch` would send.
  */
@@ -194,14 +203,18 @@ export function formatVerdict(
   spec: ConnectorSpec,
   secrets: ReadonlyMap<string, Secret>,
   testedAt: string,
+  checkFormat?: FormatCheck,
 ): TestConnectionResult | undefined {
   const malformed = malformedField(spec, secrets);
-  if (!malformed) return undefined;
+  const error = malformed
+    ? `Invalid ${malformed.label} format for ${spec.displayName}`
+    : checkFormat?.((name) => secrets.get(name));
+  if (error === undefined) return undefined;
   return {
     success: false,
     status: "error",
     code: "invalid_format",
-    error: `Invalid ${malformed.label} format for ${spec.displayName}`,
+    error,
     details: { latencyMs: 0 },
     testedAt,
   };
@@ -219,6 +232,8 @@ export function defineConnector<
 >(definition: {
   spec: ConnectorSpec<Id>;
   setup(context: ConnectorSetupContext<Lib>): Promise<ConnectorParts<Client, Methods>>;
+  /** A format check beyond the fields' patterns, run by `testConnection()` first. */
+  checkFormat?: FormatCheck;
 }): ConnectorDefinition<Id, DefinedConnector<Client, Methods>, Lib> {
   const { spec } = definition;
   return {
@@ -308,7 +323,9 @@ export function defineConnector<
       const testConnection = async (): Promise<TestConnectionResult> => {
         if (closed) throw cleanedUp("testConnection");
         const testedAt = new Date().toISOString();
-        const malformed = options.brokered ? undefined : formatVerdict(spec, fields.secrets, testedAt);
+        const malformed = options.brokered
+          ? undefined
+          : formatVerdict(spec, fields.secrets, testedAt, definition.checkFormat);
         if (malformed) return malformed;
         const started = performance.now();
         try {

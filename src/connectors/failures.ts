@@ -30,6 +30,8 @@ export type FailureKind =
 export interface Failure {
   readonly kind: FailureKind;
   readonly status?: number | undefined;
+  /** The permission the provider refused, when known (e.g. `bigquery.jobs.create`). */
+  readonly permission?: string | undefined;
   /** True when the request timed out (no answer in time). */
   readonly timedOut?: boolean | undefined;
 }
@@ -98,7 +100,10 @@ export function testFailureMessage(
     case "unauthorized":
       return { code: "unauthorized", error: `${provider} API key is invalid or expired` };
     case "forbidden":
-      return { code: "forbidden", error: "Service account lacks required permissions" };
+      return {
+        code: "forbidden",
+        error: `Service account lacks required permissions${failure.permission ? `: ${failure.permission}` : ""}`,
+      };
     case "rate_limited":
       return { code: "rate_limited", error: `${provider} rate limit exceeded during validation` };
     case "unreachable":
@@ -132,7 +137,7 @@ export function failureError(
       return new AuthError(`${prefix}${provider} API key is invalid or expired${http}.`, options);
     case "forbidden":
       return new AuthError(
-        `${prefix}${provider} refused the request: the credential lacks the required permissions${http}.`,
+        `${prefix}${provider} refused the request: the credential lacks the required permissions${failure.permission ? ` (${failure.permission})` : ""}${http}.`,
         options,
       );
     case "rate_limited":

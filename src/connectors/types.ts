@@ -167,6 +167,11 @@ export interface TestConnectionResult {
     readonly httpStatus?: number | undefined;
     /** Credits left, where the provider reports them (Firecrawl). */
     readonly remainingCredits?: number | undefined;
+    /**
+     * Who the credential is, where the provider says: `account` and `principal` (AWS), `tenantId`
+     * and `appId` (Azure), `projectId` and `principal` (GCP). Identifiers only, never a secret.
+     */
+    readonly identity?: Readonly<Record<string, string>> | undefined;
   };
   /** The seeds' message, e.g. "OpenAI API key is invalid or expired". */
   readonly error?: string | undefined;

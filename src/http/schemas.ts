@@ -166,6 +166,7 @@ export const TestResult = z.object({
     models: z.array(z.string()).optional(),
     httpStatus: z.int().optional(),
     remainingCredits: z.number().optional(),
+    identity: z.record(z.string(), z.string()).optional(),
   }),
   testedAt: z.string(),
 });

@@ -1,0 +1,124 @@
+/**
+ * `aws`: AWS access keys, proven through the official `@aws-sdk/client-sts` (v3), imported on
+ * first use. `testConnection()` calls STS `GetCallerIdentity` — which needs no IAM permission —
+ * and, when the connection names a role, first `AssumeRole` and then `GetCallerIdentity` as the
+ * role; it reports the account and principal (ARN). The client gets the connection's keys and
+ * region explicitly, so the SDK's default chain (environment, shared files, the instance
+ * metadata service) is never consulted.
+ */
+import type { STSClient } from "@aws-sdk/client-sts";
+import { type DefinedConnector, defineConnector } from "../define.js";
+import { classifyFailure, type Failure } from "../failures.js";
+import type { ConnectorOptions } from "../types.js";
+import { awsSpec } from "./spec.js";
+
+/** The `@aws-sdk/client-sts` module (for the `lib` option). */
+export type StsModule = typeof import("@aws-sdk/client-sts");
+
+/** Who a credential is, as STS reports it. */
+export interface CallerIdentity {
+  readonly account: string;
+  /** The ARN of the user, role session or federated principal. */
+  readonly principal: string;
+  readonly userId: string;
+}
+
+interface AwsMethods {
+  /** `GetCallerIdentity` with the connection's keys (as the role, when one is configured). */
+  callerIdentity(): Promise<CallerIdentity>;
+}
+
+/** The connector `getConnector("aws", …)` returns. `client` is the `STSClient` with the connection's keys. */
+export type AwsConnector = DefinedConnector<STSClient, AwsMethods>;
+
+/** Options of the aws connector (`baseURL` is the STS endpoint). */
+export type AwsConnectorOptions = ConnectorOptions<StsModule>;
+
+/** The default STS region. */
+export const AWS_DEFAULT_REGION = "us-east-1";
+
+const UNAUTHORIZED = new Set([
+  "InvalidClientTokenId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "UnrecognizedClientException",
+  "IncompleteSignature",
+]);
+
+/** STS answers a bad key with 403 too: the error code tells a bad key from a refused action. */
+function classifyAws(error: unknown): Failure | undefined {
+  const { name, $metadata } = (error ?? {}) as { name?: unknown; $metadata?: { httpStatusCode?: number } };
+  const status = $metadata?.httpStatusCode ?? classifyFailure(error).status;
+  if (typeof name === "string" && UNAUTHORIZED.has(name)) return { kind: "unauthorized", status };
+  if (name === "AccessDenied") return { kind: "forbidden", status, permission: "sts:AssumeRole" };
+  return status === undefined ? undefined : { ...classifyFailure({ status }), status };
+}
+
+export const definition = defineConnector<"aws", STSClient, AwsMethods, StsModule>({
+  spec: awsSpec,
+  async setup(context) {
+    const sts = await context.load("@aws-sdk/client-sts", () => import("@aws-sdk/client-sts"));
+    const { options, signal } = context;
+    const sessionToken = context.optionalSecret("sessionToken")?.reveal();
+    const clientFor = (credentials: {
+      accessKeyId: string;
+      secretAccessKey: string;
+      sessionToken?: string;
+    }) =>
+      new sts.STSClient({
+        region: context.setting("region") ?? AWS_DEFAULT_REGION,
+        credentials,
+        ...(context.baseURL !== undefined ? { endpoint: context.baseURL } : {}),
+        ...(options.maxRetries !== undefined ? { maxAttempts: options.maxRetries + 1 } : {}),
+        ...(options.timeout !== undefined
+          ? { requestHandler: { requestTimeout: options.timeout, connectionTimeout: options.timeout } }
+          : {}),
+      });
+    const client = clientFor({
+      accessKeyId: context.secret("accessKeyId").reveal(),
+      secretAccessKey: context.secret("secretAccessKey").reveal(),
+      ...(sessionToken ? { sessionToken } : {}),
+    });
+    const identityOf = async (as: STSClient): Promise<CallerIdentity> => {
+      const found = await as.send(new sts.GetCallerIdentityCommand({}), { abortSignal: signal });
+      return { account: found.Account ?? "", principal: found.Arn ?? "", userId: found.UserId ?? "" };
+    };
+    const callerIdentity = async (): Promise<CallerIdentity> => {
+      const roleArn = context.setting("roleArn");
+      if (!roleArn) return identityOf(client);
+      const assumed = await client.send(
+        new sts.AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: "credkit-connection-test",
+          DurationSeconds: 900,
+        }),
+        { abortSignal: signal },
+      );
+      const temporary = assumed.Credentials;
+      const roleClient = clientFor({
+        accessKeyId: temporary?.AccessKeyId ?? "",
+        secretAccessKey: temporary?.SecretAccessKey ?? "",
+        sessionToken: temporary?.SessionToken ?? "",
+      });
+      try {
+        return await identityOf(roleClient);
+      } finally {
+        roleClient.destroy();
+      }
+    };
+    return {
+      client,
+      methods: { callerIdentity },
+      async verify() {
+        const { account, principal } = await callerIdentity();
+        return { identity: { account, principal } };
+      },
+      close: () => client.destroy(),
+      classify: classifyAws,
+    };
+  },
+});
+
+/** `getConnector("aws", credentials, options)` without the registry. */
+export const createAwsConnector = definition.create;
