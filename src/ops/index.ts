@@ -4,6 +4,8 @@
  * invalidation (`fleetInvalidation` over `postgresInvalidation` or `redisInvalidation`, and
  * `versionPolling` for stores with neither).
  */
+
+export { type AlertPolicy, type CheckAlertsOptions, checkAlerts } from "./alerts.js";
 export {
   type ConnectionStatusEvent,
   type CredentialAlertEvent,
