@@ -84,17 +84,30 @@ export function contextBytes(context: RecordContext): Buffer {
   return bytes;
 }
 
+const BINDING_LABEL = Buffer.from("credkit/2\0", "utf8");
+
+/** Recently canonicalised times: a record's times repeat on every read of it. */
+const canonicalTimes = new Map<string, string>();
+const CANONICAL_TIMES_KEPT = 1024;
+
 /** Epoch milliseconds of an ISO time, so equal instants bind equally whatever their spelling. */
 function canonicalTime(text: string): string {
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? `unparsed:${text}` : String(ms);
+  let canonical = canonicalTimes.get(text);
+  if (canonical === undefined) {
+    const ms = Date.parse(text);
+    canonical = Number.isNaN(ms) ? `unparsed:${text}` : String(ms);
+    if (canonicalTimes.size >= CANONICAL_TIMES_KEPT) canonicalTimes.clear();
+    canonicalTimes.set(text, canonical);
+  }
+  return canonical;
 }
 
 /**
  * The format-2 binding bytes: a label, then tenant, name, version, type, createdAt, expiresAt and
  * key id, each as a 4-byte length and UTF-8 bytes (length 0xFFFFFFFF for an absent value).
+ * `prefix` (the envelope header) is written first, so the AAD is built in one allocation.
  */
-export function bindingBytes(binding: StoredBinding): Buffer {
+export function bindingBytes(binding: StoredBinding, prefix?: Uint8Array): Buffer {
   const parts = [
     binding.tenant,
     binding.name,
@@ -103,17 +116,21 @@ export function bindingBytes(binding: StoredBinding): Buffer {
     canonicalTime(binding.createdAt),
     binding.expiresAt === undefined ? null : canonicalTime(binding.expiresAt),
     binding.keyId,
-  ].map((part) => (part === null ? null : Buffer.from(part, "utf8")));
-  const label = Buffer.from("credkit/2\0", "utf8");
-  let length = label.length;
-  for (const part of parts) length += 4 + (part?.length ?? 0);
+  ];
+  const start = prefix?.length ?? 0;
+  let length = start + BINDING_LABEL.length;
+  for (const part of parts) length += 4 + (part === null ? 0 : Buffer.byteLength(part, "utf8"));
   const bytes = Buffer.allocUnsafe(length);
-  label.copy(bytes, 0);
-  let offset = label.length;
+  if (prefix) bytes.set(prefix, 0);
+  let offset = start + BINDING_LABEL.copy(bytes, start);
   for (const part of parts) {
-    bytes.writeUInt32BE(part === null ? 0xffffffff : part.length, offset);
-    offset += 4;
-    if (part) offset += part.copy(bytes, offset);
+    if (part === null) {
+      offset = bytes.writeUInt32BE(0xffffffff, offset);
+      continue;
+    }
+    const written = bytes.write(part, offset + 4, "utf8");
+    bytes.writeUInt32BE(written, offset);
+    offset += 4 + written;
   }
   return bytes;
 }
@@ -212,7 +229,7 @@ export class EnvelopeCodec implements PayloadCodec {
     wrapped.copy(header, 6 + keyId.length);
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv("aes-256-gcm", dataKey, nonce);
-    cipher.setAAD(Buffer.concat([header, bindingBytes({ ...binding, keyId: keyIdText })]));
+    cipher.setAAD(bindingBytes({ ...binding, keyId: keyIdText }, header));
     const body = Buffer.concat([cipher.update(JSON.stringify(fields), "utf8"), cipher.final()]);
     const sealed = Buffer.concat([header, nonce, body, cipher.getAuthTag()]).toString("base64");
     this.#dataKeys.set(dataKeyCacheKey(sealed, header.length), dataKey);
@@ -221,18 +238,20 @@ export class EnvelopeCodec implements PayloadCodec {
 
   async open(binding: StoredBinding, value: string): Promise<Record<string, string>> {
     const envelope = parseEnvelope(value);
-    const wrapContext = contextBytes(binding);
     const cacheKey = dataKeyCacheKey(value, envelope.header.length);
     let dataKey = this.#dataKeys.get(cacheKey);
     if (!dataKey) {
-      dataKey = await this.#provider.unwrapKey(envelope.keyId, envelope.wrapped, wrapContext);
+      dataKey = await this.#provider.unwrapKey(envelope.keyId, envelope.wrapped, contextBytes(binding));
       this.#dataKeys.set(cacheKey, dataKey);
     }
-    const bound = envelope.format === LEGACY_FORMAT ? wrapContext : bindingBytes(binding);
+    const aad =
+      envelope.format === LEGACY_FORMAT
+        ? Buffer.concat([envelope.header, contextBytes(binding)])
+        : bindingBytes(binding, envelope.header);
     let plaintext: string;
     try {
       const decipher = createDecipheriv("aes-256-gcm", dataKey, envelope.nonce);
-      decipher.setAAD(Buffer.concat([envelope.header, bound]));
+      decipher.setAAD(aad);
       decipher.setAuthTag(envelope.tag);
       plaintext = decipher.update(envelope.body, undefined, "utf8") + decipher.final("utf8");
     } catch {

@@ -20,7 +20,8 @@ import type { BackendDefinition, Environment } from "../../kit/definition.js";
 
 interface Slot {
   readonly tenantSegment: string;
-  readonly versions: Map<number, BackendWrite>;
+  /** Each version as the record `get` returns (frozen, so handing it out shares nothing mutable). */
+  readonly versions: Map<number, BackendRecord>;
   latest: number;
   deleted: boolean;
 }
@@ -47,10 +48,9 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
   }
   const slots = new Map<string, Slot>();
 
-  const record = (slot: Slot, version: number): BackendRecord | undefined => {
-    const write = slot.versions.get(version);
-    return write ? { ...write, version } : undefined;
-  };
+  const record = (slot: Slot, version: number): BackendRecord | undefined => slot.versions.get(version);
+  const stored = (write: BackendWrite, version: number): BackendRecord =>
+    Object.freeze({ value: write.value, metadata: write.metadata, version });
 
   return {
     name: NAME,
@@ -77,7 +77,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
       const current = slots.get(key.id)?.versions.get(version);
       if (!current) throw missingRecord(NAME, key);
       if (current.value !== options.ifValue) throw versionConflict(NAME, key, version);
-      slots.get(key.id)?.versions.set(version, write);
+      slots.get(key.id)?.versions.set(version, stored(write, version));
     },
 
     async put(key, write, options = {}) {
@@ -93,7 +93,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
         deleted: false,
       };
       target.latest += 1;
-      target.versions.set(target.latest, write);
+      target.versions.set(target.latest, stored(write, target.latest));
       target.deleted = false;
       slots.set(key.id, target);
       return { version: target.latest };
