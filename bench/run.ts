@@ -11,6 +11,7 @@
  *    File backend uncached read vs a raw readFile of the same bytes.                 target ≤ 4×
  * 6. KMS key providers (bench/kms.ts): unwrap calls for uncached reads, read cost vs the local key.
  * 7. Fleet invalidation (bench/invalidation.ts): p50/p99 lag per adapter and with the TTL alone.
+ * 8. Brokered generateText vs the bare openai SDK call to one loopback server (bench/brokered.ts). target ≤ 1.1×
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -274,6 +275,7 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
   httpListing: async () => (await import("./http.js")).httpListing(),
   kms: async () => (await import("./kms.js")).kmsBench(),
   invalidation: async () => (await import("./invalidation.js")).invalidationBench(),
+  brokered: async () => (await import("./brokered.js")).brokeredBench(),
 };
 
 const requested = process.argv[2];

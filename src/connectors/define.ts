@@ -11,6 +11,7 @@ import { importOptional } from "../core/import-optional.js";
 import { Redactor } from "../core/redact.js";
 import { scrubThrown } from "../core/scrub-thrown.js";
 import { Secret } from "../core/secret.js";
+import { scopedListeners } from "./call-listeners.js";
 import { connectorEgress } from "./connector-fetch.js";
 import { classifyFailure, credkitCause, type Failure, failureError, testFailureMessage } from "./failures.js";
 import type {
@@ -251,6 +252,7 @@ export function defineConnector<
         fetchDecides: options.brokered === true,
       });
       const controller = new AbortController();
+      const scoped = scopedListeners(controller.signal);
       let closed = false;
       let cleanupRun: Promise<void> | undefined;
       const context: ConnectorSetupContext<Lib> = {
@@ -330,7 +332,7 @@ export function defineConnector<
         const started = performance.now();
         try {
           await egress.preflight();
-          const details = (await parts?.verify()) ?? {};
+          const details = (await scoped(async () => parts?.verify())) ?? {};
           return {
             success: true,
             status: "active",
@@ -410,7 +412,7 @@ export function defineConnector<
         closed: { enumerable: true, get: () => closed },
       });
       for (const [name, method] of Object.entries(parts.methods) as [string, ConnectorMethod][]) {
-        connector[name] = (...args: unknown[]) => guard(name, () => method(...args));
+        connector[name] = (...args: unknown[]) => guard(name, () => scoped(() => method(...args)));
       }
       return connector as unknown as DefinedConnector<Client, Methods>;
     },

@@ -4,6 +4,7 @@
  * outside the provider's list are refused before sending, every call is audited (no query
  * values), and a 401 after a rotation re-reads the credential past the cache and retries once.
  */
+import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { BROKERED_PLACEHOLDER, createBroker } from "../../src/connectors/brokered/index.js";
@@ -116,6 +117,17 @@ describe("brokered connectors hold no key and put it on the wire", () => {
     expect((await plain.generateText("plain")).text).toBe("echo: plain");
     // the control: the same walk that passes brokered connectors finds a plain client's key
     expect(() => assertHoldsNoKey([plain, plain.client], keys.openai)).toThrow();
+  });
+
+  it("a long-lived connector does not pile up the SDK's abort listeners on its signal", async () => {
+    const manager = managerOn();
+    await manager.storeCredentials("openai", "tenant-l", { apiKey: keys.openai });
+    await using connector = await createBroker({ credentials: manager }).connect("openai", "tenant-l", {
+      baseURL: baseURL("openai"),
+    });
+    const signal = await connector.call(async (_client, signal) => signal);
+    for (let index = 0; index < 30; index++) await connector.generateText(`call ${index}`);
+    expect(getEventListeners(signal, "abort").length).toBeLessThan(3);
   });
 
   it("Firecrawl (axios, no fetch) is refused rather than sent unbrokered", async () => {
