@@ -60,6 +60,8 @@ await missingAtCreation({ VAULT_TYPE: "postgres", DATABASE_URL: "postgres://127.
 await missingAtCreation({ VAULT_TYPE: "aws", AWS_REGION: "us-east-1", CREDENTIAL_ENCRYPTION_KEY: key }, "@aws-sdk/client-secrets-manager");
 const ops = await import("credkit/ops");
 await missing(() => ops.fleetInvalidation(manager, ops.redisInvalidation()), "ioredis");
+const brokered = await import("credkit/brokered");
+await missing(() => brokered.postgresUsageStore({ connectionString: "postgres://127.0.0.1:9/none" }).totals(), "pg");
 const { getConnector } = await import("credkit");
 await missing(() => getConnector("openai", { apiKey: "sk-smoke-connector-123" }), "openai");
 console.log("smoke (ESM): ok");

@@ -43,7 +43,13 @@ export type {
   GenerateTextOptions,
   TestConnectionResult,
 } from "./connectors/types.js";
-export { type AuditEvent, type AuditSink, jsonLinesSink, loggerSink } from "./core/audit.js";
+export {
+  type AuditEvent,
+  type AuditSink,
+  type CallRecord,
+  jsonLinesSink,
+  loggerSink,
+} from "./core/audit.js";
 export type { Backend } from "./core/backend.js";
 export { type BackendType, backendTypes } from "./core/backend-registry.js";
 export type { CacheOptions } from "./core/cache.js";
@@ -73,6 +79,7 @@ export {
 export { CREDENTIAL_TYPES, type CredentialInput, type CredentialType } from "./core/credential-types.js";
 export {
   AuthError,
+  BudgetExceededError,
   ConfigurationError,
   ConflictError,
   CredkitError,
@@ -83,6 +90,7 @@ export {
   ExpiredError,
   IntegrityError,
   KeyDisabledError,
+  KeyPolicyError,
   NotFoundError,
   ThrottledError,
   UnavailableError,
