@@ -198,6 +198,21 @@ describe("health monitor", () => {
     expect(w.probe.tested.length - before).toBe(6);
   });
 
+  it('a rate limit under "*" applies to every provider not named, each with its own bucket', async () => {
+    const w = world();
+    for (const connector of ["probe", "probe", "probe-b", "probe-b"]) await w.connection(connector);
+    const before = w.probe.tested.length;
+    const monitor = w.monitor({ random: () => 0, rateLimit: { "*": { tests: 1, perMs: MINUTE } } });
+    await monitor.start();
+    w.clock.advance(0);
+    await settle(monitor);
+    expect(w.probe.tested.length - before).toBe(2);
+    expect(monitor.stats().queued).toBe(2);
+    w.clock.advance(MINUTE);
+    await settle(monitor);
+    expect(w.probe.tested.length - before).toBe(4);
+  });
+
   it("two replicas on one store never test a connection at once, and test it once per interval", async () => {
     const w = world();
     const keys: string[] = [];
