@@ -58,6 +58,7 @@ export {
   createCredentialManager,
 } from "./core/create-credential-manager.js";
 export {
+  type AuditContext,
   type CredentialInfo,
   CredentialManager,
   type CredentialManagerOptions,
@@ -74,6 +75,7 @@ export {
   TenantCredentials,
   type VerifyKeysOptions,
   type VersionFailure,
+  type ViewContext,
   type WriteOptions,
 } from "./core/credential-manager.js";
 export { CREDENTIAL_TYPES, type CredentialInput, type CredentialType } from "./core/credential-types.js";

@@ -58,6 +58,8 @@ export interface AuditEvent {
   readonly errorCode?: CredkitErrorCode | "unknown" | undefined;
   /** For brokered calls (action `call`): what was sent and how it went. */
   readonly call?: CallRecord | undefined;
+  /** The caller's id of the request or job this operation belongs to, when it gave one. */
+  readonly correlationId?: string | undefined;
 }
 
 /** Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads. */
@@ -90,6 +92,7 @@ export class AuditRing {
   readonly #cache: Array<CacheOutcome | undefined>;
   readonly #errorCode: Array<AuditEvent["errorCode"]>;
   readonly #call: Array<CallRecord | undefined>;
+  readonly #correlationId: Array<string | undefined>;
   #size = 0;
   #next = 0;
 
@@ -109,6 +112,7 @@ export class AuditRing {
     this.#cache = new Array(capacity);
     this.#errorCode = new Array(capacity);
     this.#call = new Array(capacity);
+    this.#correlationId = new Array(capacity);
   }
 
   readonly sink: AuditSink = (event) => {
@@ -123,6 +127,7 @@ export class AuditRing {
       event.cache,
       event.errorCode,
       event.call,
+      event.correlationId,
     );
   };
 
@@ -138,6 +143,7 @@ export class AuditRing {
     cache: CacheOutcome | undefined,
     errorCode: AuditEvent["errorCode"],
     call?: CallRecord,
+    correlationId?: string,
   ): void {
     const slot = this.#next;
     this.#time[slot] = time;
@@ -150,6 +156,7 @@ export class AuditRing {
     this.#cache[slot] = cache;
     this.#errorCode[slot] = errorCode;
     this.#call[slot] = call;
+    this.#correlationId[slot] = correlationId;
     this.#next = slot + 1 === this.#capacity ? 0 : slot + 1;
     if (this.#size < this.#capacity) this.#size++;
   }
@@ -160,6 +167,7 @@ export class AuditRing {
     const cache = this.#cache[slot];
     const errorCode = this.#errorCode[slot];
     const call = this.#call[slot];
+    const correlationId = this.#correlationId[slot];
     return {
       time: this.#time[slot] as number,
       tenant: this.#tenant[slot] as string,
@@ -171,6 +179,7 @@ export class AuditRing {
       ...(cache !== undefined ? { cache } : {}),
       ...(errorCode !== undefined ? { errorCode } : {}),
       ...(call !== undefined ? { call } : {}),
+      ...(correlationId !== undefined ? { correlationId } : {}),
     };
   }
 
@@ -195,6 +204,7 @@ export class AuditRing {
     this.#name.fill(undefined);
     this.#accessor.fill("");
     this.#call.fill(undefined);
+    this.#correlationId.fill(undefined);
   }
 }
 
@@ -276,11 +286,34 @@ export class AuditTrail {
     accessor: string,
     version: number,
     cache: CacheOutcome,
+    correlationId?: string,
   ): void {
     this.#countAccess(credential, time);
-    this.#ring.record(time, tenant, name, accessor, "read", "success", version, cache, undefined);
+    this.#ring.record(
+      time,
+      tenant,
+      name,
+      accessor,
+      "read",
+      "success",
+      version,
+      cache,
+      undefined,
+      undefined,
+      correlationId,
+    );
     if (this.#sinks.length > 0) {
-      this.#send({ time, tenant, name, accessor, action: "read", outcome: "success", version, cache });
+      const event: AuditEvent = {
+        time,
+        tenant,
+        name,
+        accessor,
+        action: "read",
+        outcome: "success",
+        version,
+        cache,
+      };
+      this.#send(correlationId === undefined ? event : { ...event, correlationId });
     }
   }
 

@@ -26,7 +26,9 @@ export async function readMany(
     const validIds =
       isBoundedId(request.userId) &&
       isBoundedId(request.connectionId) &&
-      (reserved || !isReservedName(request.connectionId));
+      (reserved || !isReservedName(request.connectionId)) &&
+      // why: an out-of-bounds correlation id takes the single path, which rejects it per item.
+      (options.correlationId === undefined || isBoundedId(options.correlationId));
     const cached =
       validIds && request.version === undefined && !options.forceRefresh
         ? core.cache.get(cacheKey(request.userId, request.connectionId))
@@ -120,6 +122,6 @@ async function serveBatchItem(
       core.cache.enabled ? "miss" : "bypass",
     );
   } catch (error) {
-    throw core.fail("read", key.tenant, key.name, options.accessor, error);
+    throw core.fail("read", key.tenant, key.name, options.accessor, error, options.correlationId);
   }
 }

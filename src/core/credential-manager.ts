@@ -17,6 +17,7 @@ import { encodeTenant } from "./key-encoding.js";
 import { decodeCursor, encodeCursor, pageLimit } from "./list-paging.js";
 import { ManagerCore, UNKNOWN_ACCESSOR } from "./manager-core.js";
 import type {
+  AuditContext,
   BatchReadOptions,
   CredentialInfo,
   CredentialManagerOptions,
@@ -32,11 +33,12 @@ import { missingCredential, verifiedRecord } from "./record-verification.js";
 import { type RewrapOptions, type RewrapResult, rewrapRecords } from "./rewrap.js";
 import type { SecretFields } from "./secret.js";
 import { checkReadIds, readMiss, serveEntry } from "./single-read.js";
-import { TenantCredentials } from "./tenant-credentials.js";
+import { TenantCredentials, type ViewContext } from "./tenant-credentials.js";
 import { writeCredential } from "./write-path.js";
 
 export type { KeyCheckResult, VerifyKeysOptions } from "./key-check.js";
 export type {
+  AuditContext,
   AuditOptions,
   BatchReadOptions,
   CredentialInfo,
@@ -51,7 +53,15 @@ export type {
 } from "./manager-options.js";
 export type { VersionFailure } from "./record-walk.js";
 export type { RewrapOptions, RewrapProgress, RewrapResult } from "./rewrap.js";
-export { TenantCredentials } from "./tenant-credentials.js";
+export { TenantCredentials, type ViewContext } from "./tenant-credentials.js";
+
+/** The audit context of a write's options: its actor and correlation id. */
+function writer(options: { actor?: string; correlationId?: string }): AuditContext {
+  return {
+    ...(options.actor !== undefined ? { accessor: options.actor } : {}),
+    ...(options.correlationId !== undefined ? { correlationId: options.correlationId } : {}),
+  };
+}
 
 /** Cores lent to a view under construction (see `reservedNamesView`), keyed by a one-use token. */
 const lentCores = new WeakMap<object, ManagerCore>();
@@ -78,13 +88,14 @@ export class CredentialManager {
   }
 
   /** Checks the ids of an operation; a failure is audited and thrown. */
-  #ids(action: AuditAction, userId: unknown, connectionId: unknown, actor?: string): void {
+  #ids(action: AuditAction, userId: unknown, connectionId: unknown, context: AuditContext = {}): void {
     try {
       checkId(userId, "userId");
       if (this.#reserved) checkId(connectionId, "connectionId");
       else checkPublicName(connectionId);
+      if (context.correlationId !== undefined) checkId(context.correlationId, "correlationId");
     } catch (error) {
-      throw this.#core.fail(action, userId as string, connectionId as string, actor, error);
+      throw this.#core.fail(action, userId as string, connectionId as string, context.accessor, error);
     }
   }
 
@@ -119,16 +130,28 @@ export class CredentialManager {
   }
 
   /** Metadata, status and usage of a credential; never its values. */
-  async describeCredentials(connectionId: string, userId: string): Promise<CredentialInfo> {
+  async describeCredentials(
+    connectionId: string,
+    userId: string,
+    options: AuditContext = {},
+  ): Promise<CredentialInfo> {
     const core = this.#core;
-    this.#ids("describe", userId, connectionId);
+    this.#ids("describe", userId, connectionId, options);
+    const { accessor, correlationId } = options;
     try {
       const key = core.key(userId, connectionId);
       const record = verifiedRecord(core, key, await core.call(() => core.backend.get(key)));
-      core.emit("describe", userId, connectionId, UNKNOWN_ACCESSOR, record.version);
+      core.emit(
+        "describe",
+        userId,
+        connectionId,
+        accessor ?? UNKNOWN_ACCESSOR,
+        record.version,
+        correlationId,
+      );
       return credentialInfo(core, record.metadata, record.version, false);
     } catch (error) {
-      throw core.fail("describe", userId, connectionId, undefined, error);
+      throw core.fail("describe", userId, connectionId, accessor, error, correlationId);
     }
   }
 
@@ -143,6 +166,7 @@ export class CredentialManager {
     const core = this.#core;
     try {
       checkId(userId, "userId");
+      if (options.correlationId !== undefined) checkId(options.correlationId, "correlationId");
       const scope = `credentials\0${userId}`;
       const limit = pageLimit(options.limit);
       const cursor = decodeCursor(scope, options.cursor);
@@ -160,10 +184,17 @@ export class CredentialManager {
             entry.metadata.tenant === userId && (this.#reserved || !isReservedName(entry.metadata.name)),
         )
         .map((entry) => credentialInfo(core, entry.metadata, entry.version, entry.deleted));
-      core.emit("list", userId, undefined, UNKNOWN_ACCESSOR);
+      core.emit(
+        "list",
+        userId,
+        undefined,
+        options.accessor ?? UNKNOWN_ACCESSOR,
+        undefined,
+        options.correlationId,
+      );
       return page.cursor ? { items, cursor: encodeCursor(scope, page.cursor) } : { items };
     } catch (error) {
-      throw core.fail("list", userId, undefined, undefined, error);
+      throw core.fail("list", userId, undefined, options.accessor, error, options.correlationId);
     }
   }
 
@@ -176,7 +207,7 @@ export class CredentialManager {
     credentials: CredentialInput,
     options: WriteOptions = {},
   ): Promise<CredentialInfo> {
-    this.#ids("write", userId, connectionId, options.actor);
+    this.#ids("write", userId, connectionId, writer(options));
     return writeCredential(this.#core, "write", userId, connectionId, options, async (existing) => ({
       type: options.type ?? existing?.metadata.type ?? "custom",
       fields: credentials,
@@ -191,7 +222,7 @@ export class CredentialManager {
     options: WriteOptions = {},
   ): Promise<CredentialInfo> {
     const core = this.#core;
-    this.#ids("rotate", userId, connectionId, options.actor);
+    this.#ids("rotate", userId, connectionId, writer(options));
     return writeCredential(core, "rotate", userId, connectionId, options, async (existing, key) => {
       if (!existing) throw missingCredential(core, key);
       return { type: options.type ?? existing.metadata.type, fields: credentials };
@@ -210,7 +241,7 @@ export class CredentialManager {
     options: WriteOptions = {},
   ): Promise<CredentialInfo> {
     const core = this.#core;
-    this.#ids("rotate", userId, connectionId, options.actor);
+    this.#ids("rotate", userId, connectionId, writer(options));
     return writeCredential(core, "rotate", userId, connectionId, options, async (existing, key) => {
       if (!existing) throw missingCredential(core, key);
       const current = await openRecord(core, key, existing);
@@ -227,15 +258,22 @@ export class CredentialManager {
   async deleteCredentials(connectionId: string, userId: string, options: DeleteOptions = {}): Promise<void> {
     const core = this.#core;
     const action = options.purge ? "purge" : "delete";
-    this.#ids(action, userId, connectionId, options.actor);
+    this.#ids(action, userId, connectionId, writer(options));
     try {
       const key = core.key(userId, connectionId);
       await core.call(() => core.backend.delete(key, { purge: options.purge ?? false }));
       core.cache.invalidate(userId, connectionId, true);
       if (options.purge) core.trail.forget(cacheKey(userId, connectionId));
-      core.emit(action, userId, connectionId, options.actor ?? UNKNOWN_ACCESSOR);
+      core.emit(
+        action,
+        userId,
+        connectionId,
+        options.actor ?? UNKNOWN_ACCESSOR,
+        undefined,
+        options.correlationId,
+      );
     } catch (error) {
-      throw core.fail(action, userId, connectionId, options.actor, error);
+      throw core.fail(action, userId, connectionId, options.actor, error, options.correlationId);
     }
   }
 
@@ -252,10 +290,10 @@ export class CredentialManager {
   async restoreCredentials(
     connectionId: string,
     userId: string,
-    options: { actor?: string } = {},
+    options: { actor?: string; correlationId?: string } = {},
   ): Promise<void> {
     const core = this.#core;
-    this.#ids("restore", userId, connectionId, options.actor);
+    this.#ids("restore", userId, connectionId, writer(options));
     try {
       const key = core.key(userId, connectionId);
       const restore = core.backend.restore;
@@ -266,9 +304,16 @@ export class CredentialManager {
       }
       await core.call(() => restore.call(core.backend, key));
       core.cache.invalidate(userId, connectionId, true);
-      core.emit("restore", userId, connectionId, options.actor ?? UNKNOWN_ACCESSOR);
+      core.emit(
+        "restore",
+        userId,
+        connectionId,
+        options.actor ?? UNKNOWN_ACCESSOR,
+        undefined,
+        options.correlationId,
+      );
     } catch (error) {
-      throw core.fail("restore", userId, connectionId, options.actor, error);
+      throw core.fail("restore", userId, connectionId, options.actor, error, options.correlationId);
     }
   }
 
@@ -294,9 +339,13 @@ export class CredentialManager {
 
   // ---------------------------------------------------------------- views and housekeeping
 
-  /** A view bound to one tenant, for code that serves one tenant. */
-  forTenant(tenantId: string): TenantCredentials {
-    return new TenantCredentials(this, checkId(tenantId, "tenantId"));
+  /**
+   * A view bound to one tenant, for code that serves one tenant. With `context`, every operation
+   * through the view records its actor and correlation id (an HTTP request's caller and id).
+   */
+  forTenant(tenantId: string, context: ViewContext = {}): TenantCredentials {
+    if (context.correlationId !== undefined) checkId(context.correlationId, "correlationId");
+    return new TenantCredentials(this, checkId(tenantId, "tenantId"), context);
   }
 
   /**

@@ -87,6 +87,7 @@ export class ManagerCore {
     name: string | undefined,
     accessor: string,
     version?: number,
+    correlationId?: string,
   ): void {
     this.trail.emit({
       time: Date.now(),
@@ -96,6 +97,7 @@ export class ManagerCore {
       action,
       outcome: "success",
       ...(version !== undefined ? { version } : {}),
+      ...(correlationId !== undefined ? { correlationId } : {}),
     });
   }
 
@@ -106,6 +108,7 @@ export class ManagerCore {
     name: string | undefined,
     accessor: string | undefined,
     error: unknown,
+    correlationId?: string,
   ): CredkitError {
     const failure = asCredkitError(error, this.backend.name);
     // why: an id out of bounds is never kept in the audit ring (it may be megabytes long).
@@ -125,6 +128,7 @@ export class ManagerCore {
       action,
       outcome: "failure",
       errorCode: failure.code,
+      ...(isBoundedId(correlationId) ? { correlationId } : {}),
     });
     return failure;
   }

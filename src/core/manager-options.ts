@@ -55,6 +55,16 @@ export interface WriteOptions {
   ifVersion?: number | undefined;
   /** Who writes, recorded as `createdBy` and in the audit event. */
   actor?: string | undefined;
+  /** The request or job this write belongs to, recorded in the audit event (at most 256 bytes). */
+  correlationId?: string | undefined;
+}
+
+/** Who asks and on behalf of which request, for the audit event of a describe or restore. */
+export interface AuditContext {
+  /** Who acts, e.g. `connector_42` or `api-key:acme`. */
+  accessor?: string | undefined;
+  /** The request or job this operation belongs to (at most 256 bytes). */
+  correlationId?: string | undefined;
 }
 
 /** Options of `getCredentials`. */
@@ -67,6 +77,8 @@ export interface GetOptions {
   forceRefresh?: boolean | undefined;
   /** Return an expired credential instead of throwing `ExpiredError`. */
   allowExpired?: boolean | undefined;
+  /** The request or job this read belongs to, recorded in the audit event (at most 256 bytes). */
+  correlationId?: string | undefined;
 }
 
 /** Options of `deleteCredentials`. */
@@ -75,6 +87,8 @@ export interface DeleteOptions {
   purge?: boolean | undefined;
   /** Who deletes, for the audit event. */
   actor?: string | undefined;
+  /** The request or job this delete belongs to, recorded in the audit event (at most 256 bytes). */
+  correlationId?: string | undefined;
 }
 
 /** Options of `listCredentials`. */
@@ -85,6 +99,10 @@ export interface ListOptions {
   limit?: number | undefined;
   /** Include soft-deleted credentials (status `deleted`). */
   includeDeleted?: boolean | undefined;
+  /** Who lists, for the audit event. */
+  accessor?: string | undefined;
+  /** The request or job this listing belongs to, recorded in the audit event (at most 256 bytes). */
+  correlationId?: string | undefined;
 }
 
 /** Where a credential stands. */
@@ -127,4 +145,7 @@ export type CredentialResult =
   | { readonly ok: false; readonly error: CredkitError };
 
 /** The options a batch read takes for all of its items. */
-export type BatchReadOptions = Pick<GetOptions, "accessor" | "forceRefresh" | "allowExpired">;
+export type BatchReadOptions = Pick<
+  GetOptions,
+  "accessor" | "forceRefresh" | "allowExpired" | "correlationId"
+>;

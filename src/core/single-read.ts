@@ -25,12 +25,13 @@ export function checkReadIds(
 ): void {
   const idsFine =
     isBoundedId(connectionId) && isBoundedId(userId) && (reserved || !isReservedName(connectionId));
-  if (idsFine && options.version === undefined) return;
+  if (idsFine && options.version === undefined && options.correlationId === undefined) return;
   try {
     checkId(userId, "userId");
     if (reserved) checkId(connectionId, "connectionId");
     else checkPublicName(connectionId);
     checkVersion(options.version);
+    if (options.correlationId !== undefined) checkId(options.correlationId, "correlationId");
   } catch (error) {
     throw core.fail("read", userId as string, connectionId as string, options.accessor, error);
   }
@@ -74,7 +75,7 @@ export async function readMiss(
     const cache = outcome === "stale" ? "stale" : core.cache.enabled ? "miss" : "bypass";
     return serveEntry(core, value, key, userId, connectionId, options, cache);
   } catch (error) {
-    throw core.fail("read", userId, connectionId, options.accessor, error);
+    throw core.fail("read", userId, connectionId, options.accessor, error, options.correlationId);
   }
 }
 
@@ -94,7 +95,7 @@ export function serveEntry(
       `Credential "${name}" expired at ${new Date(entry.expiresAt).toISOString()}.`,
       new Date(entry.expiresAt),
     );
-    throw core.fail("read", tenant, name, options.accessor, error);
+    throw core.fail("read", tenant, name, options.accessor, error, options.correlationId);
   }
   core.trail.read(
     options.version === undefined ? key : cacheKey(tenant, name),
@@ -104,6 +105,7 @@ export function serveEntry(
     options.accessor ?? UNKNOWN_ACCESSOR,
     entry.version,
     cache,
+    options.correlationId,
   );
   return entry;
 }

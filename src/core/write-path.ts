@@ -101,10 +101,10 @@ export async function writeCredential(
     const expiresAt = parseExpiry(options.expiresAt);
     const stored = await writeWithRetry(core, key, options, expiresAt, plan);
     core.cache.invalidate(tenant, name);
-    core.emit(action, tenant, name, options.actor ?? UNKNOWN_ACCESSOR, stored.version);
+    core.emit(action, tenant, name, options.actor ?? UNKNOWN_ACCESSOR, stored.version, options.correlationId);
     return credentialInfo(core, stored.metadata, stored.version, false);
   } catch (error) {
-    throw core.fail(action, tenant, name, options.actor, error);
+    throw core.fail(action, tenant, name, options.actor, error, options.correlationId);
   }
 }
 

@@ -13,6 +13,7 @@ import { ConnectorService, type ConnectorServiceOptions } from "../connectors/se
 import type { ConnectorOptions } from "../connectors/types.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import { ConflictError } from "../core/errors.js";
+import { isBoundedId } from "../core/ids.js";
 import { aliasRoutes, SEED_ALIASES } from "./aliases.js";
 import { type Authenticate, principalOf } from "./auth.js";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.js";
@@ -126,6 +127,15 @@ function reply(route: Route, answer: Reply): Response {
   return new Response(JSON.stringify(answer.body), { status, headers });
 }
 
+/**
+ * The request's correlation id for the audit trail: `X-Request-Id`, else `X-Correlation-Id`. A
+ * header out of the id bounds (empty, over 256 bytes) is not recorded rather than failing the call.
+ */
+function correlationOf(request: Request): { correlationId?: string } {
+  const id = request.headers.get("x-request-id") ?? request.headers.get("x-correlation-id");
+  return isBoundedId(id) ? { correlationId: id } : {};
+}
+
 function queryOf(url: URL): Record<string, string> {
   return Object.fromEntries(url.searchParams);
 }
@@ -176,11 +186,19 @@ export function createRouter(options: RouterOptions): Router {
     return typeof configured === "function" ? configured(connector) : (configured ?? {});
   };
 
-  function tenantApi(principal: Principal, ifMatch: number | undefined, route: Route): TenantApi {
+  function tenantApi(
+    principal: Principal,
+    ifMatch: number | undefined,
+    route: Route,
+    request: Request,
+  ): TenantApi {
     const store =
       ifMatch !== undefined && route.etag === "i" ? guardRevision(connections, ifMatch) : connections;
     return {
-      credentials: options.credentials.forTenant(principal.tenantId),
+      credentials: options.credentials.forTenant(principal.tenantId, {
+        actor: principal.actor,
+        ...correlationOf(request),
+      }),
       connections: new ConnectorService({
         credentials: options.credentials,
         tenantId: principal.tenantId,
@@ -224,7 +242,7 @@ export function createRouter(options: RouterOptions): Router {
         body,
         ifMatch,
         get api() {
-          api ??= tenantApi(principal, ifMatch, route);
+          api ??= tenantApi(principal, ifMatch, route, request);
           return api;
         },
       });
