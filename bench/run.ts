@@ -12,6 +12,7 @@
  * 6. KMS key providers (bench/kms.ts): unwrap calls for uncached reads, read cost vs the local key.
  * 7. Fleet invalidation (bench/invalidation.ts): p50/p99 lag per adapter and with the TTL alone.
  * 8. Brokered generateText vs the bare openai SDK call to one loopback server (bench/brokered.ts). target ≤ 1.1×
+ * 9. PostgreSQL audit sink (bench/audit.ts): what it adds to a cache hit.            target ≤ 1.1×
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -276,6 +277,7 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
   kms: async () => (await import("./kms.js")).kmsBench(),
   invalidation: async () => (await import("./invalidation.js")).invalidationBench(),
   brokered: async () => (await import("./brokered.js")).brokeredBench(),
+  auditSink: async () => (await import("./audit.js")).auditBench(),
 };
 
 const requested = process.argv[2];

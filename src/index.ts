@@ -47,6 +47,7 @@ export {
   type AuditEvent,
   type AuditSink,
   type CallRecord,
+  type JsonLinesOptions,
   jsonLinesSink,
   loggerSink,
 } from "./core/audit.js";

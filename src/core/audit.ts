@@ -62,8 +62,28 @@ export interface AuditEvent {
   readonly correlationId?: string | undefined;
 }
 
-/** Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads. */
-export type AuditSink = (event: AuditEvent) => void;
+/**
+ * Takes one event field by field, with no event object: the read path's fast lane for sinks
+ * that buffer many events (an object per read, kept in a queue, costs the garbage collector).
+ */
+export type RecordFields = (
+  time: number,
+  tenant: string,
+  name: string | undefined,
+  accessor: string,
+  action: AuditAction,
+  outcome: AuditEvent["outcome"],
+  version: number | undefined,
+  cache: CacheOutcome | undefined,
+  errorCode: AuditEvent["errorCode"],
+  correlationId: string | undefined,
+) => void;
+
+/**
+ * Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads.
+ * A sink with a `record` method gets successful reads through it instead, field by field.
+ */
+export type AuditSink = ((event: AuditEvent) => void) & { readonly record?: RecordFields };
 
 /** Per-credential usage derived from read events. */
 export interface AccessStats {
@@ -228,16 +248,70 @@ export function formatAuditLine(event: AuditEvent): string {
   return `${JSON.stringify({ ...event, time: new Date(event.time).toISOString() })}\n`;
 }
 
+/** Options of `jsonLinesSink`. */
+export interface JsonLinesOptions {
+  /**
+   * Rotate before the file would grow past this many bytes: `path` becomes `path.1`, `path.1`
+   * becomes `path.2`, and so on. Unset: the file is never rotated. One process per file.
+   */
+  maxBytes?: number;
+  /**
+   * Rotated files kept besides the current one; the oldest is removed.
+   * @default 5
+   */
+  keep?: number;
+}
+
+function checkJsonLinesOptions(options: JsonLinesOptions): void {
+  const { maxBytes, keep } = options;
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
+    throw new ConfigurationError("jsonLinesSink maxBytes must be a positive whole number of bytes.");
+  }
+  if (keep !== undefined && !(Number.isSafeInteger(keep) && keep >= 1)) {
+    throw new ConfigurationError("jsonLinesSink keep must be a whole number of at least 1.");
+  }
+}
+
+/** `path` → `path.1` → … → `path.<keep>` (which drops the oldest). */
+async function rotateFile(path: string, keep: number): Promise<void> {
+  const { rename } = await import("node:fs/promises");
+  for (let index = keep - 1; index >= 1; index--) {
+    await rename(`${path}.${index}`, `${path}.${index + 1}`).catch(() => undefined);
+  }
+  await rename(path, `${path}.1`);
+}
+
 /**
- * Appends each event as a JSON line to `path` (created 0600). Writes are queued in order;
- * `flush()` waits for them.
+ * Appends each event as a JSON line to `path` (created 0600), rotating by size when `maxBytes` is
+ * set. Writes are queued in order; `flush()` waits for them. A bad option is a
+ * `ConfigurationError`.
  */
-export function jsonLinesSink(path: string): AuditSink & { flush(): Promise<void> } {
+export function jsonLinesSink(
+  path: string,
+  options: JsonLinesOptions = {},
+): AuditSink & { flush(): Promise<void> } {
+  checkJsonLinesOptions(options);
   let queue: Promise<void> = Promise.resolve();
+  let size: number | undefined;
+  const grow = async (bytes: number) => {
+    if (options.maxBytes === undefined) return;
+    const { stat } = await import("node:fs/promises");
+    size ??= await stat(path).then(
+      (found) => found.size,
+      () => 0,
+    );
+    if (size > 0 && size + bytes > options.maxBytes) {
+      await rotateFile(path, options.keep ?? 5);
+      size = 0;
+    }
+    size += bytes;
+  };
   const sink = ((event: AuditEvent) => {
     const line = formatAuditLine(event);
     queue = queue.then(async () => {
       const { appendFile } = await import("node:fs/promises");
+      // why: a rotation that fails (a file in the way) must not lose the line.
+      await grow(Buffer.byteLength(line)).catch(() => undefined);
       await appendFile(path, line, { mode: 0o600 }).catch(() => undefined);
     });
   }) as AuditSink & { flush(): Promise<void> };
@@ -276,7 +350,7 @@ export class AuditTrail {
 
   /**
    * Records a successful read and counts the access. The hot path of every cache hit: it builds
-   * an event object only when a sink besides the ring wants one.
+   * an event object only when a sink without `record` wants one.
    */
   read(
     credential: string,
@@ -302,18 +376,32 @@ export class AuditTrail {
       undefined,
       correlationId,
     );
-    if (this.#sinks.length > 0) {
-      const event: AuditEvent = {
-        time,
-        tenant,
-        name,
-        accessor,
-        action: "read",
-        outcome: "success",
-        version,
-        cache,
-      };
-      this.#send(correlationId === undefined ? event : { ...event, correlationId });
+    if (this.#sinks.length === 0) return;
+    let event: AuditEvent | undefined;
+    for (const sink of this.#sinks) {
+      try {
+        if (sink.record) {
+          sink.record(
+            time,
+            tenant,
+            name,
+            accessor,
+            "read",
+            "success",
+            version,
+            cache,
+            undefined,
+            correlationId,
+          );
+        } else {
+          event ??= { time, tenant, name, accessor, action: "read", outcome: "success", version, cache };
+          if (correlationId !== undefined && event.correlationId === undefined)
+            event = { ...event, correlationId };
+          sink(event);
+        }
+      } catch {
+        // why: a broken sink must not turn a successful read into a failure.
+      }
     }
   }
 

@@ -6,6 +6,7 @@
  */
 
 export { type AlertPolicy, type CheckAlertsOptions, checkAlerts } from "./alerts.js";
+export * from "./audit/index.js";
 export {
   type ConnectionStatusEvent,
   type CredentialAlertEvent,

@@ -1,0 +1,312 @@
+/**
+ * A durable audit trail in PostgreSQL. The sink only queues the event (the read path pays an
+ * array push); a background flush writes queued events in batches of one multi-row insert, and
+ * in the same statement adds the batch's successful reads to the per-credential roll-up (access
+ * count, last use), so counts are summed across replicas.
+ *
+ * When the queue is full (`maxQueue`), the NEW event is dropped, counted in `stats().dropped` and
+ * handed to `onDrop` (to log elsewhere); events already queued are never discarded. A failed
+ * insert keeps its batch at the head of the queue and is retried with backoff. `close()` stops
+ * accepting events and flushes what is queued; `flushOnShutdown` calls it on SIGTERM.
+ */
+import type { Pool } from "pg";
+import {
+  connectionSecrets,
+  type PgModule,
+  type PostgresConnectionOptions,
+  poolConfigOf,
+} from "../../backends/postgres/connection.js";
+import type { AuditEvent, AuditSink, RecordFields } from "../../core/audit.js";
+import { UnavailableError } from "../../core/errors.js";
+import { importOptional, type LibOption } from "../../core/import-optional.js";
+import { scrubError } from "../../core/redact.js";
+import { backoffDelay, resolveRetryOptions } from "../../core/retry.js";
+import { AuditColumns } from "./columns.js";
+import { type AuditTables, auditTables, migrateAudit } from "./postgres-schema.js";
+import { type AuditPage, type AuditQuery, type CredentialUsage, queryAudit, usageOf } from "./query.js";
+
+/** Options of `postgresAuditSink`. */
+export interface PostgresAuditSinkOptions
+  extends Pick<PostgresConnectionOptions, "connectionString" | "poolConfig" | "applicationName" | "env"> {
+  /** A ready pool (the backend's, say). credkit never ends it. By default a pool of 2 is opened. */
+  pool?: Pool;
+  /**
+   * Schema of the tables; created when absent.
+   * @default "public"
+   */
+  schema?: string;
+  /**
+   * The events table; the roll-up goes to `<table>_usage`.
+   * @default "credkit_audit"
+   */
+  table?: string;
+  /**
+   * Create the tables on first use. Turn off when the role may not; run `auditSchemaSql()` then.
+   * @default true
+   */
+  autoMigrate?: boolean;
+  /**
+   * Most events in one insert; a flush starts as soon as this many are queued.
+   * @default 1000
+   */
+  batchSize?: number;
+  /**
+   * Longest an event waits in the queue before a flush, in milliseconds.
+   * @default 200
+   */
+  flushIntervalMs?: number;
+  /**
+   * Most events queued. A full queue drops the new event (see `onDrop`).
+   * @default 100000
+   */
+  maxQueue?: number;
+  /** Told of each event dropped because the queue was full or the sink closed. */
+  onDrop?: (event: AuditEvent) => void;
+  /** Told when an insert failed (it is retried) or a closing flush gave up; the cause is scrubbed. */
+  onError?: (error: UnavailableError) => void;
+  /**
+   * The `pg` module, or a function importing it, instead of `import("pg")`.
+   * @default import("pg")
+   */
+  lib?: LibOption<PgModule>;
+}
+
+/** Counters of a PostgreSQL audit sink. */
+export interface PostgresAuditStats {
+  /** Events accepted into the queue. */
+  readonly received: number;
+  /** Events written. */
+  readonly written: number;
+  /** Events waiting. */
+  readonly queued: number;
+  /** Events dropped: queue full, or sent after `close()`. */
+  readonly dropped: number;
+  /** Inserts that failed (and were retried). */
+  readonly failures: number;
+}
+
+/** The event of a read given field by field (only for `onDrop`). */
+function eventOf(fields: Parameters<RecordFields>): AuditEvent {
+  const once = new AuditColumns();
+  once.record(...fields);
+  return once.event(0);
+}
+
+/** Attempts of the closing flush before it gives up on an unreachable database. */
+const CLOSING_ATTEMPTS = 5;
+
+/** The PostgreSQL audit sink: pass `sink` in `audit.sinks`; query, roll-ups, flush and close. */
+export class PostgresAuditSink {
+  readonly #options: PostgresAuditSinkOptions;
+  readonly #tables: AuditTables;
+  readonly #batchSize: number;
+  readonly #maxQueue: number;
+  readonly #secrets: string[];
+  readonly #timer: NodeJS.Timeout;
+  #pool: Promise<Pool> | undefined;
+  #queue = new AuditColumns();
+  #draining: Promise<void> | undefined;
+  #closed = false;
+  #counts = { received: 0, written: 0, dropped: 0, failures: 0 };
+
+  constructor(options: PostgresAuditSinkOptions = {}) {
+    this.#options = options;
+    this.#tables = auditTables(options.schema ?? "public", options.table ?? "credkit_audit");
+    this.#batchSize = options.batchSize ?? 1000;
+    this.#maxQueue = options.maxQueue ?? 100_000;
+    this.#secrets = connectionSecrets(poolConfigOf(options), options.env ?? process.env);
+    this.#timer = setInterval(() => this.#kick(), options.flushIntervalMs ?? 200);
+    this.#timer.unref();
+  }
+
+  /** The audit sink: queues the event, nothing more (reads arrive field by field via `record`). */
+  readonly sink: AuditSink = Object.assign((event: AuditEvent) => this.#accept(event), {
+    record: ((time, tenant, name, accessor, action, outcome, version, cache, errorCode, correlationId) => {
+      if (this.#full()) {
+        const event = [
+          time,
+          tenant,
+          name,
+          accessor,
+          action,
+          outcome,
+          version,
+          cache,
+          errorCode,
+          correlationId,
+        ];
+        this.#drop(eventOf(event as Parameters<RecordFields>));
+        return;
+      }
+      this.#queue.record(
+        time,
+        tenant,
+        name,
+        accessor,
+        action,
+        outcome,
+        version,
+        cache,
+        errorCode,
+        correlationId,
+      );
+      this.#accepted();
+    }) as RecordFields,
+  });
+
+  /** Queues an event, or drops it when the queue is full or the sink closed. */
+  #accept(event: AuditEvent): void {
+    if (this.#full()) {
+      this.#drop(event);
+      return;
+    }
+    this.#queue.push(event);
+    this.#accepted();
+  }
+
+  #full(): boolean {
+    return this.#closed || this.#queue.length >= this.#maxQueue;
+  }
+
+  #drop(event: AuditEvent): void {
+    this.#counts.dropped++;
+    this.#options.onDrop?.(event);
+  }
+
+  #accepted(): void {
+    this.#counts.received++;
+    if (this.#queue.length >= this.#batchSize) this.#kick();
+  }
+
+  stats(): PostgresAuditStats {
+    return { ...this.#counts, queued: this.#queue.length };
+  }
+
+  /** Writes everything queued so far; resolves when it is stored. */
+  async flush(): Promise<void> {
+    while (this.#queue.length > 0 || this.#draining) {
+      this.#kick();
+      await this.#draining;
+    }
+  }
+
+  /** Stops accepting events, writes the queue, and ends the pool credkit opened. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.flush();
+    if (!this.#options.pool && this.#pool) await (await this.#pool).end();
+  }
+
+  /** Events matching `query`, newest first, a page at a time. */
+  async query(query: AuditQuery = {}): Promise<AuditPage> {
+    return queryAudit(await this.#ready(), this.#tables, query);
+  }
+
+  /** Access count and last successful read of a credential, over every replica's flushed events. */
+  async usage(tenantId: string, name: string): Promise<CredentialUsage> {
+    return usageOf(await this.#ready(), this.#tables, tenantId, name);
+  }
+
+  #kick(): void {
+    if (this.#draining || this.#queue.length === 0) return;
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+    });
+  }
+
+  async #drain(): Promise<void> {
+    const retry = resolveRetryOptions({ baseDelayMs: 100, maxDelayMs: 5000 });
+    for (let failed = 0; this.#queue.length > 0; ) {
+      const count = Math.min(this.#queue.length, this.#batchSize);
+      try {
+        await insertBatch(await this.#ready(), this.#tables, this.#queue, count);
+        this.#queue.drop(count);
+        this.#counts.written += count;
+        failed = 0;
+      } catch (error) {
+        this.#counts.failures++;
+        failed++;
+        this.#report("Audit events could not be written; retrying.", error);
+        if (this.#closed && failed >= CLOSING_ATTEMPTS) {
+          this.#report(`Closing with ${this.#queue.length} audit events unwritten.`, error);
+          const lost = this.#queue.length;
+          for (let index = 0; index < lost; index++) this.#options.onDrop?.(this.#queue.event(index));
+          this.#queue.drop(lost);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(failed, retry)).unref());
+      }
+    }
+  }
+
+  #report(message: string, cause: unknown): void {
+    try {
+      this.#options.onError?.(
+        new UnavailableError(message, { source: "postgres", cause: scrubError(cause, this.#secrets) }),
+      );
+    } catch {
+      // why: a failing error callback must not stop the flush.
+    }
+  }
+
+  #ready(): Promise<Pool> {
+    this.#pool ??= this.#open();
+    this.#pool.catch(() => {
+      this.#pool = undefined;
+    });
+    return this.#pool;
+  }
+
+  async #open(): Promise<Pool> {
+    let pool = this.#options.pool;
+    if (!pool) {
+      const lib = await importOptional("pg", "postgresAuditSink", () => import("pg"), this.#options.lib);
+      const { Pool: PoolClass } = "default" in lib && lib.default ? lib.default : lib;
+      pool = new PoolClass({
+        ...poolConfigOf({ applicationName: "credkit-audit", ...this.#options }),
+        max: 2,
+      });
+      pool.on("error", () => undefined);
+    }
+    if (this.#options.autoMigrate !== false) await migrateAudit(pool, this.#tables);
+    return pool;
+  }
+}
+
+/**
+ * The events of `batch` and its roll-up of successful reads, in one statement (PostgreSQL runs a
+ * data-modifying WITH exactly once, in the same snapshot: both land or neither does).
+ */
+async function insertBatch(
+  pool: Pool,
+  tables: AuditTables,
+  queue: AuditColumns,
+  count: number,
+): Promise<void> {
+  const rollup = queue.rollup(count);
+  await pool.query(
+    `WITH written AS (
+       INSERT INTO ${tables.events}
+         (time, tenant, name, accessor, action, outcome, version, cache, error_code, correlation_id)
+       SELECT to_timestamp(e.t / 1000.0), e.tenant, e.name, e.accessor, e.action, e.outcome, e.version,
+              e.cache, e.error_code, e.correlation_id
+       FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                   $7::int[], $8::text[], $9::text[], $10::text[])
+         AS e(t, tenant, name, accessor, action, outcome, version, cache, error_code, correlation_id)
+     )
+     INSERT INTO ${tables.usage} AS u (tenant, name, access_count, last_used_at)
+     SELECT r.tenant, r.name, r.count, to_timestamp(r.last / 1000.0)
+     FROM unnest($11::text[], $12::text[], $13::bigint[], $14::float8[]) AS r(tenant, name, count, last)
+     ON CONFLICT (tenant, name) DO UPDATE
+       SET access_count = u.access_count + excluded.access_count,
+           last_used_at = greatest(u.last_used_at, excluded.last_used_at)`,
+    [...queue.head(count), rollup.tenants, rollup.names, rollup.counts, rollup.lastTimes],
+  );
+}
+
+/** A PostgreSQL audit sink: `audit: { sinks: [auditSink.sink] }`. */
+export function postgresAuditSink(options: PostgresAuditSinkOptions = {}): PostgresAuditSink {
+  return new PostgresAuditSink(options);
+}
