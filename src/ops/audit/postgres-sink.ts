@@ -121,35 +121,12 @@ export class PostgresAuditSink {
 
   /** The audit sink: queues the event, nothing more (reads arrive field by field via `record`). */
   readonly sink: AuditSink = Object.assign((event: AuditEvent) => this.#accept(event), {
-    record: ((time, tenant, name, accessor, action, outcome, version, cache, errorCode, correlationId) => {
+    record: ((...fields) => {
       if (this.#full()) {
-        const event = [
-          time,
-          tenant,
-          name,
-          accessor,
-          action,
-          outcome,
-          version,
-          cache,
-          errorCode,
-          correlationId,
-        ];
-        this.#drop(eventOf(event as Parameters<RecordFields>));
+        this.#drop(eventOf(fields));
         return;
       }
-      this.#queue.record(
-        time,
-        tenant,
-        name,
-        accessor,
-        action,
-        outcome,
-        version,
-        cache,
-        errorCode,
-        correlationId,
-      );
+      this.#queue.record(...fields);
       this.#accepted();
     }) as RecordFields,
   });
