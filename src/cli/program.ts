@@ -276,6 +276,31 @@ function transferCommands(program: Command): void {
   );
 }
 
+function runCommandDefinition(program: Command): void {
+  examples(
+    program
+      .command("run")
+      .description(
+        "run a command with a credential's values as environment variables, redacted from its output",
+      )
+      .requiredOption("--tenant <id>", "tenant id")
+      .requiredOption(
+        "--connection <id>",
+        "connection id (a connector-service connection, else a credential name)",
+      )
+      .option("--prefix <text>", "prefix of the variable names (apiKey → <prefix>API_KEY)", "")
+      .argument("<command...>", "the command and its arguments, after --")
+      .action(async (command: string[], _options, self: Command) => {
+        const { runCommand } = await import("./commands/run.js");
+        await runCommand(command, optionsOf(self));
+      }),
+    [
+      "credkit run --tenant acme --connection openai -- node app.js      # API_KEY=... in the env",
+      "credkit run --tenant acme --connection db --prefix PG_ -- psql    # PG_USER, PG_PASSWORD",
+    ],
+  );
+}
+
 /** The whole command line. */
 export function createProgram(): Command {
   const program = new Command("credkit")
@@ -298,6 +323,7 @@ export function createProgram(): Command {
   integrationCommands(program);
   storeCommands(program);
   transferCommands(program);
+  runCommandDefinition(program);
   examples(program, [
     "credkit keygen",
     "credkit doctor",

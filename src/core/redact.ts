@@ -30,7 +30,7 @@ const CREDENTIAL_PATTERNS: readonly RegExp[] = [
 const hex4 = (code: number) => code.toString(16).padStart(4, "0");
 
 /** The forms a secret takes when an SDK or a server embeds it in text. */
-function encodedForms(value: string): string[] {
+export function encodedForms(value: string): string[] {
   const percent = encodeURIComponent(value);
   const form = new URLSearchParams({ v: value }).toString().slice(2);
   const json = JSON.stringify(value).slice(1, -1);
