@@ -301,6 +301,78 @@ function runCommandDefinition(program: Command): void {
   );
 }
 
+function keyCommands(program: Command): void {
+  examples(
+    program
+      .command("rewrap")
+      .description(
+        "re-encrypt every version under the current key (after rotating CREDENTIAL_ENCRYPTION_KEY)",
+      )
+      .option("--tenant <id>", "only this tenant")
+      .option("--checkpoint <text>", "continue from a checkpoint an earlier run reported")
+      .action(async (_options, command: Command) => {
+        const { rewrapCommand } = await import("./commands/keys.js");
+        await rewrapCommand(optionsOf(command));
+      }),
+    ["CREDENTIAL_ENCRYPTION_KEY=$NEW CREDENTIAL_ENCRYPTION_KEY_PREVIOUS=$OLD credkit rewrap"],
+  );
+  examples(
+    program
+      .command("verify-keys")
+      .description("check that the keyring opens every stored version; exit 1 naming what it cannot")
+      .option("--tenant <id>", "only this tenant")
+      .option("--latest-only", "only the latest version of each credential")
+      .option("--key-ids-only", "only check the keyring holds each key id (no decryption)")
+      .action(async (_options, command: Command) => {
+        const { verifyKeysCommand } = await import("./commands/keys.js");
+        await verifyKeysCommand(optionsOf(command));
+      }),
+    ["credkit verify-keys", "credkit verify-keys --tenant acme --json"],
+  );
+  const audit = examples(
+    program.command("audit").description("read the JSON-lines audit file (CREDKIT_AUDIT_FILE)"),
+    [
+      "credkit audit tail --file audit.jsonl",
+      "credkit audit query --tenant acme --action read --since 2026-01-01",
+    ],
+  );
+  const file = new Option("--file <path>", "the audit file (default: $CREDKIT_AUDIT_FILE)");
+  examples(
+    audit
+      .command("tail")
+      .description("the latest events; --follow to keep printing new ones")
+      .addOption(file)
+      .option("-n, --lines <n>", "how many", "20")
+      .option("-f, --follow", "keep printing events as they are written")
+      .action(async (_options, command: Command) => {
+        const { auditTail } = await import("./commands/audit.js");
+        await auditTail(optionsOf(command));
+      }),
+    ["credkit audit tail -n 50", "credkit audit tail --follow --json"],
+  );
+  examples(
+    audit
+      .command("query")
+      .description("events matching every filter given, oldest first")
+      .addOption(new Option("--file <path>", "the audit file (default: $CREDKIT_AUDIT_FILE)"))
+      .option("--tenant <id>", "tenant")
+      .option("--connection <id>", "credential name")
+      .option(
+        "--action <action>",
+        "read, write, rotate, delete, restore, purge, describe, list, rewrap, test",
+      )
+      .option("--outcome <outcome>", "success or failure")
+      .option("--since <iso>", "from this time")
+      .option("--until <iso>", "up to this time")
+      .option("--limit <n>", "at most this many", "1000")
+      .action(async (_options, command: Command) => {
+        const { auditQuery } = await import("./commands/audit.js");
+        await auditQuery(optionsOf(command));
+      }),
+    ["credkit audit query --tenant acme --outcome failure --json"],
+  );
+}
+
 /** The whole command line. */
 export function createProgram(): Command {
   const program = new Command("credkit")
@@ -324,6 +396,7 @@ export function createProgram(): Command {
   storeCommands(program);
   transferCommands(program);
   runCommandDefinition(program);
+  keyCommands(program);
   examples(program, [
     "credkit keygen",
     "credkit doctor",
