@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { knownBody } from "./known-bodies.js";
 
 /** Anything with a web-standard `fetch(request)`, such as the router. */
 export interface FetchHandler {
@@ -43,7 +44,9 @@ async function send(answer: Response, request: IncomingMessage, response: Server
   });
   const cookies = answer.headers.getSetCookie();
   if (cookies.length) response.setHeader("set-cookie", cookies);
-  response.end(answer.body ? Buffer.from(await answer.arrayBuffer()) : undefined);
+  const known = knownBody(answer);
+  if (known !== undefined) response.end(known);
+  else response.end(answer.body ? Buffer.from(await answer.arrayBuffer()) : undefined);
 }
 
 /** The router (or any fetch handler) as a `node:http` listener. */

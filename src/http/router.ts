@@ -6,6 +6,7 @@
  * Every request except the OpenAPI document goes through the application's `authenticate` hook;
  * every operation is scoped to the tenant it returns, so another tenant's id is simply not found.
  */
+
 import { z } from "zod";
 import { type ConnectionStore, memoryConnectionStore } from "../connectors/connection-store.js";
 import { type ConnectorRegistry, defaultRegistry } from "../connectors/registry.js";
@@ -20,6 +21,7 @@ import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.js";
 import type { CsrfCheck } from "./csrf.js";
 import { etagOf, parseIfMatch, preconditionFailed } from "./etag.js";
 import { guardRevision } from "./guarded-store.js";
+import { textResponse } from "./known-bodies.js";
 import { compilePath, type PathMatcher, pathSegments } from "./match.js";
 import { type OpenApiDocument, openApiDocument } from "./openapi.js";
 import { HttpProblem, problemResponse, toProblem } from "./problem.js";
@@ -124,7 +126,7 @@ function reply(route: Route, answer: Reply): Response {
   if (route.etag && answer.version !== undefined) headers.etag = etagOf(route.etag, answer.version);
   if (status === 204 || answer.body === undefined) return new Response(null, { status, headers });
   headers["content-type"] = "application/json";
-  return new Response(JSON.stringify(answer.body), { status, headers });
+  return textResponse(JSON.stringify(answer.body), { status, headers });
 }
 
 /**

@@ -79,13 +79,17 @@ export function runConnectionStoreContract(
       await options.cleanup?.();
     });
 
-    it("a written record reads back equal, as a copy; an unknown id is undefined", async () => {
+    it("a written record reads back equal, and a caller's change to it never reaches the store; an unknown id is undefined", async () => {
       const tenant = uniqueTenant();
       const record = sampleRecord(tenant, "conn-1");
       await store.put(record, 0);
       const read = await store.get(tenant, "conn-1");
       assert.deepEqual(read, record);
-      (read as { instanceName: string }).instanceName = "changed by the caller";
+      // A store hands out a copy (the change stays the caller's) or a frozen record (it throws).
+      assert.equal(
+        Reflect.set(read as object, "instanceName", "changed by the caller"),
+        !Object.isFrozen(read),
+      );
       assert.equal((await store.get(tenant, "conn-1"))?.instanceName, "Assistant");
       assert.equal(await store.get(tenant, "conn-2"), undefined);
     });

@@ -1,4 +1,6 @@
 /** An in-memory `ConnectionStore`: for development and tests, chosen explicitly; lost on exit. */
+
+import { deepFreeze } from "../../core/deep-freeze.js";
 import { ConflictError } from "../../core/errors.js";
 import { pageByKey } from "../../core/list-paging.js";
 import type { ConnectionRecord, ConnectionStore } from "../connection-store.js";
@@ -10,14 +12,14 @@ export function memoryConnectionStore(): ConnectionStore {
   return {
     async get(tenantId, id) {
       const record = tenants.get(tenantId)?.get(id);
-      return record && structuredClone(record);
+      return record;
     },
     async list(tenantId, options = {}) {
       const limit = pageLimit(options);
       const after = decodeCursor(options);
       const sorted = [...(tenants.get(tenantId)?.entries() ?? [])].sort(([a], [b]) => compareIds(a, b));
       const page = pageByKey(sorted, after, limit);
-      const items = page.items.map((record) => structuredClone(record));
+      const items = page.items;
       return page.cursor !== undefined ? { items, cursor: encodeCursor(page.cursor) } : { items };
     },
     async put(record, expectedRevision) {
@@ -30,7 +32,8 @@ export function memoryConnectionStore(): ConnectionStore {
           expectedRevision,
         );
       }
-      records.set(record.id, structuredClone(record));
+      // why: stored frozen, so reads hand out the record itself: nothing a caller holds can change it.
+      records.set(record.id, deepFreeze(structuredClone(record)));
     },
     async delete(tenantId, id) {
       return tenants.get(tenantId)?.delete(id) ?? false;
