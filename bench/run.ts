@@ -278,6 +278,7 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
   invalidation: async () => (await import("./invalidation.js")).invalidationBench(),
   brokered: async () => (await import("./brokered.js")).brokeredBench(),
   auditSink: async () => (await import("./audit.js")).auditBench(),
+  cliStart: async () => (await import("./cli.js")).cliStartBench(),
 };
 
 const requested = process.argv[2];
