@@ -36,6 +36,7 @@ export {
   type ReferencePolicy,
   UnresolvedReferenceError,
 } from "./connectors/service.js";
+export type { ConnectorTemplate } from "./connectors/templates.js";
 export type {
   Connector,
   ConnectorCredentials,

@@ -4,10 +4,11 @@
  * first use); users add their own with `registerConnector` (typed through declaration merging of
  * `ConnectorTypes`) or build a separate typed registry with `createConnectorRegistry`.
  */
-import { UnknownConnectorError } from "../core/errors.js";
+import { NotFoundError, UnknownConnectorError } from "../core/errors.js";
 import { BUILTIN_CONNECTORS, type BuiltinConnectorTypes } from "./catalog.js";
 import { type ConnectorDefinition, useConnector } from "./define.js";
 import type { HttpConnectorOptions } from "./http/index.js";
+import { type ConnectorTemplate, findTemplate, listTemplates } from "./templates.js";
 import type { Connector, ConnectorCredentials, ConnectorOptions, ConnectorSpec } from "./types.js";
 
 /**
@@ -79,6 +80,18 @@ export class ConnectorRegistry<Types extends object = ConnectorTypes> {
   /** The spec of a connector; `UnknownConnectorError` listing the ids when there is none. */
   spec(id: string): ConnectorSpec {
     return this.#entry(id).spec;
+  }
+
+  /** The templates (named starting configurations) of the registered connectors, or of one, sorted by id. */
+  templates(connector?: string): ConnectorTemplate[] {
+    return listTemplates((id) => this.has(id), connector);
+  }
+
+  /** A template of a registered connector; `NotFoundError` when there is none with that id. */
+  template(id: string): ConnectorTemplate {
+    const template = findTemplate(id);
+    if (!this.has(template.connector)) throw new NotFoundError(`No connector template "${id.slice(0, 60)}".`);
+    return template;
   }
 
   /** Every registered spec, sorted by id: the catalog. */

@@ -102,6 +102,22 @@ export class ConnectorService {
     return createConnection(this.#context, input);
   }
 
+  /**
+   * Creates a connection from a template (`registry.templates()`): the template's connector and
+   * configuration, with `input.configuration` (a key included) merged over it.
+   */
+  async createFromTemplate(
+    templateId: string,
+    input: Omit<CreateConnectionInput, "connector">,
+  ): Promise<ConnectionRecord> {
+    const template = this.#context.registry.template(templateId);
+    return this.create({
+      ...input,
+      connector: template.connector,
+      configuration: { ...template.configuration, ...input.configuration },
+    });
+  }
+
   /** A connection record (never contains a secret). `NotFoundError` when there is none. */
   get(id: string): Promise<ConnectionRecord> {
     return loadRecord(this.#context, id);

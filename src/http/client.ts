@@ -7,11 +7,13 @@ import type {
   AuditEventData,
   ConnectorViewData,
   CreateCredentialInput,
+  CreateFromTemplateInput,
   CreateIntegrationInput,
   CredentialViewData,
   IntegrationViewData,
   ReplaceCredentialInput,
   RotateIntegrationInput,
+  TemplateViewData,
   TestResultData,
   UpdateIntegrationInput,
 } from "./schemas.js";
@@ -20,11 +22,13 @@ export type {
   AuditEventData as AuditEventView,
   ConnectorViewData as ConnectorView,
   CreateCredentialInput,
+  CreateFromTemplateInput,
   CreateIntegrationInput,
   CredentialViewData as CredentialView,
   IntegrationViewData as IntegrationView,
   ReplaceCredentialInput,
   RotateIntegrationInput,
+  TemplateViewData as TemplateView,
   TestResultData as TestResult,
   UpdateIntegrationInput,
 };
@@ -87,6 +91,8 @@ export const CLIENT_OPERATIONS = {
   getIntegrationCredentials: ["GET", "/integrations/{id}/credentials"],
   listConnectors: ["GET", "/connectors"],
   getConnector: ["GET", "/connectors/{id}"],
+  listTemplates: ["GET", "/templates"],
+  createIntegrationFromTemplate: ["POST", "/templates/{id}/integrations"],
   listAuditEvents: ["GET", "/audit"],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -197,6 +203,14 @@ export function createClient(options: ClientOptions) {
     connectors: {
       list: () => call<{ connectors: ConnectorViewData[] }>("listConnectors"),
       get: (id: string) => call<ConnectorViewData>("getConnector", byId(id)),
+    },
+    templates: {
+      /** Named starting configurations (all, or one connector's). */
+      list: (query: { connector?: string } = {}) =>
+        call<{ templates: TemplateViewData[] }>("listTemplates", { query }),
+      /** A new integration with the template's connector and configuration, `body`'s over it. */
+      createIntegration: (id: string, body: CreateFromTemplateInput) =>
+        call<IntegrationViewData>("createIntegrationFromTemplate", { ...byId(id), body }),
     },
     audit: {
       /** The tenant's recent audit events, newest first. */

@@ -30,6 +30,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { credentialRoutes } from "./routes/credentials.js";
 import { integrationRoutes } from "./routes/integrations.js";
+import { templateRoutes } from "./routes/templates.js";
 import { parseInput } from "./validate.js";
 
 /** What a mount is told about a request besides the request itself. */
@@ -151,7 +152,13 @@ export function createRouter(options: RouterOptions): Router {
   const connections = options.connections ?? memoryConnectionStore();
   const registry = options.registry ?? defaultRegistry;
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const canonical = [...credentialRoutes, ...integrationRoutes, ...catalogRoutes, ...auditRoutes];
+  const canonical = [
+    ...credentialRoutes,
+    ...integrationRoutes,
+    ...catalogRoutes,
+    ...templateRoutes,
+    ...auditRoutes,
+  ];
   let document: OpenApiDocument | undefined;
   const openapiRoute: Route = {
     operationId: "getOpenApiDocument",

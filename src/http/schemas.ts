@@ -198,6 +198,25 @@ export const ConnectorView = z.object({
 
 export const ConnectorList = z.object({ connectors: z.array(ConnectorView) });
 
+/** A template id, e.g. `openai-cheap-chat`. */
+export const TemplateId = z
+  .string()
+  .regex(/^[a-z0-9-]{1,100}$/, "must be 1-100 lowercase letters, digits or '-'");
+
+/** A named starting configuration for a connector (settings only, never a secret). */
+export const TemplateView = z.object({
+  id: z.string(),
+  connector: z.string(),
+  name: z.string(),
+  description: z.string(),
+  configuration: z.record(z.string(), z.string()),
+});
+
+export const TemplateList = z.object({ templates: z.array(TemplateView) });
+
+/** `POST /templates/{id}/integrations`: an integration's body without the connector (the template's). */
+export const CreateFromTemplateBody = CreateIntegrationBody.omit({ connector: true });
+
 export const AuditEventView = z.object({
   time: z.string(),
   action: z.string(),
@@ -243,4 +262,6 @@ export type CredentialViewData = z.output<typeof CredentialView>;
 export type IntegrationViewData = z.output<typeof IntegrationView>;
 export type TestResultData = z.output<typeof TestResult>;
 export type ConnectorViewData = z.output<typeof ConnectorView>;
+export type TemplateViewData = z.output<typeof TemplateView>;
+export type CreateFromTemplateInput = z.input<typeof CreateFromTemplateBody>;
 export type AuditEventData = z.output<typeof AuditEventView>;

@@ -43,6 +43,37 @@ async function specOf(api: TenantApi, id: string): Promise<ConnectorSpec> {
   return api.registry.spec((await api.connections.get(id)).connector);
 }
 
+/**
+ * Creates an integration from a request body; a template's configuration (if any) lies under the
+ * body's. The route of `POST /integrations` and of `POST /templates/{id}/integrations`.
+ */
+export async function createIntegration(
+  api: TenantApi,
+  body: z.output<typeof CreateIntegrationBody>,
+  base: Readonly<Record<string, unknown>> = {},
+) {
+  const spec = api.registry.spec(body.connector);
+  if (body.credentials) checkKeyFormat(spec, body.credentials);
+  try {
+    const record = await api.connections.create({
+      ...(body.id !== undefined ? { id: body.id } : {}),
+      connector: body.connector,
+      instanceName: body.name,
+      configuration: { ...base, ...body.configuration, ...secrets(body.credentials) },
+      ...(body.secretsReferences !== undefined ? { secretsReferences: body.secretsReferences } : {}),
+      ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt } : {}),
+    });
+    return { status: 201, body: integrationView(record), version: record.revision };
+  } catch (error) {
+    if (ConflictError.isInstance(error)) {
+      throw new ConflictError(`Integration already exists for ${spec.displayName}`, undefined, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
 export const integrationRoutes: readonly Route[] = [
   route({
     operationId: "listIntegrations",
@@ -73,28 +104,7 @@ export const integrationRoutes: readonly Route[] = [
     success: { status: 201, schema: IntegrationView, description: "The new integration (status pending)" },
     errors: [400, 409, 413, 415],
     etag: "i",
-    async handle({ api, body }) {
-      const spec = api.registry.spec(body.connector);
-      if (body.credentials) checkKeyFormat(spec, body.credentials);
-      try {
-        const record = await api.connections.create({
-          ...(body.id !== undefined ? { id: body.id } : {}),
-          connector: body.connector,
-          instanceName: body.name,
-          configuration: { ...body.configuration, ...secrets(body.credentials) },
-          ...(body.secretsReferences !== undefined ? { secretsReferences: body.secretsReferences } : {}),
-          ...(body.expiresAt !== undefined ? { expiresAt: body.expiresAt } : {}),
-        });
-        return { status: 201, body: integrationView(record), version: record.revision };
-      } catch (error) {
-        if (ConflictError.isInstance(error)) {
-          throw new ConflictError(`Integration already exists for ${spec.displayName}`, undefined, {
-            cause: error,
-          });
-        }
-        throw error;
-      }
-    },
+    handle: ({ api, body }) => createIntegration(api, body),
   }),
   route({
     operationId: "getIntegration",
