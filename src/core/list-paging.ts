@@ -50,9 +50,13 @@ export function decodeCursor(scope: string, cursor: unknown): string | undefined
   if (typeof cursor !== "string" || cursor.length > MAX_CURSOR_LENGTH || !cursor.startsWith(CURSOR_PREFIX)) {
     throw invalid();
   }
+  const body = cursor.slice(CURSOR_PREFIX.length);
+  const bytes = Buffer.from(body, "base64url");
+  // why: base64 decoding ignores stray trailing characters; only the exact encoding is our cursor.
+  if (bytes.toString("base64url") !== body) throw invalid();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor.slice(CURSOR_PREFIX.length), "base64url").toString("utf8"));
+    parsed = JSON.parse(bytes.toString("utf8"));
   } catch {
     throw invalid();
   }

@@ -23,6 +23,7 @@ import { Secret } from "../core/secret.js";
 import { assertNoLeak, canary, keyring, TEST_KEY_A, TEST_KEY_B, uniqueId } from "./fixtures.js";
 import { runReadOnlyContract, type SeedInput } from "./read-only-contract.js";
 import { skippedWhen, type TestFunctions } from "./test-functions.js";
+import { registerUniformBehaviourCases } from "./uniform-behaviour-cases.js";
 
 export interface BackendContractOptions {
   /** Suite title. */
@@ -75,6 +76,8 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
       await options.cleanup?.(backend);
       await backend.close?.();
     });
+
+    registerUniformBehaviourCases({ it, expect, backend: () => backend, managerWith });
 
     it("stores and reads back a credential as Secrets, at version 1", async () => {
       const tenant = uniqueId("tenant");
