@@ -107,13 +107,10 @@ async function backendFromEnv(
   return backend && opened(backend, problems);
 }
 
-/** The backend after its own start-up checks (`open`), or undefined when they failed. */
-async function opened(backend: Backend, problems: ConfigurationProblems): Promise<Backend | undefined> {
-  const ready = await problems.attempt(async () => {
-    await backend.open?.();
-    return true;
-  });
-  return ready ? backend : undefined;
+/** The backend, after its own start-up checks (`open`); a failure is recorded as a problem. */
+async function opened(backend: Backend, problems: ConfigurationProblems): Promise<Backend> {
+  await problems.attempt(() => backend.open?.());
+  return backend;
 }
 
 /** The key: explicit, else a proven KMS, else CREDENTIAL_ENCRYPTION_KEY, else the backend's development key. */
@@ -133,13 +130,14 @@ async function encryptionFrom(
     return problems.attempt(() => LocalKeyring.fromEnv(env));
   }
   const production = isProduction(env);
-  if (backend?.developmentKey && !production) return problems.attempt(() => backend.developmentKey?.());
-  if (backend || production) {
-    problems.add(
-      `CREDENTIAL_ENCRYPTION_KEY is not set${production ? " (required when NODE_ENV=production)" : ""}. ${KEY_GENERATION_HINT}`,
-      ["CREDENTIAL_ENCRYPTION_KEY"],
-    );
+  if (backend?.developmentKey && !production) {
+    // why: a backend that failed its own checks would only report the same problem again.
+    return problems.empty ? problems.attempt(() => backend.developmentKey?.()) : undefined;
   }
+  problems.add(
+    `CREDENTIAL_ENCRYPTION_KEY is not set${production ? " (required when NODE_ENV=production)" : ""}. ${KEY_GENERATION_HINT}`,
+    ["CREDENTIAL_ENCRYPTION_KEY"],
+  );
   return undefined;
 }
 

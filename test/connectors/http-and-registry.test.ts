@@ -158,7 +158,9 @@ describe("catalog and registry", () => {
   it("an unknown id lists the available ids", async () => {
     const error = await rejection(getConnector("nope" as "openai", {}));
     expect(error.name).toBe("UnknownConnectorError");
-    expect(error.message).toContain("Available connectors: anthropic, firecrawl, gemini, http, openai");
+    const ids = Object.keys(BUILTIN_SPECS).sort();
+    expect(ids).toEqual(expect.arrayContaining(["anthropic", "firecrawl", "gemini", "http", "openai"]));
+    expect(error.message).toContain(`Available connectors: ${ids.join(", ")}`);
   });
 
   it("getConnector infers the connector type from the id", () => {
