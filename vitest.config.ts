@@ -8,5 +8,7 @@ export default defineConfig({
     // why: canary tests assert nothing secret reaches stdout or stderr, so keep the real console.
     silent: false,
     pool: "forks",
+    // why: most test time waits on servers and processes; two files at once keep CI under 15 minutes on 2 cores.
+    maxWorkers: 2,
   },
 });
