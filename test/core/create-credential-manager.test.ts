@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { createCredentialManager } from "../../src/core/create-credential-manager.js";
-import { ConfigurationError } from "../../src/core/errors.js";
-import { assertNoLeak, TEST_KEY_A } from "../support/fixtures.js";
+import { assertNoLeak, configurationError, TEST_KEY_A } from "../support/fixtures.js";
 
 let directory: string;
 
@@ -17,16 +16,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
   await rm(directory, { recursive: true, force: true });
 });
-
-async function configurationError(promise: Promise<unknown>): Promise<ConfigurationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!ConfigurationError.isInstance(error))
-    throw new Error(`expected ConfigurationError, got ${String(error)}`);
-  return error;
-}
 
 describe("createCredentialManager", () => {
   it("defaults to the file store with a 0600 development key file, warning once", async () => {

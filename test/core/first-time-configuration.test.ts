@@ -7,8 +7,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fileBackend } from "../../src/backends/file/index.js";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { createCredentialManager } from "../../src/core/create-credential-manager.js";
+import { CredentialManager } from "../../src/core/credential-manager.js";
 import { ConfigurationError } from "../../src/core/errors.js";
-import { TEST_KEY_A } from "../support/fixtures.js";
+import { configurationError, keyring, TEST_KEY_A } from "../support/fixtures.js";
 
 const NOBODY = 65534;
 const posixRoot = process.getuid?.() === 0;
@@ -23,16 +24,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
   await rm(directory, { recursive: true, force: true });
 });
-
-async function configurationError(promise: Promise<unknown>): Promise<ConfigurationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!ConfigurationError.isInstance(error))
-    throw new Error(`expected ConfigurationError, got ${String(error)}`);
-  return error;
-}
 
 describe("issue 13 item 12: the file store refuses a directory or key file another local user controls", () => {
   it("a store directory open to group and others is refused, naming the path and the fix", async () => {
@@ -61,6 +52,12 @@ describe("issue 13 item 12: the file store refuses a directory or key file anoth
       const error = await configurationError(createCredentialManager({ env }));
       expect(error.message).toContain(`owned by user id ${NOBODY}`);
       expect(error.message).toContain(store);
+      // A backend object over the planted store serves nothing either: its first read is refused.
+      const planted = new CredentialManager({
+        backend: fileBackend({ directory: store }),
+        encryption: keyring(),
+      });
+      await expect(planted.getCredentials("forged", "t")).rejects.toThrow(/owned by user id/);
       // Directory fixed but the key file still belongs to the other user: refused.
       await chown(store, 0, 0);
       await chmod(store, 0o700);

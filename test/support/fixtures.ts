@@ -1,3 +1,5 @@
+import { ConfigurationError } from "../../src/core/errors.js";
+
 /** Shared test fixtures: the contract suites' fixtures (published in credkit/testing). */
 export {
   assertNoLeak,
@@ -17,4 +19,12 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     },
     (error: unknown) => error,
   );
+}
+
+/** The `ConfigurationError` a promise rejects with; fails the test on anything else. */
+export async function configurationError(promise: Promise<unknown>): Promise<ConfigurationError> {
+  const error = await rejection(promise);
+  if (!ConfigurationError.isInstance(error))
+    throw new Error(`expected ConfigurationError, got ${String(error)}`);
+  return error;
 }
