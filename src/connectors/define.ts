@@ -59,6 +59,12 @@ export interface ConnectorSetupContext<Lib = unknown> {
   readonly fetch: typeof globalThis.fetch;
   /** Imports the SDK lazily (or takes `options.lib`); missing package → `DependencyMissingError`. */
   load<T>(packageName: string, loader: () => Promise<T>): Promise<T>;
+  /**
+   * Adds a secret the connector obtained or derived while working (a temporary key from a token
+   * exchange, a private key parsed out of a JSON document) to what its errors and `scrub()` are
+   * cleaned of, like its secret fields. Undefined and very short values are ignored.
+   */
+  redact(value: string | Secret | undefined): void;
 }
 
 /** What `setup` returns. */
@@ -272,6 +278,9 @@ export function defineConnector<
         fetch: egress.fetch,
         load: (packageName, loader) =>
           importOptional(packageName, `the ${spec.id} connector`, loader, options.lib as never),
+        redact: (value) => {
+          redactor.add(value);
+        },
       };
       let parts: ConnectorParts<Client, Methods> | undefined;
       try {

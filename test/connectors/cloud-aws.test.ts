@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { definition as aws } from "../../src/connectors/aws/index.js";
 import { getConnector } from "../../src/connectors/registry.js";
 import { runConnectorContract } from "../contract/connector-contract.js";
-import { startStsServer } from "../servers/aws-sts/server.js";
+import { startStsServer, stsError } from "../servers/aws-sts/server.js";
 import { verifySigV4 } from "../servers/aws-sts/sigv4.js";
 import { type LoopbackServer, refusedUrl } from "../servers/providers/base.js";
-import { assertNoLeak } from "../support/fixtures.js";
+import { assertNoLeak, canary } from "../support/fixtures.js";
 import { guardOutput } from "../support/output.js";
 
 const secret = () => randomBytes(30).toString("base64");
@@ -133,5 +133,46 @@ describe("aws: STS verdicts", () => {
       error: "Invalid Access key id format for AWS",
     });
     expect(server.requests.length).toBe(before);
+  });
+});
+
+describe("aws: the AssumeRole temporary credentials are scrubbed like the connection's own keys", () => {
+  const temporarySecret = canary("aws-temporary-secret");
+  const temporaryToken = canary("aws-session-token");
+  let server: LoopbackServer;
+  beforeAll(async () => {
+    server = await startStsServer(principals(), {
+      temporary: () => ({ secretAccessKey: temporarySecret, sessionToken: temporaryToken }),
+      // a provider (or a proxy) echoing the credentials it was sent in its error
+      answerTemporary: (principal) =>
+        stsError(
+          400,
+          "ValidationError",
+          `Rejected secret ${principal.secretAccessKey} token ${principal.sessionToken}`,
+        ),
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("an error echoing the temporary secret and session token is redacted", async () => {
+    await using connector = await getConnector(
+      "aws",
+      { accessKeyId: ALICE.id, secretAccessKey: ALICE.secret, roleArn: ROLE },
+      { baseURL: server.url, maxRetries: 0 },
+    );
+    let thrown: unknown;
+    try {
+      await connector.callerIdentity();
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as { code?: string } | undefined)?.code).toBe("validation");
+    assertNoLeak(thrown, temporarySecret);
+    assertNoLeak(thrown, temporaryToken);
+    const verdict = await connector.testConnection();
+    expect(verdict).toMatchObject({ success: false });
+    assertNoLeak(verdict, temporarySecret);
   });
 });

@@ -96,6 +96,9 @@ export const definition = defineConnector<"aws", STSClient, AwsMethods, StsModul
         { abortSignal: signal },
       );
       const temporary = assumed.Credentials;
+      for (const value of [temporary?.AccessKeyId, temporary?.SecretAccessKey, temporary?.SessionToken]) {
+        context.redact(value);
+      }
       const roleClient = clientFor({
         accessKeyId: temporary?.AccessKeyId ?? "",
         secretAccessKey: temporary?.SecretAccessKey ?? "",

@@ -63,10 +63,19 @@ function authenticate(principals: Map<string, StsPrincipal>, request: RecordedRe
   return principal;
 }
 
+/** How the stand-in behaves beyond the API reference, for tests. */
+export interface StsOptions {
+  /** The secret parts of the temporary credentials AssumeRole issues. @default random */
+  readonly temporary?: (() => { secretAccessKey: string; sessionToken: string }) | undefined;
+  /** Answers a request signed by temporary credentials instead of the normal route, when it returns a reply. */
+  readonly answerTemporary?: ((principal: StsPrincipal) => Reply | undefined) | undefined;
+}
+
 function assumeRole(
   principals: Map<string, StsPrincipal>,
   caller: StsPrincipal,
   form: URLSearchParams,
+  options: StsOptions,
 ): Reply {
   const roleArn = form.get("RoleArn") ?? "";
   const session = form.get("RoleSessionName") ?? "";
@@ -82,6 +91,7 @@ function assumeRole(
   const temporary: StsPrincipal = {
     secretAccessKey: randomBytes(30).toString("base64"),
     sessionToken: randomBytes(64).toString("base64"),
+    ...options.temporary?.(),
     arn: `arn:aws:sts::${account}:assumed-role/${role}/${session}`,
     userId: `AROA3XFRBF535EXAMPLE:${session}`,
     account: account as string,
@@ -94,7 +104,10 @@ function assumeRole(
 }
 
 /** Starts STS with these principals (access key id → principal). */
-export async function startStsServer(known: Record<string, StsPrincipal>): Promise<LoopbackServer> {
+export async function startStsServer(
+  known: Record<string, StsPrincipal>,
+  options: StsOptions = {},
+): Promise<LoopbackServer> {
   const principals = new Map(Object.entries(known));
   let caller: StsPrincipal | undefined;
   return startLoopback(
@@ -110,6 +123,8 @@ export async function startStsServer(known: Record<string, StsPrincipal>): Promi
         return stsError(400, "InvalidAction", "Could not find operation for this request.");
       }
       const principal = caller as StsPrincipal;
+      const answer = principal.sessionToken !== undefined ? options.answerTemporary?.(principal) : undefined;
+      if (answer) return answer;
       switch (form.get("Action")) {
         case "GetCallerIdentity":
           return xml(
@@ -117,7 +132,7 @@ export async function startStsServer(known: Record<string, StsPrincipal>): Promi
             `<GetCallerIdentityResponse xmlns="${NS}"><GetCallerIdentityResult><Arn>${principal.arn}</Arn><UserId>${principal.userId}</UserId><Account>${principal.account}</Account></GetCallerIdentityResult>${metadata}</GetCallerIdentityResponse>`,
           );
         case "AssumeRole":
-          return assumeRole(principals, principal, form);
+          return assumeRole(principals, principal, form, options);
         default:
           return stsError(
             400,
