@@ -1,14 +1,13 @@
 /**
- * Vault token lifecycle: static token, AppRole or Kubernetes login; the token's TTL looked up,
- * renewed at a fraction of it, and on expiry or a 403 a fresh login (once) before the call is
- * retried. A static token that cannot be renewed is reported before it expires. Every timer is
- * `unref`'d, so the lifecycle never keeps a process alive.
+ * How credkit authenticates to Vault: the auth settings, the token events, and one login
+ * (AppRole or Kubernetes) that returns the granted token. `token-lifecycle.ts` decides when to
+ * log in, look up and renew.
  */
 import { readFile } from "node:fs/promises";
 import type NodeVault from "node-vault";
 import { AuthError, ConfigurationError } from "../../core/errors.js";
 import { scrubError } from "../../core/redact.js";
-import { isPermissionDenied, NAME, statusOf } from "./errors.js";
+import { NAME, statusOf } from "./errors.js";
 
 /** The node-vault client credkit drives (`require("node-vault")(options)`). */
 export type VaultClient = NodeVault.client & {
@@ -97,238 +96,101 @@ export interface TokenLifecycle {
   close(): void;
 }
 
-/** Logins and renewals closer than this to expiry are done before the call rather than after a 403. */
-const EXPIRY_SKEW_MS = 1000;
-/** A failed background renewal or lookup is tried again after at most this long. */
-const RETRY_LATER_MS = 30_000;
-
-function defaultHandler(event: VaultTokenEvent): void {
-  if (event.type === "expiring" || event.type === "renew-failed") {
-    process.emitWarning(event.message, { code: "CREDKIT_VAULT_TOKEN" });
-  }
+/** What a login granted. */
+export interface Grant {
+  readonly token: string;
+  readonly ttlSeconds: number;
+  readonly renewable: boolean;
 }
 
-function mountOf(auth: VaultAuth): string {
+/** Mount path of the auth method `auth` logs in with. */
+export function mountOf(auth: VaultAuth): string {
   if (auth.method === "approle") return auth.mount ?? "approle";
   if (auth.method === "kubernetes") return auth.mount ?? "kubernetes";
   return "token";
 }
 
-/** Starts managing the client's token. Nothing happens until the first call. */
-export function tokenLifecycle(
+type LoginResponse = { auth?: { client_token?: string; lease_duration?: number; renewable?: boolean } };
+
+/**
+ * Logs in with AppRole or Kubernetes auth. Every credential it reads or receives (the JWT, the
+ * new token) is added to `known`, the set scrubbed from errors. A static token cannot log in.
+ */
+export async function login(
   client: VaultClient,
   auth: VaultAuth,
-  options: TokenLifecycleOptions = {},
-): TokenLifecycle {
-  const fraction = Math.min(0.95, Math.max(0.1, options.renewFraction ?? 0.75));
-  const emit = options.onTokenEvent ?? defaultHandler;
-  const canLogin = auth.method !== "token";
-  const known = new Set<string | undefined>([
-    auth.method === "token" ? auth.token : undefined,
-    auth.method === "approle" ? auth.roleId : undefined,
-    auth.method === "approle" ? auth.secretId : undefined,
-    auth.method === "kubernetes" ? auth.jwt : undefined,
-  ]);
-  let expiresAt: number | undefined;
-  let renewable = false;
-  /** The TTL last granted by a login or lookup: a renewal that grants much less hit the max TTL. */
-  let grantedMs = 0;
-  let capped = false;
-  let warned = false;
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-  let ready: Promise<void> | undefined;
-  let loggingIn: Promise<void> | undefined;
-
-  const report = (type: VaultTokenEvent["type"], message: string) => {
-    try {
-      emit({
-        type,
-        method: auth.method,
-        ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt) } : {}),
-        message: `credkit vault: ${message}`,
-      });
-    } catch {
-      // a throwing handler must not break the lifecycle
-    }
-  };
-
-  const schedule = (delayMs: number) => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (closed || !Number.isFinite(delayMs) || delayMs <= 0) return;
-    timer = setTimeout(() => void refresh(), Math.max(50, delayMs));
-    timer.unref();
-  };
-
-  const granted = (ttlSeconds: number, isRenewable: boolean) => {
-    renewable = isRenewable;
-    grantedMs = ttlSeconds * 1000;
-    capped = false;
-    expiresAt = ttlSeconds > 0 ? Date.now() + grantedMs : undefined;
-    if (expiresAt !== undefined) schedule(grantedMs * fraction);
-  };
-
-  const warnExpiring = (why: string) => {
-    if (warned || expiresAt === undefined) return;
-    warned = true;
-    report(
-      "expiring",
-      `the Vault token (VAULT_TOKEN) ${why} and expires at ${new Date(expiresAt).toISOString()}. Replace it with a renewable token or use AppRole or Kubernetes auth (VAULT_ROLE_ID, VAULT_K8S_ROLE) before then.`,
-    );
-  };
-
-  const login = async (): Promise<void> => {
-    // why: node-vault sends X-Vault-Token on logins too; a stale token there must not be used.
-    client.token = undefined as unknown as string;
-    const mount = mountOf(auth);
-    let response: { auth?: { client_token?: string; lease_duration?: number; renewable?: boolean } };
-    try {
-      if (auth.method === "approle") {
-        response = await client.approleLogin({
-          role_id: auth.roleId,
-          ...(auth.secretId !== undefined ? { secret_id: auth.secretId } : {}),
-          mount_point: mount,
-        });
-      } else if (auth.method === "kubernetes") {
-        response = await client.kubernetesLogin({
-          role: auth.role,
-          jwt: await serviceAccountJwt(),
-          mount_point: mount,
-        });
-      } else {
-        throw new ConfigurationError("A static Vault token cannot log in again.", {
-          missing: ["VAULT_TOKEN"],
-        });
-      }
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 400 || status === 401 || status === 403) {
-        throw new AuthError(
-          `Vault refused the ${auth.method} login at auth/${mount}/login (${status}); check the role and its credentials.`,
-          { source: NAME, cause: scrubError(error, [...known]) },
-        );
-      }
-      throw error;
-    }
-    const token = response.auth?.client_token;
-    if (!token) {
-      throw new AuthError(`Vault's ${auth.method} login at auth/${mount}/login returned no token.`, {
-        source: NAME,
-      });
-    }
-    known.add(token);
-    client.token = token;
-    warned = false;
-    granted(response.auth?.lease_duration ?? 0, response.auth?.renewable === true);
-    report("login", `logged in with ${auth.method} at auth/${mount}/login.`);
-  };
-
-  const serviceAccountJwt = async (): Promise<string> => {
-    if (auth.method !== "kubernetes") return "";
-    if (auth.jwt !== undefined) return auth.jwt;
-    const path = auth.jwtPath ?? SERVICE_ACCOUNT_TOKEN_PATH;
-    let jwt: string;
-    try {
-      jwt = (await readFile(path, "utf8")).trim();
-    } catch (error) {
-      throw new ConfigurationError(
-        `Cannot read the Kubernetes service-account token file ${path} (VAULT_K8S_TOKEN_PATH).`,
-        { missing: ["VAULT_K8S_TOKEN_PATH"] },
-        { source: NAME, cause: scrubError(error) },
+  known: Set<string | undefined>,
+): Promise<Grant> {
+  // why: node-vault sends X-Vault-Token on logins too; a stale token there must not be used.
+  client.token = undefined as unknown as string;
+  const mount = mountOf(auth);
+  let response: LoginResponse;
+  try {
+    response = await loginRequest(client, auth, mount, known);
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 400 || status === 401 || status === 403) {
+      throw new AuthError(
+        `Vault refused the ${auth.method} login at auth/${mount}/login (${status}); check the role and its credentials.`,
+        { source: NAME, cause: scrubError(error, [...known]) },
       );
     }
-    known.add(jwt);
-    return jwt;
-  };
-
-  const relogin = (): Promise<void> => {
-    loggingIn ??= login().finally(() => {
-      loggingIn = undefined;
+    throw error;
+  }
+  const token = response.auth?.client_token;
+  if (!token) {
+    throw new AuthError(`Vault's ${auth.method} login at auth/${mount}/login returned no token.`, {
+      source: NAME,
     });
-    return loggingIn;
-  };
-
-  /** Static token: learn its TTL. Failures are reported, never fatal: calls then show the truth. */
-  const lookup = async (): Promise<void> => {
-    client.token = (auth as { token: string }).token;
-    try {
-      const result = (await client.tokenLookupSelf()) as { data?: { ttl?: number; renewable?: boolean } };
-      granted(result.data?.ttl ?? 0, result.data?.renewable === true);
-      if (!renewable) warnExpiring("cannot be renewed");
-    } catch (error) {
-      report("renew-failed", `could not look up the Vault token's TTL (${statusOf(error) ?? "no answer"}).`);
-      if (!isPermissionDenied(error)) schedule(RETRY_LATER_MS);
-    }
-  };
-
-  const refresh = async (): Promise<void> => {
-    if (closed) return;
-    if (canLogin && (!renewable || capped)) {
-      await relogin().catch((error: unknown) => {
-        report("renew-failed", `background ${auth.method} login failed (${statusOf(error) ?? "no answer"}).`);
-        schedule(Math.min(RETRY_LATER_MS, remaining() / 2));
-      });
-      return;
-    }
-    if (!renewable) {
-      if (expiresAt === undefined) await lookup();
-      return;
-    }
-    try {
-      const result = (await client.tokenRenewSelf({})) as {
-        auth?: { lease_duration?: number; renewable?: boolean } | undefined;
-      };
-      const ttlMs = (result.auth?.lease_duration ?? 0) * 1000;
-      renewable = result.auth?.renewable !== false && ttlMs > 0;
-      expiresAt = ttlMs > 0 ? Date.now() + ttlMs : expiresAt;
-      report("renewed", "renewed the Vault token.");
-      // why: a renewal granting well under the usual TTL has reached the token's max TTL.
-      if (!renewable || ttlMs < grantedMs / 2) {
-        capped = true;
-        if (!canLogin) warnExpiring("has reached its maximum TTL");
-      }
-      schedule(ttlMs * fraction);
-    } catch (error) {
-      if (canLogin) {
-        capped = true;
-        await refresh();
-        return;
-      }
-      report("renew-failed", `could not renew the Vault token (${statusOf(error) ?? "no answer"}).`);
-      if (!isPermissionDenied(error)) schedule(Math.min(RETRY_LATER_MS, remaining() / 2));
-    }
-  };
-
-  const remaining = () => (expiresAt === undefined ? RETRY_LATER_MS : Math.max(0, expiresAt - Date.now()));
-
-  const start = (): Promise<void> => {
-    ready ??= (canLogin ? relogin() : lookup()).catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
-    return ready;
-  };
-
+  }
+  known.add(token);
   return {
-    async authorized(call) {
-      await start();
-      if (canLogin && expiresAt !== undefined && Date.now() >= expiresAt - EXPIRY_SKEW_MS) await relogin();
-      const used = client.token;
-      try {
-        return await call();
-      } catch (error) {
-        if (!canLogin || !isPermissionDenied(error)) throw error;
-        // why: another call may have logged in already; then just retry with its token.
-        if (client.token === used) await relogin();
-        return await call();
-      }
-    },
-    secrets: () => [...known, client.token],
-    close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-    },
+    token,
+    ttlSeconds: response.auth?.lease_duration ?? 0,
+    renewable: response.auth?.renewable === true,
   };
+}
+
+async function loginRequest(
+  client: VaultClient,
+  auth: VaultAuth,
+  mount: string,
+  known: Set<string | undefined>,
+): Promise<LoginResponse> {
+  if (auth.method === "approle") {
+    return client.approleLogin({
+      role_id: auth.roleId,
+      ...(auth.secretId !== undefined ? { secret_id: auth.secretId } : {}),
+      mount_point: mount,
+    });
+  }
+  if (auth.method === "kubernetes") {
+    return client.kubernetesLogin({
+      role: auth.role,
+      jwt: await serviceAccountJwt(auth, known),
+      mount_point: mount,
+    });
+  }
+  throw new ConfigurationError("A static Vault token cannot log in again.", { missing: ["VAULT_TOKEN"] });
+}
+
+/** The service-account JWT: given, or read again from its file at every login (kubelet rotates it). */
+async function serviceAccountJwt(
+  auth: Extract<VaultAuth, { method: "kubernetes" }>,
+  known: Set<string | undefined>,
+): Promise<string> {
+  if (auth.jwt !== undefined) return auth.jwt;
+  const path = auth.jwtPath ?? SERVICE_ACCOUNT_TOKEN_PATH;
+  let jwt: string;
+  try {
+    jwt = (await readFile(path, "utf8")).trim();
+  } catch (error) {
+    throw new ConfigurationError(
+      `Cannot read the Kubernetes service-account token file ${path} (VAULT_K8S_TOKEN_PATH).`,
+      { missing: ["VAULT_K8S_TOKEN_PATH"] },
+      { source: NAME, cause: scrubError(error) },
+    );
+  }
+  known.add(jwt);
+  return jwt;
 }

@@ -4,13 +4,15 @@
  * `VAULT_CLIENT_KEY`, `VAULT_SKIP_VERIFY`).
  */
 import { readFile } from "node:fs/promises";
-import { integerVariable } from "../../core/backend-support.js";
+import { integerVariable, maxVersionsOption } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import { scrubError } from "../../core/redact.js";
+import { type RetryOptions, resolveRetryOptions } from "../../core/retry.js";
 import type { BackendVariable, Environment } from "../../kit/definition.js";
 import type { VaultAuth } from "./auth.js";
 import { NAME } from "./errors.js";
 import type { VaultBackendOptions } from "./index.js";
+import { checkPath } from "./records.js";
 
 export const VARIABLES: readonly BackendVariable[] = [
   { name: "VAULT_ADDR", description: "Vault's address, e.g. https://vault.internal:8200 (required)." },
@@ -114,5 +116,30 @@ export async function optionsFromEnv(env: Environment): Promise<VaultBackendOpti
       ...(key ? { key } : {}),
       insecureSkipVerify: isTrue(env.VAULT_SKIP_VERIFY),
     },
+  };
+}
+
+/** The options `vaultBackend` resolves once, at creation. */
+export interface VaultSettings {
+  /** Mount path of the KV version 2 engine. */
+  readonly mount: string;
+  /** Folder under the mount that holds credkit's records (may be empty). */
+  readonly prefix: string;
+  readonly retry: Required<RetryOptions>;
+  /** Per-call request options: axios's own timeout cleans up the socket of a hung request. */
+  readonly request: { readonly timeout: number };
+  /** `max_versions` of the keys credkit creates; 0 keeps the mount's setting. */
+  readonly maxVersions: number;
+}
+
+/** Checks and resolves the options that need no request; bad values are `ConfigurationError`s. */
+export function vaultSettings(options: VaultBackendOptions): VaultSettings {
+  const retry = resolveRetryOptions(options.retry);
+  return {
+    mount: checkPath(options.mount ?? "secret", "mount (VAULT_KV_MOUNT)", false),
+    prefix: checkPath(options.prefix ?? "credkit", "prefix (VAULT_KV_PREFIX)", true),
+    retry,
+    request: { timeout: retry.timeoutMs },
+    maxVersions: maxVersionsOption(options.maxVersions, NAME) ?? 0,
   };
 }
