@@ -123,6 +123,8 @@ export class OAuthConnections {
   readonly #providers = new Map<string, () => Promise<ResolvedProvider>>();
   readonly #pending: PendingAuthorizations;
   readonly #refresher: TokenRefresher;
+  readonly #stateTtlMs: number;
+  #lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(options: OAuthOptions) {
     this.#options = options;
@@ -130,7 +132,8 @@ export class OAuthConnections {
     for (const [name, config] of Object.entries(options.providers)) {
       this.#providers.set(name, providerResolver(name, config, options));
     }
-    this.#pending = new PendingAuthorizations(options.credentials, options.stateTtlMs ?? 600_000);
+    this.#stateTtlMs = options.stateTtlMs ?? 600_000;
+    this.#pending = new PendingAuthorizations(options.credentials, this.#stateTtlMs);
     this.#refresher = new TokenRefresher({
       manager: options.credentials,
       provider: (name) => this.#provider(name),
@@ -216,6 +219,10 @@ export class OAuthConnections {
       url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(codeVerifier));
       url.searchParams.set("code_challenge_method", "S256");
     }
+    if (Date.now() - this.#lastSweep >= this.#stateTtlMs) {
+      // why: a failed sweep must not stop a user from connecting; the next start tries again.
+      await this.sweepPendingAuthorizations().catch(() => undefined);
+    }
     const expiresAt = await this.#pending.save(state, {
       tenantId: input.tenantId,
       provider: input.provider,
@@ -230,6 +237,15 @@ export class OAuthConnections {
       configuration: JSON.stringify(input.configuration ?? {}),
     });
     return { url, connectionId, expiresAt };
+  }
+
+  /**
+   * Purges pending authorizations past their expiry (abandoned or completed); returns how many.
+   * `start` also runs this first, at most once per `stateTtlMs`.
+   */
+  sweepPendingAuthorizations(): Promise<number> {
+    this.#lastSweep = Date.now();
+    return this.#pending.sweep();
   }
 
   /**

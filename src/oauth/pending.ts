@@ -4,7 +4,8 @@
  * the credential manager, so it is encrypted like any credential and survives a restart or a
  * callback served by another replica. The record is named after a hash of the `state`, expires
  * after a short time and is single use: taking it is a compare-and-set that replaces it by a
- * tombstone, so a second callback with the same state fails as reused.
+ * tombstone, so a second callback with the same state fails as reused. Expired records (pending
+ * or completed) are purged by `sweep`, which `OAuthConnections` runs in the background.
  */
 import { createHash } from "node:crypto";
 import type { CredentialManager } from "../core/credential-manager.js";
@@ -71,9 +72,36 @@ export class PendingAuthorizations {
         configuration: pending.configuration,
         until: expiresAt.toISOString(),
       },
-      { type: "custom", ifVersion: 0, actor: ACCESSOR },
+      { type: "custom", ifVersion: 0, expiresAt, actor: ACCESSOR },
     );
     return expiresAt;
+  }
+
+  /**
+   * Purges every pending authorization past its expiry (completed ones included: their tombstone
+   * is kept until then so a replayed callback is refused as reused). Reads metadata only; returns
+   * how many were purged. A record another replica purges first is skipped.
+   */
+  async sweep(): Promise<number> {
+    let purged = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.#manager.listCredentials(PENDING_TENANT, {
+        accessor: ACCESSOR,
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      for (const item of page.items) {
+        if (item.status !== "expired") continue;
+        try {
+          await this.#manager.purgeCredentials(item.connectionId, PENDING_TENANT, { actor: ACCESSOR });
+          purged += 1;
+        } catch (error) {
+          if (!NotFoundError.isInstance(error)) throw error;
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return purged;
   }
 
   /**

@@ -151,6 +151,31 @@ describe("bad callbacks are typed errors and store nothing", () => {
     expect(failed.reason).toMatchObject({ reason: "reused_state" });
   });
 
+  it("expired pending authorizations, abandoned or completed, are swept; fresh ones stay usable", async () => {
+    const setup = setupOAuth(server, { stateTtlMs: 400 });
+    const pendingNames = async () =>
+      (await setup.credentials.listCredentials("credkit.oauth")).items.map((item) => item.connectionId);
+    const abandoned = await started(setup);
+    const completed = await started(setup);
+    const completedCallback = await server.authorize(completed.url.href);
+    await setup.oauth.complete(completedCallback);
+    const abandonedCallback = await server.authorize(abandoned.url.href);
+    expect(await pendingNames()).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+
+    const fresh = await started(setup); // sweeps first
+    expect(await pendingNames()).toHaveLength(1);
+    expect(await setup.oauth.sweepPendingAuthorizations()).toBe(0);
+    await expect(setup.oauth.complete(abandonedCallback)).rejects.toMatchObject({ reason: "unknown_state" });
+    await expect(setup.oauth.complete(completedCallback)).rejects.toMatchObject({ reason: "unknown_state" });
+    const result = await setup.oauth.complete(await server.authorize(fresh.url.href));
+    expect(result.connection.status).toBe("active");
+
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await setup.oauth.sweepPendingAuthorizations()).toBe(1);
+    expect(await pendingNames()).toEqual([]);
+  });
+
   it("missing code", async () => {
     const setup = setupOAuth(server);
     const { connectionId, url } = await started(setup);
