@@ -16,6 +16,7 @@
  */
 
 import { ValidationError } from "../core/errors.js";
+import { Redactor } from "../core/redact.js";
 import type { Secret } from "../core/secret.js";
 import { ownedCredentials } from "../core/system-records.js";
 import type {
@@ -45,6 +46,7 @@ import {
   updateConnection,
 } from "./service/records.js";
 import { resolveReferences } from "./service/references.js";
+import { handedIn, scrubbedCall } from "./service/scrubbed.js";
 import {
   assertEnabled,
   connectorFor,
@@ -99,28 +101,30 @@ export class ConnectorService {
 
   /** Creates a connection (status `pending`). Secrets in `configuration` move to the credential store. */
   create(input: CreateConnectionInput): Promise<ConnectionRecord> {
-    return createConnection(this.#context, input);
+    return scrubbedCall(handedIn(input?.configuration), () => createConnection(this.#context, input));
   }
 
   /**
    * Creates a connection from a template (`registry.templates()`): the template's connector and
    * configuration, with `input.configuration` (a key included) merged over it.
    */
-  async createFromTemplate(
+  createFromTemplate(
     templateId: string,
     input: Omit<CreateConnectionInput, "connector">,
   ): Promise<ConnectionRecord> {
-    const template = this.#context.registry.template(templateId);
-    return this.create({
-      ...input,
-      connector: template.connector,
-      configuration: { ...template.configuration, ...input.configuration },
+    return scrubbedCall(handedIn(input?.configuration), async () => {
+      const template = this.#context.registry.template(templateId);
+      return this.create({
+        ...input,
+        connector: template.connector,
+        configuration: { ...template.configuration, ...input.configuration },
+      });
     });
   }
 
   /** A connection record (never contains a secret). `NotFoundError` when there is none. */
   get(id: string): Promise<ConnectionRecord> {
-    return loadRecord(this.#context, id);
+    return scrubbedCall(new Redactor(), () => loadRecord(this.#context, id));
   }
 
   /**
@@ -128,7 +132,7 @@ export class ConnectorService {
    * at most 1000); pass the returned `cursor` to get the next page.
    */
   list(options: ConnectionListOptions = {}): Promise<ConnectionPage> {
-    return this.#context.store.list(this.tenantId, options);
+    return scrubbedCall(new Redactor(), () => this.#context.store.list(this.tenantId, options));
   }
 
   /**
@@ -136,7 +140,7 @@ export class ConnectorService {
    * connection's own credential; changed secrets or references set the status back to `pending`.
    */
   update(id: string, changes: UpdateConnectionInput): Promise<ConnectionRecord> {
-    return updateConnection(this.#context, id, changes);
+    return scrubbedCall(handedIn(changes?.configuration), () => updateConnection(this.#context, id, changes));
   }
 
   /**
@@ -144,7 +148,7 @@ export class ConnectorService {
    * secrets (option B) belong to the tenant and stay.
    */
   delete(id: string): Promise<void> {
-    return deleteConnection(this.#context, id);
+    return scrubbedCall(new Redactor(), () => deleteConnection(this.#context, id));
   }
 
   // ---------------------------------------------------------------- secrets
@@ -154,23 +158,30 @@ export class ConnectorService {
    * accessor `connector_{id}` in one batch. An unresolvable reference → `UnresolvedReferenceError`
    * naming it; an expired secret → `ExpiredError` and status `expired`.
    */
-  async getConnectorCredentials(id: string): Promise<ConnectionCredentials> {
-    const record = await this.get(id);
-    const { values } = await resolveReferences(this.#context, record);
-    return Object.freeze({ ...record.configuration, ...values });
+  getConnectorCredentials(id: string): Promise<ConnectionCredentials> {
+    const known = new Redactor();
+    return scrubbedCall(known, async () => {
+      const record = await loadRecord(this.#context, id);
+      const { values } = await resolveReferences(this.#context, record, { known });
+      return Object.freeze({ ...record.configuration, ...values });
+    });
   }
 
   /**
    * The masked view: configuration as is, each secret as its masked form (`***wxyz`), served from
    * metadata kept at write time: no secret is read or decrypted. `***` where the form is unknown.
    */
-  async getMaskedCredentials(id: string): Promise<Record<string, JsonValue>> {
-    return maskedCredentials(this.#context, await this.get(id));
+  getMaskedCredentials(id: string): Promise<Record<string, JsonValue>> {
+    return scrubbedCall(new Redactor(), async () =>
+      maskedCredentials(this.#context, await loadRecord(this.#context, id)),
+    );
   }
 
   /** Each secret reference's keyed fingerprint (current version), from metadata: no secret is read. */
-  async getSecretFingerprints(id: string): Promise<Record<string, string>> {
-    return secretFingerprints(this.#context, await this.get(id));
+  getSecretFingerprints(id: string): Promise<Record<string, string>> {
+    return scrubbedCall(new Redactor(), async () =>
+      secretFingerprints(this.#context, await loadRecord(this.#context, id)),
+    );
   }
 
   /**
@@ -178,7 +189,7 @@ export class ConnectorService {
    * `describe` per distinct credential on the page, no secret read.
    */
   listMasked(options: ConnectionListOptions = {}): Promise<{ items: MaskedConnection[]; cursor?: string }> {
-    return listMasked(this.#context, options);
+    return scrubbedCall(new Redactor(), () => listMasked(this.#context, options));
   }
 
   /**
@@ -192,12 +203,18 @@ export class ConnectorService {
     id: string,
   ): Promise<ConnectorTypes[Id]>;
   createSdkConnectorInstance<C extends Connector = Connector>(id: string): Promise<C>;
-  async createSdkConnectorInstance(first: string, second?: string): Promise<Connector> {
+  createSdkConnectorInstance(first: string, second?: string): Promise<Connector> {
+    const known = new Redactor();
+    return scrubbedCall(known, () => this.#connector(first, second, known));
+  }
+
+  /** The connector of `createSdkConnectorInstance`; the secrets it reads are added to `known`. */
+  async #connector(first: string, second: string | undefined, known: Redactor): Promise<Connector> {
     const [expected, id] = second === undefined ? [undefined, first] : [first, second];
-    const record = await this.get(id);
+    const record = await loadRecord(this.#context, id);
     checkConnector(record, expected);
     assertEnabled(record);
-    const { values } = await resolveReferences(this.#context, record);
+    const { values } = await resolveReferences(this.#context, record, { known });
     return connectorFor(this.#context, record, values);
   }
 
@@ -215,14 +232,17 @@ export class ConnectorService {
     id: string,
     fn: (connector: C) => Promise<T> | T,
   ): Promise<T>;
-  async withConnector<T>(
+  withConnector<T>(
     first: string,
     second: string | ((connector: Connector) => Promise<T> | T),
     third?: (connector: Connector) => Promise<T> | T,
   ): Promise<T> {
-    if (typeof second === "function")
-      return useConnector(await this.createSdkConnectorInstance(first), second);
-    return useConnector(await this.createSdkConnectorInstance(first as never, second), third as never);
+    const known = new Redactor();
+    return scrubbedCall(known, async () => {
+      if (typeof second === "function")
+        return useConnector(await this.#connector(first, undefined, known), second);
+      return useConnector(await this.#connector(first, second, known), third as never);
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -234,7 +254,8 @@ export class ConnectorService {
    * status changes, and `error` → `active` reported as `recovered`.
    */
   testConnectorConnection(id: string, options: TestConnectionOptions = {}): Promise<TestConnectionResult> {
-    return testConnection(this.#context, id, options);
+    const known = new Redactor();
+    return scrubbedCall(known, () => testConnection(this.#context, id, options, known));
   }
 
   /**
@@ -246,7 +267,7 @@ export class ConnectorService {
     values: Readonly<Record<string, string | Secret>>,
     options: { expiresAt?: Date | string } = {},
   ): Promise<ConnectionRecord> {
-    return rotateConnection(this.#context, id, values, options);
+    return scrubbedCall(handedIn(values), () => rotateConnection(this.#context, id, values, options));
   }
 
   /**
@@ -260,30 +281,36 @@ export class ConnectorService {
     reason: TransitionReason,
     message?: string,
   ): Promise<ConnectionRecord> {
-    return mutate(this.#context, id, (record) => ({
-      record,
-      to,
-      reason,
-      ...(message !== undefined ? { message } : {}),
-    }));
+    return scrubbedCall(new Redactor(), () =>
+      mutate(this.#context, id, (record) => ({
+        record,
+        to,
+        reason,
+        ...(message !== undefined ? { message } : {}),
+      })),
+    );
   }
 
   /** Disables a connection: no connector is built for it until `enable`. */
   disable(id: string, message?: string): Promise<ConnectionRecord> {
-    return mutate(this.#context, id, (record) => ({
-      record,
-      to: "disabled",
-      reason: "disabled",
-      ...(message !== undefined ? { message } : {}),
-    }));
+    return scrubbedCall(new Redactor(), () =>
+      mutate(this.#context, id, (record) => ({
+        record,
+        to: "disabled",
+        reason: "disabled",
+        ...(message !== undefined ? { message } : {}),
+      })),
+    );
   }
 
   /** Enables a disabled connection: back to `pending` until the next test. */
   enable(id: string): Promise<ConnectionRecord> {
-    return mutate(this.#context, id, (record) => ({
-      record,
-      ...(record.status === "disabled" ? { to: "pending" as const, reason: "enabled" as const } : {}),
-    }));
+    return scrubbedCall(new Redactor(), () =>
+      mutate(this.#context, id, (record) => ({
+        record,
+        ...(record.status === "disabled" ? { to: "pending" as const, reason: "enabled" as const } : {}),
+      })),
+    );
   }
 
   /**
@@ -292,6 +319,6 @@ export class ConnectorService {
    * `pending`.
    */
   checkExpiry(id: string): Promise<ConnectionRecord> {
-    return checkConnectionExpiry(this.#context, id);
+    return scrubbedCall(new Redactor(), () => checkConnectionExpiry(this.#context, id));
   }
 }

@@ -99,7 +99,8 @@ const SCHEMAS: Record<CredentialType, TypeSchema> = {
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 const MAX_FIELD_NAME_LENGTH = 128;
 const MAX_FIELDS = 64;
-const MAX_VALUE_BYTES = 64 * 1024;
+/** The largest value a credential field may hold, in bytes of UTF-8. */
+export const MAX_VALUE_BYTES = 64 * 1024;
 
 /** Each type's schema field names, found by any spelling under the folding rule. */
 const FIELD_INDEXES = Object.fromEntries(

@@ -13,10 +13,12 @@ import {
   ValidationError,
 } from "../../core/errors.js";
 import { foldFieldName } from "../../core/field-names.js";
+import type { Redactor } from "../../core/redact.js";
 import type { Secret } from "../../core/secret.js";
 import type { ConnectionRecord, SecretReference } from "../connection-store.js";
 import { accessorOf, mutate, type ServiceContext } from "./context.js";
 import { checkReferences } from "./reference-policy.js";
+import { sawCredentials } from "./scrubbed.js";
 
 /** A reference could not be resolved: no such secret in this tenant, or no such field in it. */
 export class UnresolvedReferenceError extends NotFoundError {
@@ -159,16 +161,21 @@ async function noticeRotation(
 /**
  * Resolves every reference of a connection in one batch. An unresolvable reference →
  * `UnresolvedReferenceError` naming it; an expired secret → `ExpiredError` and status `expired`.
+ * Every value read (each field of each credential) is added to `known`, for scrubbing.
  */
 export async function resolveReferences(
   context: ServiceContext,
   record: ConnectionRecord,
-  options: { noticeRotation?: boolean } = {},
+  options: { noticeRotation?: boolean; known?: Redactor } = {},
 ): Promise<Resolved> {
   checkReferences(record, context.options.referencePolicy);
   const resultOf = await readReferenced(context, record);
   const values: Record<string, Secret> = {};
   const versions: Record<string, number> = {};
+  for (const ref of Object.values(record.secretsReferences)) {
+    const result = resultOf(ref);
+    if (result.ok) sawCredentials(options.known, result.credentials);
+  }
   for (const [key, ref] of Object.entries(record.secretsReferences)) {
     const result = resultOf(ref);
     if (!result.ok) {

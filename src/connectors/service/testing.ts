@@ -3,7 +3,7 @@
  * `expired`, recorded in the audit trail.
  */
 import { CredkitError, UnavailableError, ValidationError } from "../../core/errors.js";
-import { scrubError } from "../../core/redact.js";
+import { Redactor, safeGet } from "../../core/redact.js";
 import type { Secret } from "../../core/secret.js";
 import type { ConnectionRecord } from "../connection-store.js";
 import type { Connector, TestConnectionResult, TestFailureCode } from "../types.js";
@@ -29,10 +29,11 @@ function failedTest(
   context: ServiceContext,
   error: unknown,
   phase: "resolve" | "connect",
+  known: Redactor,
 ): TestConnectionResult {
   const failure = CredkitError.isInstance(error)
     ? error
-    : new UnavailableError("The connector could not be built.", { cause: scrubError(error) });
+    : new UnavailableError("The connector could not be built.", { cause: known.scrubError(error) });
   const code: TestFailureCode =
     failure.code === "expired"
       ? "expired"
@@ -45,7 +46,7 @@ function failedTest(
     success: false,
     status: code === "expired" ? "expired" : "error",
     code,
-    error: failure.message.replace(/^\[credkit\](?: \[[^\]]*\])? /, ""),
+    error: known.redact(String(safeGet(failure, "message"))).replace(/^\[credkit\](?: \[[^\]]*\])? /, ""),
     details: { latencyMs: 0 },
     testedAt: context.now().toISOString(),
   };
@@ -55,11 +56,12 @@ function failedTest(
 async function runTest(
   context: ServiceContext,
   record: ConnectionRecord,
+  known: Redactor,
 ): Promise<{ result: TestConnectionResult; versions: Record<string, number> }> {
   let versions: Record<string, number> = {};
   let phase: "resolve" | "connect" = "resolve";
   try {
-    const resolved = await resolveReferences(context, record, { noticeRotation: false });
+    const resolved = await resolveReferences(context, record, { noticeRotation: false, known });
     versions = resolved.versions;
     phase = "connect";
     const connector = await connectorFor(context, record, resolved.values);
@@ -69,7 +71,7 @@ async function runTest(
       await connector.cleanup();
     }
   } catch (error) {
-    return { result: failedTest(context, error, phase), versions };
+    return { result: failedTest(context, error, phase, known), versions };
   }
 }
 
@@ -92,11 +94,13 @@ function verdictReason(status: TestConnectionResult["status"], from: string, bac
 /**
  * Tests the connection: `validating`, then `active` or `error` (or `expired`). Returns the
  * verdict, never throws for a failed test; the outcome is also recorded in the audit trail.
+ * The secrets read are added to `known`; a verdict's message is redacted with them.
  */
 export async function testConnection(
   context: ServiceContext,
   id: string,
   options: TestConnectionOptions = {},
+  known: Redactor = new Redactor(),
 ): Promise<TestConnectionResult> {
   const record = await loadRecord(context, id);
   assertEnabled(record);
@@ -108,7 +112,7 @@ export async function testConnection(
       reason: "validation_started",
     }));
   }
-  const { result, versions } = await runTest(context, record);
+  const { result, versions } = await runTest(context, record, known);
   const accessor = accessorOf(id);
   for (const name of secretNames(record)) context.tenant.recordTest(name, accessor, result.success);
   await mutate(context, id, (current) => ({
