@@ -16,12 +16,13 @@ npm install --no-save --no-audit --no-fund --loglevel=error \
   @google-cloud/secret-manager@latest @azure/keyvault-secrets@latest @azure/identity@latest \
   @aws-sdk/client-secrets-manager@latest node-vault@latest pg@latest miniflare@latest \
   @aws-sdk/client-kms@latest @google-cloud/kms@latest @azure/keyvault-keys@latest \
-  @mistralai/mistralai@latest cohere-ai@latest @aws-sdk/client-sts@latest >/dev/null
+  @mistralai/mistralai@latest cohere-ai@latest @aws-sdk/client-sts@latest \
+  @google-cloud/bigquery@latest >/dev/null
 echo "Node $(node --version); SDK versions:"
 for package in openai @anthropic-ai/sdk @mendable/firecrawl-js @google/genai @google-cloud/secret-manager \
   @azure/keyvault-secrets @azure/identity @aws-sdk/client-secrets-manager node-vault pg miniflare \
   @aws-sdk/client-kms @google-cloud/kms @azure/keyvault-keys @mistralai/mistralai cohere-ai \
-  @aws-sdk/client-sts; do
+  @aws-sdk/client-sts @google-cloud/bigquery; do
   echo "  $package@$(node -p "require('./node_modules/$package/package.json').version")"
 done
 npx vitest run "$@"

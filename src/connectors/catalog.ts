@@ -9,6 +9,7 @@ import { awsSpec } from "./aws/spec.js";
 import { azureOpenAISpec } from "./azure-openai/spec.js";
 import { cohereSpec } from "./cohere/spec.js";
 import { firecrawlSpec } from "./firecrawl/spec.js";
+import { gcpSpec } from "./gcp/spec.js";
 import { geminiSpec } from "./gemini/spec.js";
 import { httpSpec } from "./http/spec.js";
 import { mistralSpec } from "./mistral/spec.js";
@@ -41,6 +42,7 @@ export const BUILTIN_CONNECTORS = {
   xai: openaiCompatible("xai"),
   openrouter: openaiCompatible("openrouter"),
   aws: { spec: awsSpec, load: () => import("./aws/index.js") },
+  gcp: { spec: gcpSpec, load: () => import("./gcp/index.js") },
 } as const;
 
 /** Id of a built-in connector. */

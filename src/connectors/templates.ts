@@ -65,6 +65,14 @@ export const BUILTIN_TEMPLATES: readonly ConnectorTemplate[] = [
       "Access keys that work through a role. Supply the access key id and secret, and the role ARN (roleArn).",
     configuration: { region: "us-east-1" },
   },
+  {
+    id: "gcp-billing-export",
+    connector: "gcp",
+    name: "GCP — billing export",
+    description:
+      "A service account that reads the Cloud Billing export in BigQuery: testConnection lists datasets and dry-runs a query of the export. Supply the service account key (JSON) and the dataset if not billing_export.",
+    configuration: { billingDatasetId: "billing_export" },
+  },
 ];
 
 /** The templates of the connectors `has` accepts (all, or one connector's), sorted by id. */
