@@ -156,12 +156,13 @@ function dataKeyCacheKey(value: string, headerBytes: number): string {
 
 interface ParsedEnvelope {
   format: number;
-  header: Buffer;
+  /** The decoded envelope; the parts below are its ranges, cut out only where a call needs them. */
+  bytes: Buffer;
   keyId: string;
-  wrapped: Buffer;
-  nonce: Buffer;
-  body: Buffer;
-  tag: Buffer;
+  /** Where the wrapped data key begins; it ends where the header does. */
+  wrappedStart: number;
+  /** Where the header (format, key id, wrapped data key) ends and the nonce begins. */
+  headerEnd: number;
 }
 
 function parseEnvelope(value: string): ParsedEnvelope {
@@ -172,23 +173,12 @@ function parseEnvelope(value: string): ParsedEnvelope {
   if (format !== ENVELOPE_FORMAT && format !== LEGACY_FORMAT) {
     throw new IntegrityError(`Unsupported ciphertext format version ${format}.`);
   }
-  const keyIdLength = bytes[3] as number;
-  let offset = 4 + keyIdLength;
-  if (bytes.length < offset + 2) throw truncated();
-  const keyId = bytes.subarray(4, offset).toString("utf8");
-  const wrappedLength = bytes.readUInt16BE(offset);
-  offset += 2;
-  const headerEnd = offset + wrappedLength;
+  const keyIdEnd = 4 + (bytes[3] as number);
+  if (bytes.length < keyIdEnd + 2) throw truncated();
+  const wrappedStart = keyIdEnd + 2;
+  const headerEnd = wrappedStart + bytes.readUInt16BE(keyIdEnd);
   if (bytes.length < headerEnd + NONCE_BYTES + TAG_BYTES) throw truncated();
-  return {
-    format,
-    header: bytes.subarray(0, headerEnd),
-    keyId,
-    wrapped: bytes.subarray(offset, headerEnd),
-    nonce: bytes.subarray(headerEnd, headerEnd + NONCE_BYTES),
-    body: bytes.subarray(headerEnd + NONCE_BYTES, bytes.length - TAG_BYTES),
-    tag: bytes.subarray(bytes.length - TAG_BYTES),
-  };
+  return { format, bytes, keyId: bytes.toString("utf8", 4, keyIdEnd), wrappedStart, headerEnd };
 }
 
 /** AES-256-GCM envelope encryption under a `KeyProvider`. */
@@ -237,23 +227,28 @@ export class EnvelopeCodec implements PayloadCodec {
   }
 
   async open(binding: StoredBinding, value: string): Promise<Record<string, string>> {
-    const envelope = parseEnvelope(value);
-    const cacheKey = dataKeyCacheKey(value, envelope.header.length);
+    const { format, bytes, keyId, wrappedStart, headerEnd } = parseEnvelope(value);
+    const cacheKey = dataKeyCacheKey(value, headerEnd);
     let dataKey = this.#dataKeys.get(cacheKey);
     if (!dataKey) {
-      dataKey = await this.#provider.unwrapKey(envelope.keyId, envelope.wrapped, contextBytes(binding));
+      const wrapped = bytes.subarray(wrappedStart, headerEnd);
+      dataKey = await this.#provider.unwrapKey(keyId, wrapped, contextBytes(binding));
       this.#dataKeys.set(cacheKey, dataKey);
     }
+    const header = bytes.subarray(0, headerEnd);
     const aad =
-      envelope.format === LEGACY_FORMAT
-        ? Buffer.concat([envelope.header, contextBytes(binding)])
-        : bindingBytes(binding, envelope.header);
+      format === LEGACY_FORMAT
+        ? Buffer.concat([header, contextBytes(binding)])
+        : bindingBytes(binding, header);
+    const bodyEnd = bytes.length - TAG_BYTES;
     let plaintext: string;
     try {
-      const decipher = createDecipheriv("aes-256-gcm", dataKey, envelope.nonce);
+      const nonce = bytes.subarray(headerEnd, headerEnd + NONCE_BYTES);
+      const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce);
       decipher.setAAD(aad);
-      decipher.setAuthTag(envelope.tag);
-      plaintext = decipher.update(envelope.body, undefined, "utf8") + decipher.final("utf8");
+      decipher.setAuthTag(bytes.subarray(bodyEnd));
+      const body = bytes.subarray(headerEnd + NONCE_BYTES, bodyEnd);
+      plaintext = decipher.update(body, undefined, "utf8") + decipher.final("utf8");
     } catch {
       throw new IntegrityError(
         "Ciphertext failed its integrity check: it was tampered with, truncated, or belongs to another record, version or metadata.",
@@ -263,8 +258,8 @@ export class EnvelopeCodec implements PayloadCodec {
   }
 
   isCurrent(value: string): boolean {
-    const envelope = parseEnvelope(value);
-    return envelope.format === ENVELOPE_FORMAT && envelope.keyId === this.#provider.currentKeyId;
+    const { format, keyId } = parseEnvelope(value);
+    return format === ENVELOPE_FORMAT && keyId === this.#provider.currentKeyId;
   }
 
   keyIdOf(value: string): string | null {

@@ -24,7 +24,10 @@ export function isBoundedId(id: unknown): id is string {
   if (id.length * 3 > MAX_ID_BYTES && (id.length > MAX_ID_BYTES || Buffer.byteLength(id) > MAX_ID_BYTES)) {
     return false;
   }
-  return NOT_SPACE.test(id);
+  // why: an id starting with a visible ASCII character is not only white space; the test
+  // below runs only for the rest (the cache-hit path checks two ids per read).
+  const first = id.charCodeAt(0);
+  return (first > 0x20 && first < 0x7f) || NOT_SPACE.test(id);
 }
 
 /** Whether `name` is one of credkit's reserved names. */

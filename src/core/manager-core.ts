@@ -18,6 +18,9 @@ import { scrubError } from "./redact.js";
 /** The accessor recorded when a caller names none. */
 export const UNKNOWN_ACCESSOR = "unknown";
 
+/** Backend keys kept per manager: a tenant's keys repeat on every read (see `ManagerCore.key`). */
+const KEYS_KEPT = 1024;
+
 /** Which (action, tenant, name) each failure was already audited for. */
 const auditedFailures = new WeakMap<CredkitError, Set<string>>();
 
@@ -39,6 +42,9 @@ export class ManagerCore {
   readonly cache: CredentialCache;
   readonly audit: AuditRing;
   readonly trail: AuditTrail;
+  /** Recently built backend keys by tenant, then name; cleared whole when it reaches `KEYS_KEPT`. */
+  readonly #keys = new Map<string, Map<string, BackendKey>>();
+  #keysKept = 0;
 
   constructor(options: CredentialManagerOptions) {
     this.backend = options.backend;
@@ -60,11 +66,23 @@ export class ManagerCore {
 
   /** The backend key of (tenant, name), after checking both ids are within bounds. */
   key(tenant: string, name: string): BackendKey {
-    return encodeKey(
+    // why: only ids that passed the bounds check are kept, so a hit needs no check again.
+    const known = this.#keys.get(tenant)?.get(name);
+    if (known !== undefined) return known;
+    const key = encodeKey(
       checkId(tenant, "userId"),
       checkId(name, "connectionId"),
       this.backend.capabilities.maxKeyLength,
     );
+    if (this.#keysKept >= KEYS_KEPT) {
+      this.#keys.clear();
+      this.#keysKept = 0;
+    }
+    const names = this.#keys.get(tenant);
+    if (names === undefined) this.#keys.set(tenant, new Map([[name, key]]));
+    else names.set(name, key);
+    this.#keysKept++;
+    return key;
   }
 
   /** Calls the backend; whatever it throws comes out as a credkit error. */

@@ -71,7 +71,7 @@ export async function decryptRecord(
   const found = verifiedRecord(core, key, record, version);
   const plain = await openRecord(core, key, found);
   const fields: Record<string, Secret> = {};
-  for (const [field, value] of Object.entries(plain)) fields[field] = new Secret(value);
+  for (const field in plain) fields[field] = new Secret(plain[field] as string);
   return Object.freeze({
     fields: Object.freeze(fields),
     version: found.version,
