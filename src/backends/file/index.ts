@@ -59,6 +59,17 @@ const STALE_TEMP_MS = 60_000;
 const MAX_WRITE_ATTEMPTS = 10_000;
 const DEFAULT_DIRECTORY = ".credkit";
 
+/** A credential folder as one listing shows it. */
+interface FolderState {
+  /** Version numbers, ascending. */
+  versions: number[];
+  /** Whether the soft-delete marker is there. */
+  deleted: boolean;
+  /** Names of temporary files (writers in progress, or killed ones). */
+  temps: string[];
+}
+const EMPTY_FOLDER: FolderState = { versions: [], deleted: false, temps: [] };
+
 function versionFile(version: number): string {
   return `v${String(version).padStart(10, "0")}.json`;
 }
@@ -131,7 +142,11 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
     return next;
   };
 
-  const versionsIn = async (folder: string): Promise<number[] | undefined> => {
+  /**
+   * What one listing of a credential's folder shows: its versions (ascending), whether it is
+   * soft-deleted, and temporary files. One `readdir` serves every check a read or write makes.
+   */
+  const folderState = async (folder: string): Promise<FolderState | undefined> => {
     let names: string[];
     try {
       names = await readdir(folder);
@@ -139,22 +154,15 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
       if (isCode(error, "ENOENT")) return undefined;
       throw fileError(error, "read a credential folder");
     }
-    const versions: number[] = [];
+    const state: FolderState = { versions: [], deleted: false, temps: [] };
     for (const name of names) {
       const match = VERSION_FILE.exec(name);
-      if (match) versions.push(Number(match[1]));
+      if (match) state.versions.push(Number(match[1]));
+      else if (name === DELETED_MARKER) state.deleted = true;
+      else if (name.startsWith(TEMP_PREFIX)) state.temps.push(name);
     }
-    return versions.sort((a, b) => a - b);
-  };
-
-  const isDeleted = async (folder: string): Promise<boolean> => {
-    try {
-      await stat(join(folder, DELETED_MARKER));
-      return true;
-    } catch (error) {
-      if (isCode(error, "ENOENT")) return false;
-      throw fileError(error, "check a deletion marker");
-    }
+    state.versions.sort((x, y) => x - y);
+    return state;
   };
 
   const readVersion = async (folder: string, version: number): Promise<BackendRecord | undefined> => {
@@ -173,15 +181,17 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
     }
   };
 
-  /** Removes versions beyond `maxVersions` and temporary files of killed writers. */
-  const tidy = async (folder: string, versions: number[]): Promise<void> => {
+  /**
+   * Removes versions beyond `maxVersions` and temporary files of killed writers (`temps`, as the
+   * folder listing before the write showed them; the writer's own file is not among them).
+   */
+  const tidy = async (folder: string, versions: number[], temps: readonly string[]): Promise<void> => {
     const excess = versions.slice(0, Math.max(0, versions.length - maxVersions));
     await Promise.all(
       excess.map((version) => unlink(join(folder, versionFile(version))).catch(() => undefined)),
     );
-    const names = await readdir(folder).catch(() => [] as string[]);
     const now = Date.now();
-    for (const name of names.filter((entry) => entry.startsWith(TEMP_PREFIX))) {
+    for (const name of temps) {
       const path = join(folder, name);
       const info = await stat(path).catch(() => undefined);
       if (info && now - info.mtimeMs > STALE_TEMP_MS) await unlink(path).catch(() => undefined);
@@ -195,22 +205,22 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
     write: BackendWrite,
     options: BackendPutOptions,
   ): Promise<{ version: number }> => {
-    try {
-      await mkdir(folder, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw fileError(error, "create a credential folder");
-    }
     const temp = join(folder, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    const content = JSON.stringify(write);
     try {
-      await writeDurably(temp, JSON.stringify(write));
+      // why: the folder exists for every write but a credential's first; create it only then.
+      await writeDurably(temp, content).catch(async (error: unknown) => {
+        if (!isCode(error, "ENOENT")) throw error;
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+        await writeDurably(temp, content);
+      });
     } catch (error) {
       throw fileError(error, "write a credential version");
     }
     try {
       for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-        const versions = (await versionsIn(folder)) ?? [];
+        const { versions, deleted, temps } = (await folderState(folder)) ?? EMPTY_FOLDER;
         const latest = versions.at(-1) ?? 0;
-        const deleted = await isDeleted(folder);
         const current = deleted ? 0 : latest;
         if (options.ifVersion !== undefined && options.ifVersion !== current) {
           throw versionConflict(NAME, key, options.ifVersion, current);
@@ -225,14 +235,18 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
           if (isCode(error, "ENOENT")) {
             // why: a concurrent purge removed the folder; recreate it and try again.
             await mkdir(folder, { recursive: true, mode: 0o700 });
-            await writeDurably(temp, JSON.stringify(write)).catch(() => undefined);
+            await writeDurably(temp, content).catch(() => undefined);
             continue;
           }
           throw fileError(error, "publish a credential version");
         }
         await syncDirectory(folder);
         if (deleted) await unlink(join(folder, DELETED_MARKER)).catch(() => undefined);
-        await tidy(folder, [...versions, latest + 1]);
+        await tidy(
+          folder,
+          [...versions, latest + 1],
+          temps.filter((name) => !temp.endsWith(name)),
+        );
         return { version: latest + 1 };
       }
       throw new UnavailableError("Too many concurrent writers to one credential.", { source: NAME });
@@ -279,10 +293,11 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
 
     async get(key, options = {}) {
       const folder = await folderOf(key);
-      const versions = await versionsIn(folder);
-      if (!versions || versions.length === 0) return undefined;
-      if (!options.includeDeleted && (await isDeleted(folder))) throw deletedRecord(NAME, key);
-      return readVersion(folder, options.version ?? (versions.at(-1) as number));
+      const state = await folderState(folder);
+      const latest = state?.versions.at(-1);
+      if (state === undefined || latest === undefined) return undefined;
+      if (!options.includeDeleted && state.deleted) throw deletedRecord(NAME, key);
+      return readVersion(folder, options.version ?? latest);
     },
 
     open: ready,
@@ -300,8 +315,7 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
 
     async delete(key, options = {}) {
       const folder = await folderOf(key);
-      const versions = await versionsIn(folder);
-      if (!versions || versions.length === 0) throw missingRecord(NAME, key);
+      if (!(await folderState(folder))?.versions.length) throw missingRecord(NAME, key);
       if (options.purge) {
         try {
           await mkdir(trash, { recursive: true, mode: 0o700 });
@@ -323,8 +337,7 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
 
     async restore(key) {
       const folder = await folderOf(key);
-      const versions = await versionsIn(folder);
-      if (!versions || versions.length === 0) throw missingRecord(NAME, key);
+      if (!(await folderState(folder))?.versions.length) throw missingRecord(NAME, key);
       await unlink(join(folder, DELETED_MARKER)).catch((error: unknown) => {
         if (!isCode(error, "ENOENT")) throw fileError(error, "restore a credential");
       });
@@ -345,10 +358,10 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
       const page = pageByKey(folders, options.cursor, options.limit);
       const entries: BackendListEntry[] = [];
       for (const folder of page.items) {
-        const versions = await versionsIn(folder);
-        const latest = versions?.at(-1);
-        if (latest === undefined) continue;
-        const deleted = await isDeleted(folder);
+        const state = await folderState(folder);
+        const latest = state?.versions.at(-1);
+        if (state === undefined || latest === undefined) continue;
+        const { deleted } = state;
         if (deleted && !options.includeDeleted) continue;
         const record = await readVersion(folder, latest);
         if (record) entries.push({ metadata: record.metadata, version: latest, deleted });
