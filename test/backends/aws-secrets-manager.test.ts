@@ -36,6 +36,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { awsError } from "../../src/backends/aws-secrets-manager/errors.js";
 import {
+  type AwsClientSettings,
+  type AwsStorageOptions,
   awsSecretsManagerBackend,
   definition,
   versionToken,
@@ -90,7 +92,7 @@ runBackendContract({
 // AWS-specific behaviour
 // ---------------------------------------------------------------------------------------------
 
-type Options = Parameters<typeof awsSecretsManagerBackend>[0];
+type Options = AwsClientSettings & AwsStorageOptions;
 
 const opened: Backend[] = [];
 function backendWith(overrides: Options = {}) {
@@ -738,8 +740,13 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     );
     expect(described.VersionIdsToStages).toEqual({ [versionToken(1)]: ["AWSCURRENT"] });
     client.destroy();
+    // @ts-expect-error: the types forbid a client with client settings; a JavaScript caller gets ConfigurationError.
     expect(() => awsSecretsManagerBackend({ client, region: "us-east-1" })).toThrow(
       /either an existing client/,
+    );
+    // @ts-expect-error: `client` and `clientOptions` exclude each other.
+    expect(() => awsSecretsManagerBackend({ client, clientOptions: { region: "us-east-1" } })).toThrow(
+      /got client and clientOptions/,
     );
   });
 });

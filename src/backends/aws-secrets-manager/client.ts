@@ -9,14 +9,26 @@ import { importOptional, type LibOption } from "../../core/import-optional.js";
 /** The `@aws-sdk/client-secrets-manager` module. */
 export type SecretsManagerModule = typeof import("@aws-sdk/client-secrets-manager");
 
-/** How to reach Secrets Manager: an existing client, or settings for a new one. */
-export interface AwsConnectionOptions {
-  /**
-   * An existing client, used as is (its region, endpoint, credentials and retry settings).
-   * credkit never destroys a client it did not create. Exclusive with `region`, `endpoint`,
-   * `credentials`, `maxAttempts` and `clientConfig`.
-   */
-  client?: SecretsManagerClient | undefined;
+/** How to reach Secrets Manager: an existing client, or settings for the client credkit builds. */
+export type AwsConnectionOptions = {
+  /** The SDK module itself, or a loader, instead of `import("@aws-sdk/client-secrets-manager")`. */
+  lib?: LibOption<SecretsManagerModule> | undefined;
+} & (AwsExistingClient | AwsClientSettings);
+
+/** An existing client, used as is (its region, endpoint, credentials and retry settings). */
+export interface AwsExistingClient {
+  /** An existing client, used as is. credkit never destroys a client it did not create. */
+  client: SecretsManagerClient;
+  region?: never | undefined;
+  endpoint?: never | undefined;
+  credentials?: never | undefined;
+  maxAttempts?: never | undefined;
+  clientOptions?: never | undefined;
+}
+
+/** Settings for the client credkit builds; each defaults to the standard AWS chain. */
+export interface AwsClientSettings {
+  client?: never | undefined;
   /**
    * AWS region.
    * @default the standard chain: AWS_REGION, then the profile's region
@@ -39,15 +51,7 @@ export interface AwsConnectionOptions {
    */
   maxAttempts?: number | undefined;
   /** Any other `SecretsManagerClientConfig` settings for the client credkit builds. */
-  clientConfig?: SecretsManagerClientConfig | undefined;
-  /**
-   * Time limit of one backend call in milliseconds, SDK retries and backoff included. A call
-   * that runs out of time fails with `UnavailableError`.
-   * @default 10000
-   */
-  timeoutMs?: number | undefined;
-  /** The SDK module itself, or a loader, instead of `import("@aws-sdk/client-secrets-manager")`. */
-  lib?: LibOption<SecretsManagerModule> | undefined;
+  clientOptions?: SecretsManagerClientConfig | undefined;
 }
 
 export interface AwsConnection {
@@ -57,17 +61,17 @@ export interface AwsConnection {
 
 /** The credentials' own secrets, for scrubbing from error causes. */
 export function ownSecrets(options: AwsConnectionOptions): string[] {
-  const credentials = options.credentials ?? options.clientConfig?.credentials;
+  const credentials = options.credentials ?? options.clientOptions?.credentials;
   if (!credentials || typeof credentials === "function") return [];
   return [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken].filter(
     (value): value is string => typeof value === "string",
   );
 }
 
-/** Throws when a client and client settings are both given. */
+/** Throws when a client and client settings are both given (the types forbid it; JavaScript callers may not). */
 export function checkConnectionOptions(options: AwsConnectionOptions, source: string): void {
   if (!options.client) return;
-  const conflicting = (["region", "endpoint", "credentials", "maxAttempts", "clientConfig"] as const).filter(
+  const conflicting = (["region", "endpoint", "credentials", "maxAttempts", "clientOptions"] as const).filter(
     (name) => options[name] !== undefined,
   );
   if (conflicting.length > 0) {
@@ -96,7 +100,7 @@ export function lazyConnection(
           options.lib,
         );
         if (options.client) return { sdk, client: options.client };
-        const config: SecretsManagerClientConfig = { ...options.clientConfig };
+        const config: SecretsManagerClientConfig = { ...options.clientOptions };
         if (options.region !== undefined) config.region = options.region;
         if (options.endpoint !== undefined) config.endpoint = options.endpoint;
         if (options.credentials !== undefined) config.credentials = options.credentials;

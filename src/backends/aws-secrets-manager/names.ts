@@ -88,3 +88,12 @@ export function versionWithStage(
   }
   return undefined;
 }
+
+/** Tag on every secret credkit creates: the tenant segment (listing filters on the tag key). */
+export const TENANT_TAG = "credkit:tenant";
+/** Tag on every secret credkit creates: the credential type, for IAM conditions and listing. */
+export const TYPE_TAG = "credkit:type";
+/** The version stage of a secret's current value. */
+export const CURRENT = "AWSCURRENT";
+/** The version stage of the value before the current one. */
+export const PREVIOUS = "AWSPREVIOUS";
