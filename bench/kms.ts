@@ -7,15 +7,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { startAwsKmsServer } from "../test/servers/aws-kms/server.js";
+import { built, CredentialManager, LocalKeyring, memoryBackend } from "./built.js";
 import { type Measurement, measurement, roundTo } from "./verdict.js";
 
-const built = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const { CredentialManager, LocalKeyring } = (await import(
-  built("index.js")
-)) as typeof import("../src/index.js");
-const { memoryBackend } = (await import(
-  built("backends/memory/index.js")
-)) as typeof import("../src/backends/memory/index.js");
 const { awsKmsKeyProvider } = (await import(
   built("keys/aws-kms/index.js")
 )) as typeof import("../src/keys/aws-kms/index.js");

@@ -13,6 +13,8 @@
  * 7. Fleet invalidation (bench/invalidation.ts): p50/p99 lag per adapter and with the TTL alone.
  * 8. Brokered generateText vs the bare openai SDK call to one loopback server (bench/brokered.ts). target ≤ 1.1×
  * 9. PostgreSQL audit sink (bench/audit.ts): what it adds to a cache hit.            target ≤ 1.1×
+ * 10. OAuth (bench/oauth.ts): token calls for 1,000 concurrent getAccessToken on an expired
+ *     token (target = 1); a valid-token lookup vs a cache hit of getCredentials (target ≤ 3×).
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -23,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Backend } from "../src/index.js";
+import { compare } from "./compare.js";
 import { environment, type Measurement, measurement, report, roundTo } from "./verdict.js";
 
 /**
@@ -40,37 +43,8 @@ const { fileBackend } = (await import(
   built("backends/file/index.js")
 )) as typeof import("../src/backends/file/index.js");
 
-const ROUNDS = 7;
 const key = new LocalKeyring(randomBytes(32));
 const apiKey = `sk-bench-${randomBytes(24).toString("hex")}`;
-
-/**
- * Median nanoseconds per operation of `floor` and `subject`, measured in alternating rounds of
- * `iterations` so that drift in the machine's speed affects both alike.
- */
-async function compare(
-  iterations: number,
-  floor: () => unknown,
-  subject: () => unknown,
-  rounds = ROUNDS,
-): Promise<{ floorNs: number; subjectNs: number }> {
-  const run = async (operation: () => unknown) => {
-    const start = process.hrtime.bigint();
-    for (let index = 0; index < iterations; index++) await operation();
-    return Number(process.hrtime.bigint() - start) / iterations;
-  };
-  await run(floor);
-  await run(subject);
-  const floors: number[] = [];
-  const subjects: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    floors.push(await run(floor));
-    subjects.push(await run(subject));
-  }
-  const median = (samples: number[]) =>
-    samples.sort((x, y) => x - y)[Math.floor(samples.length / 2)] as number;
-  return { floorNs: median(floors), subjectNs: median(subjects) };
-}
 
 async function cacheHit() {
   const manager = new CredentialManager({ backend: memoryBackend(), encryption: key });
@@ -279,6 +253,7 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
   brokered: async () => (await import("./brokered.js")).brokeredBench(),
   auditSink: async () => (await import("./audit.js")).auditBench(),
   cliStart: async () => (await import("./cli.js")).cliStartBench(),
+  oauth: async () => (await import("./oauth.js")).oauthBench(),
 };
 
 const requested = process.argv[2];

@@ -28,15 +28,28 @@ export interface StoredTokens {
 
 const LEASE_FIELDS = new Set(["leaseOwner", "leaseUntil"]);
 
+/** Parsed expiries of cached field sets (a cache hit hands out the same object); NaN for none. */
+const expiries = new WeakMap<SecretFields, number>();
+
+/** The access token's expiry in stored fields, epoch ms; undefined when none (or unreadable). */
+export function expiryOf(fields: SecretFields): number | undefined {
+  let at = expiries.get(fields);
+  if (at === undefined) {
+    const text = fields.expiresAt?.reveal();
+    at = text ? Date.parse(text) : Number.NaN;
+    expiries.set(fields, at);
+  }
+  return Number.isFinite(at) ? at : undefined;
+}
+
 export function readTokens(fields: SecretFields): StoredTokens {
   const plain: Record<string, string> = {};
   for (const [name, value] of Object.entries(fields)) plain[name] = value.reveal();
-  const expiresAt = plain.expiresAt ? Date.parse(plain.expiresAt) : undefined;
   const leaseUntil = plain.leaseUntil ? Number(plain.leaseUntil) : undefined;
   return {
     accessToken: fields.accessToken as Secret,
     refreshToken: fields.refreshToken,
-    expiresAt: Number.isFinite(expiresAt) ? expiresAt : undefined,
+    expiresAt: expiryOf(fields),
     provider: plain.provider ?? "",
     lease:
       plain.leaseOwner && leaseUntil !== undefined
