@@ -8,7 +8,8 @@
  */
 
 import { z } from "zod";
-import { type ConnectionStore, memoryConnectionStore } from "../connectors/connection-store.js";
+import type { ConnectionStore } from "../connectors/connection-store.js";
+import { credentialConnectionStore } from "../connectors/connection-stores/credential-store.js";
 import { type ConnectorRegistry, defaultRegistry } from "../connectors/registry.js";
 import { ConnectorService, type ConnectorServiceOptions } from "../connectors/service.js";
 import type { ConnectorOptions } from "../connectors/types.js";
@@ -69,7 +70,9 @@ export interface RouterOptions {
   authenticate: Authenticate;
   /**
    * Where integration records live, shared by every tenant.
-   * @default an in-memory store per router (records are lost on exit)
+   * @default credentialConnectionStore(credentials): beside the credentials, in the same backend,
+   * so integrations are as durable as the store `VAULT_TYPE` chose; `memoryConnectionStore()`
+   * only when passed here (tests)
    */
   connections?: ConnectionStore | undefined;
   /** Path the API is served under, e.g. `/credkit`. @default "" (the root) */
@@ -149,7 +152,7 @@ export function createRouter(options: RouterOptions): Router {
     throw new TypeError("createRouter needs an authenticate(request) function; there is no anonymous mode.");
   }
   const prefix = normalPrefix(options.prefix);
-  const connections = options.connections ?? memoryConnectionStore();
+  const connections = options.connections ?? credentialConnectionStore(options.credentials);
   const registry = options.registry ?? defaultRegistry;
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const canonical = [
