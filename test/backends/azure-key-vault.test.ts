@@ -6,7 +6,7 @@
 import { SecretClient } from "@azure/keyvault-secrets";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  type AzureKeyVaultBackendOptions,
+  type AzureKeyVaultSharedOptions,
   azureKeyVaultBackend,
   definition,
 } from "../../src/backends/azure-key-vault/index.js";
@@ -59,9 +59,9 @@ function tokenCredential(token: string) {
 
 const CLIENT_OPTIONS = { allowInsecureConnection: true, disableChallengeResourceVerification: true };
 
-function backendWith(options: AzureKeyVaultBackendOptions = {}): Backend {
+function backendWith(options: AzureKeyVaultSharedOptions = {}): Backend {
   return azureKeyVaultBackend({
-    vaultUrl: server.url,
+    endpoint: server.url,
     credential: tokenCredential(TOKEN),
     clientOptions: CLIENT_OPTIONS,
     pollIntervalMs: 5,
@@ -362,7 +362,7 @@ describe("azure key vault: concurrency", () => {
   });
 
   it("a pending claim left by a dead writer is never served and, once stale, blocks nobody", async () => {
-    const backend = backendWith({ staleClaimMs: 0 });
+    const backend = backendWith({ claimTtlMs: 0 });
     const tenant = uniqueId("tenant");
     const key = encodeKey(tenant, "ghost", backend.capabilities.maxKeyLength);
     await backend.put(key, { value: "committed-1", metadata: metadataFor(tenant, "ghost") });
@@ -600,7 +600,7 @@ describe("azure key vault: configuration", () => {
     ] as const) {
       const stub = identityStub();
       const backend = azureKeyVaultBackend({
-        vaultUrl: server.url,
+        endpoint: server.url,
         clientOptions: CLIENT_OPTIONS,
         env: { ...env, ...(credential ? { CREDKIT_AZURE_CREDENTIAL: credential } : {}) },
         lib: { identity: stub.lib },

@@ -16,7 +16,7 @@
  * write simply tries again with the next number, so every write ends with its own version (or
  * a typed error after `maxWriteAttempts`); a losing `ifVersion` write is a `ConflictError` once
  * the number is taken. Readers only trust `committed` versions. A pending claim older than
- * `staleClaimMs` (its writer died mid-protocol) is ignored.
+ * `claimTtlMs` (its writer died mid-protocol) is ignored.
  *
  * This is compare-and-set built from reads and writes, not a server-side check: it relies on
  * every writer following the protocol (a writer outside credkit, e.g. the portal, is invisible
