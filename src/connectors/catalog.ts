@@ -6,6 +6,7 @@
  */
 import { anthropicSpec } from "./anthropic/spec.js";
 import { awsSpec } from "./aws/spec.js";
+import { azureSpec } from "./azure/spec.js";
 import { azureOpenAISpec } from "./azure-openai/spec.js";
 import { cohereSpec } from "./cohere/spec.js";
 import { firecrawlSpec } from "./firecrawl/spec.js";
@@ -43,6 +44,7 @@ export const BUILTIN_CONNECTORS = {
   openrouter: openaiCompatible("openrouter"),
   aws: { spec: awsSpec, load: () => import("./aws/index.js") },
   gcp: { spec: gcpSpec, load: () => import("./gcp/index.js") },
+  azure: { spec: azureSpec, load: () => import("./azure/index.js") },
 } as const;
 
 /** Id of a built-in connector. */

@@ -114,6 +114,11 @@ export interface ConnectorOptions<Lib = unknown> {
   baseURL?: string | undefined;
   /** `fetch` implementation for the SDK's requests, where the SDK takes one. */
   fetch?: typeof globalThis.fetch | undefined;
+  /**
+   * Certificate authorities (PEM) to trust for the provider's TLS instead of the public ones, for
+   * a private proxy or a test server. Taken by connectors whose SDK accepts TLS settings (`azure`).
+   */
+  ca?: string | Buffer | undefined;
   /** Time limit of each request in milliseconds. @default the SDK's own default */
   timeout?: number | undefined;
   /** Retries after a failed request (429, 5xx, network). @default the SDK's own default */

@@ -3,8 +3,8 @@
  * CAS under 20 concurrent rotates, deleted vs never-existed versions, namespaces, token
  * renewal and re-login, static-token expiry, faults, stale-if-error, env config, canaries.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodeVault from "node-vault";
@@ -29,6 +29,7 @@ import {
 } from "../../src/core/errors.js";
 import { encodeKey } from "../../src/core/key-encoding.js";
 import { startVaultServer, type VaultServer } from "../servers/vault/server.js";
+import { makeCertificates } from "../support/certificates.js";
 import { assertNoLeak, canary, keyring, TEST_KEY_A, uniqueId } from "../support/fixtures.js";
 import { tapOutput } from "../support/output.js";
 import { malformed, proveRecordGuard } from "../support/record-guard.js";
@@ -430,55 +431,6 @@ describe("vault: faults", () => {
     expect(reads).toEqual(["miss", "stale"]);
   });
 });
-
-/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
-async function makeCertificates(folder: string) {
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: folder, stdio: "ignore" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=credkit test CA",
-  );
-  await writeFile(join(folder, "server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  await writeFile(join(folder, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const name of ["server", "client"]) {
-    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=credkit ${name}`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.pem`,
-    );
-  }
-  const read = (name: string) => readFile(join(folder, name), "utf8");
-  return {
-    ca: await read("ca.pem"),
-    serverCert: await read("server.pem"),
-    serverKey: await read("server.key"),
-    clientCert: await read("client.pem"),
-    clientKey: await read("client.key"),
-  };
-}
 
 describe("vault: TLS", () => {
   let certificates: Awaited<ReturnType<typeof makeCertificates>>;

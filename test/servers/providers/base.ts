@@ -3,7 +3,8 @@
  * path, query, headers, JSON body) as it arrived on the wire, and injects faults (an error
  * status with a provider-shaped body, a hang, a reset connection) for the next N requests.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
@@ -52,6 +53,8 @@ function send(response: import("node:http").ServerResponse, reply: Reply): void 
 export async function startLoopback(
   authorize: (request: RecordedRequest) => Reply | undefined,
   route: Route,
+  /** Serve HTTPS with this certificate (for 127.0.0.1) and key instead of HTTP. */
+  tls?: { readonly cert: string; readonly key: string },
 ): Promise<LoopbackServer> {
   const requests: RecordedRequest[] = [];
   const faults: Array<{ fault: Fault; times: number; early: boolean }> = [];
@@ -61,7 +64,7 @@ export async function startLoopback(
     entry.times--;
     return entry.fault;
   };
-  const server: Server = createServer((incoming, response) => {
+  const listener: RequestListener = (incoming, response) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
@@ -103,11 +106,12 @@ export async function startLoopback(
         },
       );
     });
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     requests,
     fail(fault, times = 1) {
       faults.push({ fault, times, early: false });
