@@ -62,28 +62,8 @@ export interface AuditEvent {
   readonly correlationId?: string | undefined;
 }
 
-/**
- * Takes one event field by field, with no event object: the read path's fast lane for sinks
- * that buffer many events (an object per read, kept in a queue, costs the garbage collector).
- */
-export type RecordFields = (
-  time: number,
-  tenant: string,
-  name: string | undefined,
-  accessor: string,
-  action: AuditAction,
-  outcome: AuditEvent["outcome"],
-  version: number | undefined,
-  cache: CacheOutcome | undefined,
-  errorCode: AuditEvent["errorCode"],
-  correlationId: string | undefined,
-) => void;
-
-/**
- * Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads.
- * A sink with a `record` method gets successful reads through it instead, field by field.
- */
-export type AuditSink = ((event: AuditEvent) => void) & { readonly record?: RecordFields };
+/** Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads. */
+export type AuditSink = (event: AuditEvent) => void;
 
 /** Per-credential usage derived from read events. */
 export interface AccessStats {
@@ -350,7 +330,7 @@ export class AuditTrail {
 
   /**
    * Records a successful read and counts the access. The hot path of every cache hit: it builds
-   * an event object only when a sink without `record` wants one.
+   * an event object only when there are sinks (one, shared by all of them).
    */
   read(
     credential: string,
@@ -377,32 +357,11 @@ export class AuditTrail {
       correlationId,
     );
     if (this.#sinks.length === 0) return;
-    let event: AuditEvent | undefined;
-    for (const sink of this.#sinks) {
-      try {
-        if (sink.record) {
-          sink.record(
-            time,
-            tenant,
-            name,
-            accessor,
-            "read",
-            "success",
-            version,
-            cache,
-            undefined,
-            correlationId,
-          );
-        } else {
-          event ??= { time, tenant, name, accessor, action: "read", outcome: "success", version, cache };
-          if (correlationId !== undefined && event.correlationId === undefined)
-            event = { ...event, correlationId };
-          sink(event);
-        }
-      } catch {
-        // why: a broken sink must not turn a successful read into a failure.
-      }
-    }
+    this.#send(
+      correlationId === undefined
+        ? { time, tenant, name, accessor, action: "read", outcome: "success", version, cache }
+        : { time, tenant, name, accessor, action: "read", outcome: "success", version, cache, correlationId },
+    );
   }
 
   #send(event: AuditEvent): void {

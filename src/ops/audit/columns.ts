@@ -1,10 +1,9 @@
 /**
- * The PostgreSQL sink's queue, kept as columns: one array per field, filled by the read path's
- * `record` without building an event object, and handed to the insert as its array parameters
- * as they are. Strings are the caller's own (tenant, name, accessor), so a queued read costs a
- * few pointer pushes and nothing for the garbage collector to trace.
+ * The PostgreSQL sink's queue: fixed-size batches whose fields are kept in columns. Queuing an event stores its fields at the next slot (the event object itself is not
+ * kept, so it dies young and costs the garbage collector nothing); a full batch is handed to the
+ * insert whole, so nothing is copied or shifted on the read path.
  */
-import type { AuditAction, AuditEvent, CacheOutcome, RecordFields } from "../../core/audit.js";
+import type { AuditAction, AuditEvent, CacheOutcome } from "../../core/audit.js";
 
 /** Per credential: reads in a batch and the latest read's time. */
 export interface UsageRollup {
@@ -14,93 +13,113 @@ export interface UsageRollup {
   readonly lastTimes: number[];
 }
 
-export class AuditColumns {
-  readonly time: number[] = [];
-  readonly tenant: string[] = [];
-  readonly name: Array<string | null> = [];
-  readonly accessor: string[] = [];
-  readonly action: AuditAction[] = [];
-  readonly outcome: Array<AuditEvent["outcome"]> = [];
-  readonly version: Array<number | null> = [];
-  readonly cache: Array<CacheOutcome | null> = [];
-  readonly errorCode: Array<string | null> = [];
-  readonly correlationId: Array<string | null> = [];
+/** One batch of queued events, field by field. */
+export class AuditBatch {
+  // Slots are written by index; a reused batch keeps its arrays' room, so refilling allocates nothing.
+  readonly #time: number[] = [];
+  readonly #version: Array<number | null> = [];
+  readonly #tenant: string[] = [];
+  readonly #name: Array<string | null> = [];
+  readonly #accessor: string[] = [];
+  readonly #action: AuditAction[] = [];
+  readonly #outcome: Array<AuditEvent["outcome"]> = [];
+  readonly #cache: Array<CacheOutcome | null> = [];
+  readonly #errorCode: Array<string | null> = [];
+  readonly #correlationId: Array<string | null> = [];
+  #length = 0;
+
+  constructor(readonly capacity: number) {}
 
   get length(): number {
-    return this.time.length;
+    return this.#length;
   }
 
-  /** Appends one event given field by field. */
-  readonly record: RecordFields = (
-    time,
-    tenant,
-    name,
-    accessor,
-    action,
-    outcome,
-    version,
-    cache,
-    errorCode,
-    correlationId,
-  ) => {
-    this.time.push(time);
-    this.tenant.push(tenant);
-    this.name.push(name ?? null);
-    this.accessor.push(accessor);
-    this.action.push(action);
-    this.outcome.push(outcome);
-    this.version.push(version ?? null);
-    this.cache.push(cache ?? null);
-    this.errorCode.push(errorCode ?? null);
-    this.correlationId.push(correlationId ?? null);
-  };
+  get full(): boolean {
+    return this.#length === this.capacity;
+  }
 
+  /** Stores the event's fields in the next slot; the caller checks `full` first. */
   push(event: AuditEvent): void {
-    const { time, tenant, name, accessor, action, outcome, version, cache, errorCode, correlationId } = event;
-    this.record(time, tenant, name, accessor, action, outcome, version, cache, errorCode, correlationId);
+    const slot = this.#length++;
+    this.#time[slot] = event.time;
+    this.#version[slot] = event.version ?? null;
+    this.#tenant[slot] = event.tenant;
+    this.#name[slot] = event.name ?? null;
+    this.#accessor[slot] = event.accessor;
+    this.#action[slot] = event.action;
+    this.#outcome[slot] = event.outcome;
+    this.#cache[slot] = event.cache ?? null;
+    this.#errorCode[slot] = event.errorCode ?? null;
+    this.#correlationId[slot] = event.correlationId ?? null;
   }
 
-  #columns(): unknown[][] {
-    return [
-      this.time,
-      this.tenant,
-      this.name,
-      this.accessor,
-      this.action,
-      this.outcome,
-      this.version,
-      this.cache,
-      this.errorCode,
-      this.correlationId,
+  /** Empties the batch for reuse. */
+  reset(): void {
+    this.#length = 0;
+  }
+
+  /**
+   * The queued events as the insert's parameters: the distinct strings (1-based; NULL is 0,
+   * which PostgreSQL reads as NULL), then as PostgreSQL array literals the times, each string
+   * column as indexes into the strings, and the versions. A batch of 1,000 reads of one
+   * credential sends each string once, and builds one string per column instead of one per value.
+   */
+  parameters(): unknown[] {
+    const count = this.#length;
+    const words = new Map<string, number>();
+    const indexes = (column: Array<string | null>) => {
+      const out = new Array<number>(count);
+      for (let at = 0; at < count; at++) {
+        const value = column[at];
+        if (value == null) {
+          out[at] = 0;
+          continue;
+        }
+        let index = words.get(value);
+        if (index === undefined) {
+          index = words.size + 1;
+          words.set(value, index);
+        }
+        out[at] = index;
+      }
+      return `{${out.join(",")}}`;
+    };
+    const numbers = (column: Array<number | null>) =>
+      `{${column
+        .slice(0, count)
+        .map((value) => value ?? "NULL")
+        .join(",")}}`;
+    const columns = [
+      numbers(this.#time),
+      indexes(this.#tenant),
+      indexes(this.#name),
+      indexes(this.#accessor),
+      indexes(this.#action),
+      indexes(this.#outcome),
+      numbers(this.#version),
+      indexes(this.#cache),
+      indexes(this.#errorCode),
+      indexes(this.#correlationId),
     ];
-  }
-
-  /** The first `count` events, column by column, in the insert's parameter order. */
-  head(count: number): unknown[][] {
-    return this.#columns().map((column) => column.slice(0, count));
-  }
-
-  /** Removes the first `count` events. */
-  drop(count: number): void {
-    for (const column of this.#columns()) column.splice(0, count);
+    return [[...words.keys()], ...columns];
   }
 
   /** The event at `index`, rebuilt (for `onDrop`). */
   event(index: number): AuditEvent {
     const [name, version, cache, errorCode, correlationId] = [
-      this.name[index],
-      this.version[index],
-      this.cache[index],
-      this.errorCode[index],
-      this.correlationId[index],
+      this.#name[index],
+      this.#version[index],
+      this.#cache[index],
+      this.#errorCode[index],
+      this.#correlationId[index],
     ];
     return {
-      time: this.time[index] as number,
-      tenant: this.tenant[index] as string,
+      time: this.#time[index] as number,
+      tenant: this.#tenant[index] as string,
       ...(name != null ? { name } : {}),
-      accessor: this.accessor[index] as string,
-      action: this.action[index] as AuditAction,
-      outcome: this.outcome[index] as AuditEvent["outcome"],
+      accessor: this.#accessor[index] as string,
+      action: this.#action[index] as AuditAction,
+      outcome: this.#outcome[index] as AuditEvent["outcome"],
       ...(version != null ? { version } : {}),
       ...(cache != null ? { cache } : {}),
       ...(errorCode != null ? { errorCode: errorCode as AuditEvent["errorCode"] } : {}),
@@ -108,15 +127,15 @@ export class AuditColumns {
     };
   }
 
-  /** The successful reads among the first `count` events, summed per credential. */
-  rollup(count: number): UsageRollup {
+  /** The successful reads of the batch, summed per credential. */
+  rollup(): UsageRollup {
     const index = new Map<string, number>();
     const rollup: UsageRollup = { tenants: [], names: [], counts: [], lastTimes: [] };
-    for (let at = 0; at < count; at++) {
-      const name = this.name[at];
-      if (this.action[at] !== "read" || this.outcome[at] !== "success" || name == null) continue;
-      const tenant = this.tenant[at] as string;
-      const time = this.time[at] as number;
+    for (let at = 0; at < this.#length; at++) {
+      const name = this.#name[at];
+      if (this.#action[at] !== "read" || this.#outcome[at] !== "success" || name == null) continue;
+      const tenant = this.#tenant[at] as string;
+      const time = this.#time[at] as number;
       const id = `${tenant.length}:${tenant}${name}`;
       const slot = index.get(id);
       if (slot === undefined) {
@@ -131,5 +150,66 @@ export class AuditColumns {
       }
     }
     return rollup;
+  }
+}
+
+/**
+ * Queued events in batches of `batchSize`, oldest batch first. Written batches are kept for reuse
+ * (at most as many as the queue once held), so a steady flow of events allocates nothing and the
+ * garbage collector never copies a young batch.
+ */
+export class AuditQueue {
+  readonly #batches: AuditBatch[] = [];
+  readonly #spares: AuditBatch[] = [];
+  readonly #batchSize: number;
+  #length = 0;
+
+  constructor(batchSize: number) {
+    this.#batchSize = batchSize;
+  }
+
+  /** Events queued. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Whether a whole batch is waiting (a flush can start). */
+  get batchReady(): boolean {
+    return this.#batches.length > 1 || this.#batches[0]?.full === true;
+  }
+
+  push(event: AuditEvent): void {
+    let last = this.#batches[this.#batches.length - 1];
+    if (last === undefined || last.full) {
+      last = this.#fresh();
+      this.#batches.push(last);
+    }
+    last.push(event);
+    this.#length++;
+  }
+
+  /**
+   * The oldest batch, to be written. A partly filled batch is closed first, so events queued
+   * while it is written go to a new one.
+   */
+  oldest(): AuditBatch | undefined {
+    const batch = this.#batches[0];
+    if (batch && batch.length > 0 && !batch.full && batch === this.#batches[this.#batches.length - 1]) {
+      this.#batches.push(this.#fresh());
+    }
+    return batch;
+  }
+
+  /** Removes the oldest batch (written, or given up on). */
+  shift(): void {
+    const batch = this.#batches.shift();
+    if (!batch) return;
+    this.#length -= batch.length;
+    batch.reset();
+    this.#spares.push(batch);
+  }
+
+  #fresh(): AuditBatch {
+    return this.#spares.pop() ?? new AuditBatch(this.#batchSize);
   }
 }

@@ -1,7 +1,8 @@
 /**
- * A durable audit trail in PostgreSQL. The sink only queues the event (the read path pays an
- * array push); a background flush writes queued events in batches of one multi-row insert, and
- * in the same statement adds the batch's successful reads to the per-credential roll-up (access
+ * A durable audit trail in PostgreSQL. The sink only queues the event's fields (the read path
+ * pays a few stores into preallocated columns); a background flush, started on the event loop's
+ * next turn once a batch is full or every `flushIntervalMs`, writes queued events in batches of
+ * one multi-row insert, and in the same statement adds the batch's successful reads to the per-credential roll-up (access
  * count, last use), so counts are summed across replicas.
  *
  * When the queue is full (`maxQueue`), the NEW event is dropped, counted in `stats().dropped` and
@@ -16,12 +17,12 @@ import {
   type PostgresConnectionOptions,
   poolConfigOf,
 } from "../../backends/postgres/connection.js";
-import type { AuditEvent, AuditSink, RecordFields } from "../../core/audit.js";
+import type { AuditEvent, AuditSink } from "../../core/audit.js";
 import { UnavailableError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
 import { backoffDelay, resolveRetryOptions } from "../../core/retry.js";
-import { AuditColumns } from "./columns.js";
+import { type AuditBatch, AuditQueue } from "./columns.js";
 import { type AuditTables, auditTables, migrateAudit } from "./postgres-schema.js";
 import { type AuditPage, type AuditQuery, type CredentialUsage, queryAudit, usageOf } from "./query.js";
 
@@ -85,13 +86,6 @@ export interface PostgresAuditStats {
   readonly failures: number;
 }
 
-/** The event of a read given field by field (only for `onDrop`). */
-function eventOf(fields: Parameters<RecordFields>): AuditEvent {
-  const once = new AuditColumns();
-  once.record(...fields);
-  return once.event(0);
-}
-
 /** Attempts of the closing flush before it gives up on an unreachable database. */
 const CLOSING_ATTEMPTS = 5;
 
@@ -104,9 +98,10 @@ export class PostgresAuditSink {
   readonly #secrets: string[];
   readonly #timer: NodeJS.Timeout;
   #pool: Promise<Pool> | undefined;
-  #queue = new AuditColumns();
+  readonly #queue: AuditQueue;
   #draining: Promise<void> | undefined;
   #closed = false;
+  #scheduled = false;
   #counts = { received: 0, written: 0, dropped: 0, failures: 0 };
 
   constructor(options: PostgresAuditSinkOptions = {}) {
@@ -114,46 +109,33 @@ export class PostgresAuditSink {
     this.#tables = auditTables(options.schema ?? "public", options.table ?? "credkit_audit");
     this.#batchSize = options.batchSize ?? 1000;
     this.#maxQueue = options.maxQueue ?? 100_000;
+    this.#queue = new AuditQueue(this.#batchSize);
     this.#secrets = connectionSecrets(poolConfigOf(options), options.env ?? process.env);
     this.#timer = setInterval(() => this.#kick(), options.flushIntervalMs ?? 200);
     this.#timer.unref();
   }
 
-  /** The audit sink: queues the event, nothing more (reads arrive field by field via `record`). */
-  readonly sink: AuditSink = Object.assign((event: AuditEvent) => this.#accept(event), {
-    record: ((...fields) => {
-      if (this.#full()) {
-        this.#drop(eventOf(fields));
-        return;
-      }
-      this.#queue.record(...fields);
-      this.#accepted();
-    }) as RecordFields,
-  });
-
-  /** Queues an event, or drops it when the queue is full or the sink closed. */
-  #accept(event: AuditEvent): void {
-    if (this.#full()) {
-      this.#drop(event);
+  /**
+   * The audit sink: queues the event's fields, or drops the event when the queue is full or the
+   * sink closed. A whole batch queued starts a flush.
+   */
+  readonly sink: AuditSink = (event) => {
+    if (this.#closed || this.#queue.length >= this.#maxQueue) {
+      this.#counts.dropped++;
+      this.#options.onDrop?.(event);
       return;
     }
     this.#queue.push(event);
-    this.#accepted();
-  }
-
-  #full(): boolean {
-    return this.#closed || this.#queue.length >= this.#maxQueue;
-  }
-
-  #drop(event: AuditEvent): void {
-    this.#counts.dropped++;
-    this.#options.onDrop?.(event);
-  }
-
-  #accepted(): void {
     this.#counts.received++;
-    if (this.#queue.length >= this.#batchSize) this.#kick();
-  }
+    if (this.#queue.batchReady && !this.#scheduled) {
+      // why: the insert is built on the event loop's next turn, never inside the caller's read.
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#kick();
+      }).unref();
+    }
+  };
 
   stats(): PostgresAuditStats {
     return { ...this.#counts, queued: this.#queue.length };
@@ -196,11 +178,11 @@ export class PostgresAuditSink {
   async #drain(): Promise<void> {
     const retry = resolveRetryOptions({ baseDelayMs: 100, maxDelayMs: 5000 });
     for (let failed = 0; this.#queue.length > 0; ) {
-      const count = Math.min(this.#queue.length, this.#batchSize);
+      const batch = this.#queue.oldest() as AuditBatch;
       try {
-        await insertBatch(await this.#ready(), this.#tables, this.#queue, count);
-        this.#queue.drop(count);
-        this.#counts.written += count;
+        await insertBatch(await this.#ready(), this.#tables, batch);
+        this.#counts.written += batch.length;
+        this.#queue.shift();
         failed = 0;
       } catch (error) {
         this.#counts.failures++;
@@ -208,13 +190,19 @@ export class PostgresAuditSink {
         this.#report("Audit events could not be written; retrying.", error);
         if (this.#closed && failed >= CLOSING_ATTEMPTS) {
           this.#report(`Closing with ${this.#queue.length} audit events unwritten.`, error);
-          const lost = this.#queue.length;
-          for (let index = 0; index < lost; index++) this.#options.onDrop?.(this.#queue.event(index));
-          this.#queue.drop(lost);
+          this.#giveUp();
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(failed, retry)).unref());
       }
+    }
+  }
+
+  /** Hands every queued event to `onDrop` and empties the queue. */
+  #giveUp(): void {
+    for (let batch = this.#queue.oldest(); batch && batch.length > 0; batch = this.#queue.oldest()) {
+      for (let index = 0; index < batch.length; index++) this.#options.onDrop?.(batch.event(index));
+      this.#queue.shift();
     }
   }
 
@@ -253,33 +241,30 @@ export class PostgresAuditSink {
 }
 
 /**
- * The events of `batch` and its roll-up of successful reads, in one statement (PostgreSQL runs a
+ * The events of `batch` (strings as indexes into one array of the distinct strings: see
+ * `AuditBatch.parameters`) and its roll-up of successful reads, in one statement (PostgreSQL runs a
  * data-modifying WITH exactly once, in the same snapshot: both land or neither does).
  */
-async function insertBatch(
-  pool: Pool,
-  tables: AuditTables,
-  queue: AuditColumns,
-  count: number,
-): Promise<void> {
-  const rollup = queue.rollup(count);
+async function insertBatch(pool: Pool, tables: AuditTables, batch: AuditBatch): Promise<void> {
+  const rollup = batch.rollup();
   await pool.query(
     `WITH written AS (
        INSERT INTO ${tables.events}
          (time, tenant, name, accessor, action, outcome, version, cache, error_code, correlation_id)
-       SELECT to_timestamp(e.t / 1000.0), e.tenant, e.name, e.accessor, e.action, e.outcome, e.version,
-              e.cache, e.error_code, e.correlation_id
-       FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                   $7::int[], $8::text[], $9::text[], $10::text[])
+       SELECT to_timestamp(e.t / 1000.0), d.w[e.tenant], d.w[e.name], d.w[e.accessor], d.w[e.action],
+              d.w[e.outcome], e.version, d.w[e.cache], d.w[e.error_code], d.w[e.correlation_id]
+       FROM (SELECT $1::text[] AS w) AS d,
+            unnest($2::float8[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[],
+                   $9::int[], $10::int[], $11::int[])
          AS e(t, tenant, name, accessor, action, outcome, version, cache, error_code, correlation_id)
      )
      INSERT INTO ${tables.usage} AS u (tenant, name, access_count, last_used_at)
      SELECT r.tenant, r.name, r.count, to_timestamp(r.last / 1000.0)
-     FROM unnest($11::text[], $12::text[], $13::bigint[], $14::float8[]) AS r(tenant, name, count, last)
+     FROM unnest($12::text[], $13::text[], $14::bigint[], $15::float8[]) AS r(tenant, name, count, last)
      ON CONFLICT (tenant, name) DO UPDATE
        SET access_count = u.access_count + excluded.access_count,
            last_used_at = greatest(u.last_used_at, excluded.last_used_at)`,
-    [...queue.head(count), rollup.tenants, rollup.names, rollup.counts, rollup.lastTimes],
+    [...batch.parameters(), rollup.tenants, rollup.names, rollup.counts, rollup.lastTimes],
   );
 }
 
