@@ -43,7 +43,7 @@ runBackendContract({
       accountId: ACCOUNT,
       namespaceId: NAMESPACE,
       apiToken: TOKEN,
-      baseUrl: server.baseUrl,
+      endpoint: server.baseUrl,
       env: {},
     }),
 });
@@ -51,12 +51,12 @@ runBackendContract({
 const rest = { accountId: ACCOUNT, namespaceId: NAMESPACE, apiToken: TOKEN };
 
 runCloudflareKvCases("http", () => ({
-  create: (options) => cloudflareKvBackend({ ...rest, baseUrl: server.baseUrl, env: {}, ...options }),
-  transport: () => httpTransport({ ...rest, baseUrl: server.baseUrl, fetch }),
+  create: (options) => cloudflareKvBackend({ ...rest, endpoint: server.baseUrl, env: {}, ...options }),
+  transport: () => httpTransport({ ...rest, endpoint: server.baseUrl, fetch }),
 }));
 
 const backendWith = (options: Partial<CloudflareKvHttpOptions> = {}) =>
-  cloudflareKvBackend({ ...rest, baseUrl: server.baseUrl, env: {}, prefix: `r${uniqueId()}/`, ...options });
+  cloudflareKvBackend({ ...rest, endpoint: server.baseUrl, env: {}, prefix: `r${uniqueId()}/`, ...options });
 const managerOf = (backend: Backend) =>
   new CredentialManager({ backend, encryption: keyring(), cache: false });
 const fast: RetryOptions = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 2000 };
@@ -157,7 +157,7 @@ describe("cloudflare KV REST specifics", () => {
     const missingNamespace = await namespace.getCredentials("x", tenant).catch((e: unknown) => e);
     expect(ConfigurationError.isInstance(missingNamespace)).toBe(true);
 
-    const wrongUrl = backendWith({ baseUrl: `${server.baseUrl}/oops`, retry: fast });
+    const wrongUrl = backendWith({ endpoint: `${server.baseUrl}/oops`, retry: fast });
     const key = encodeKey(tenant, "x", wrongUrl.capabilities.maxKeyLength);
     const noRoute = await wrongUrl.get(key).catch((e: unknown) => e);
     expect(ConfigurationError.isInstance(noRoute)).toBe(true);
@@ -263,7 +263,7 @@ describe("cloudflare KV REST specifics", () => {
       const backend = cloudflareKvBackend({
         ...rest,
         apiToken: token,
-        baseUrl: tokenServer.baseUrl,
+        endpoint: tokenServer.baseUrl,
         env: {},
         retry: fast,
       });
@@ -287,7 +287,7 @@ describe("cloudflare KV REST specifics", () => {
       const other = cloudflareKvBackend({
         ...rest,
         apiToken: token,
-        baseUrl: server.baseUrl,
+        endpoint: server.baseUrl,
         env: {},
         retry: fast,
       });

@@ -24,7 +24,7 @@ export interface HttpTransportOptions {
   /** API token with Workers KV Storage: Edit; sent as a bearer token, scrubbed from errors. */
   readonly apiToken: string;
   /** API base URL, e.g. the public `DEFAULT_API_BASE_URL` or a loopback server in tests. */
-  readonly baseUrl: string;
+  readonly endpoint: string;
   /** The `fetch` to call. */
   readonly fetch: typeof fetch;
 }
@@ -59,103 +59,118 @@ function failureOf(response: Response, envelope: Envelope<unknown> | undefined, 
 
 /** A transport over the REST API. */
 export function httpTransport(options: HttpTransportOptions): KvTransport {
-  const base = `${options.baseUrl.replace(/\/+$/, "")}/accounts/${encodeURIComponent(
-    options.accountId,
-  )}/storage/kv/namespaces/${encodeURIComponent(options.namespaceId)}`;
-  const authorization = `Bearer ${options.apiToken}`;
-  const doFetch = options.fetch;
+  return new HttpTransport(options);
+}
 
-  const request = (path: string, init: RequestInit, signal: AbortSignal) =>
-    doFetch(`${base}${path}`, {
+const valuePath = (key: string) => `/values/${encodeURIComponent(key)}`;
+
+class HttpTransport implements KvTransport {
+  readonly mode = "http";
+  readonly secrets: readonly string[];
+  readonly #base: string;
+  readonly #authorization: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: HttpTransportOptions) {
+    this.#base = `${options.endpoint.replace(/\/+$/, "")}/accounts/${encodeURIComponent(
+      options.accountId,
+    )}/storage/kv/namespaces/${encodeURIComponent(options.namespaceId)}`;
+    this.#authorization = `Bearer ${options.apiToken}`;
+    this.#fetch = options.fetch;
+    this.secrets = [options.apiToken];
+  }
+
+  async get(key: string, signal: AbortSignal): Promise<string | undefined> {
+    const response = await this.#request(
+      valuePath(key),
+      { method: "GET", headers: { accept: "application/octet-stream" } },
+      signal,
+    );
+    if (response.ok) return await response.text();
+    const envelope = await envelopeOf(response);
+    // why: only KV's own "key not found" is absence; a 404 from a wrong URL or namespace is a failure.
+    if (response.status === 404 && envelope?.errors?.some((error) => error.code === KEY_NOT_FOUND)) {
+      return undefined;
+    }
+    throw failureOf(response, envelope, "read");
+  }
+
+  async getMany(keys: readonly string[], signal: AbortSignal): Promise<Array<string | undefined>> {
+    const envelope = await this.#call<{ values?: Record<string, unknown> }>(
+      "/bulk/get",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ keys, type: "text", withMetadata: false }),
+      },
+      signal,
+      "bulk read",
+    );
+    const values = envelope.result?.values ?? {};
+    return keys.map((key) => {
+      const value = values[key];
+      return typeof value === "string" ? value : undefined;
+    });
+  }
+
+  async put(key: string, value: string, putOptions: KvPutOptions, signal: AbortSignal): Promise<void> {
+    const query = putOptions.expiration !== undefined ? `?expiration=${putOptions.expiration}` : "";
+    let init: RequestInit;
+    if (putOptions.metadata !== undefined) {
+      // why: the REST API takes metadata only as a multipart part beside the value.
+      const form = new FormData();
+      form.set("value", value);
+      form.set("metadata", JSON.stringify(putOptions.metadata));
+      init = { method: "PUT", body: form };
+    } else {
+      init = { method: "PUT", headers: { "content-type": "text/plain;charset=UTF-8" }, body: value };
+    }
+    await this.#call(`${valuePath(key)}${query}`, init, signal, "write");
+  }
+
+  async delete(key: string, signal: AbortSignal): Promise<void> {
+    await this.#call(valuePath(key), { method: "DELETE" }, signal, "delete");
+  }
+
+  async deleteMany(keys: readonly string[], signal: AbortSignal): Promise<void> {
+    await this.#call(
+      "/bulk/delete",
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(keys) },
+      signal,
+      "bulk delete",
+    );
+  }
+
+  async list(
+    { prefix, limit, cursor }: { prefix: string; limit: number; cursor?: string | undefined },
+    signal: AbortSignal,
+  ): Promise<KvListPage> {
+    const query = new URLSearchParams({ prefix, limit: String(limit) });
+    if (cursor) query.set("cursor", cursor);
+    const envelope = await this.#call<KvListedKey[]>(`/keys?${query}`, { method: "GET" }, signal, "list");
+    const next = envelope.result_info?.cursor;
+    const keys = envelope.result ?? [];
+    return next ? { keys, cursor: next } : { keys };
+  }
+
+  #request(path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {
+    return this.#fetch(`${this.#base}${path}`, {
       ...init,
       signal,
-      headers: { authorization, ...(init.headers as Record<string, string> | undefined) },
+      headers: {
+        authorization: this.#authorization,
+        ...(init.headers as Record<string, string> | undefined),
+      },
     });
+  }
 
   /** Sends a request answered by an envelope and returns it, or throws its failure. */
-  const call = async <T>(path: string, init: RequestInit, signal: AbortSignal, action: string) => {
-    const response = await request(path, init, signal);
+  async #call<T>(path: string, init: RequestInit, signal: AbortSignal, action: string): Promise<Envelope<T>> {
+    const response = await this.#request(path, init, signal);
     const envelope = await envelopeOf<T>(response);
     if (!response.ok || envelope?.success === false || envelope === undefined) {
       throw failureOf(response, envelope, action);
     }
     return envelope;
-  };
-
-  const valuePath = (key: string) => `/values/${encodeURIComponent(key)}`;
-
-  return {
-    mode: "http",
-    secrets: [options.apiToken],
-
-    async get(key, signal) {
-      const response = await request(
-        valuePath(key),
-        { method: "GET", headers: { accept: "application/octet-stream" } },
-        signal,
-      );
-      if (response.ok) return await response.text();
-      const envelope = await envelopeOf(response);
-      // why: only KV's own "key not found" is absence; a 404 from a wrong URL or namespace is a failure.
-      if (response.status === 404 && envelope?.errors?.some((error) => error.code === KEY_NOT_FOUND)) {
-        return undefined;
-      }
-      throw failureOf(response, envelope, "read");
-    },
-
-    async getMany(keys, signal) {
-      const envelope = await call<{ values?: Record<string, unknown> }>(
-        "/bulk/get",
-        {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ keys, type: "text", withMetadata: false }),
-        },
-        signal,
-        "bulk read",
-      );
-      const values = envelope.result?.values ?? {};
-      return keys.map((key) => {
-        const value = values[key];
-        return typeof value === "string" ? value : undefined;
-      });
-    },
-
-    async put(key: string, value: string, putOptions: KvPutOptions, signal) {
-      const query = putOptions.expiration !== undefined ? `?expiration=${putOptions.expiration}` : "";
-      let init: RequestInit;
-      if (putOptions.metadata !== undefined) {
-        // why: the REST API takes metadata only as a multipart part beside the value.
-        const form = new FormData();
-        form.set("value", value);
-        form.set("metadata", JSON.stringify(putOptions.metadata));
-        init = { method: "PUT", body: form };
-      } else {
-        init = { method: "PUT", headers: { "content-type": "text/plain;charset=UTF-8" }, body: value };
-      }
-      await call(`${valuePath(key)}${query}`, init, signal, "write");
-    },
-
-    async delete(key, signal) {
-      await call(valuePath(key), { method: "DELETE" }, signal, "delete");
-    },
-
-    async deleteMany(keys, signal) {
-      await call(
-        "/bulk/delete",
-        { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(keys) },
-        signal,
-        "bulk delete",
-      );
-    },
-
-    async list({ prefix, limit, cursor }, signal): Promise<KvListPage> {
-      const query = new URLSearchParams({ prefix, limit: String(limit) });
-      if (cursor) query.set("cursor", cursor);
-      const envelope = await call<KvListedKey[]>(`/keys?${query}`, { method: "GET" }, signal, "list");
-      const next = envelope.result_info?.cursor;
-      const keys = envelope.result ?? [];
-      return next ? { keys, cursor: next } : { keys };
-    },
-  };
+  }
 }
