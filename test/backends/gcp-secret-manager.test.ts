@@ -17,7 +17,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   definition,
-  type GcpSecretManagerBackendOptions,
+  type GcpClientSettings,
+  type GcpStorageOptions,
   gcpSecretManagerBackend,
   type SecretManagerClient,
 } from "../../src/backends/gcp-secret-manager/index.js";
@@ -60,14 +61,13 @@ const FAST_RETRY = { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 500
 let server: GcpSecretManagerServer;
 const backends: Backend[] = [];
 
-function grpcOptions(
-  port: number,
-  extra: GcpSecretManagerBackendOptions = {},
-): GcpSecretManagerBackendOptions {
+/** Options of a backend whose client credkit builds. */
+type Settings = GcpStorageOptions & GcpClientSettings;
+
+function grpcOptions(port: number, extra: Settings = {}): Settings {
   return {
     projectId: server.projectId,
-    apiEndpoint: "127.0.0.1",
-    port,
+    endpoint: `127.0.0.1:${port}`,
     universeDomain: UNIVERSE,
     clientOptions: { sslCreds: gax.grpc.credentials.createInsecure() },
     retry: FAST_RETRY,
@@ -75,7 +75,7 @@ function grpcOptions(
   };
 }
 
-function backendFor(options: GcpSecretManagerBackendOptions = {}, port = server.port): Backend {
+function backendFor(options: Settings = {}, port = server.port): Backend {
   const backend = gcpSecretManagerBackend(grpcOptions(port, options));
   backends.push(backend);
   return backend;
@@ -86,7 +86,7 @@ function managerFor(backend: Backend): CredentialManager {
 }
 
 /** A fresh backend on the loopback server, a manager over it and a tenant of its own. */
-function fixture(tenantPrefix: string, options: GcpSecretManagerBackendOptions = {}) {
+function fixture(tenantPrefix: string, options: Settings = {}) {
   const backend = backendFor(options);
   const tenant = uniqueId(tenantPrefix);
   return {
@@ -521,6 +521,10 @@ describe("gcp: clients and configuration", () => {
           )
         ).apiKey?.reveal(),
       ).toBe("own-client-value");
+      // @ts-expect-error: `client` and the settings of a client credkit builds exclude each other.
+      expect(() => gcpSecretManagerBackend({ client, clientOptions: {}, endpoint: "x" })).toThrow(
+        /got client and endpoint, clientOptions/,
+      );
     } finally {
       await client.close();
     }

@@ -3,8 +3,9 @@
  * Every call runs under one per-call timeout that bounds the SDK's own retries and backoff.
  */
 import type { SecretsManagerClient, SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
-import { ConfigurationError, UnavailableError } from "../../core/errors.js";
+import { UnavailableError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
+import { checkClientExclusive } from "../../kit/client-options.js";
 
 /** The `@aws-sdk/client-secrets-manager` module. */
 export type SecretsManagerModule = typeof import("@aws-sdk/client-secrets-manager");
@@ -70,17 +71,8 @@ export function ownSecrets(options: AwsConnectionOptions): string[] {
 
 /** Throws when a client and client settings are both given (the types forbid it; JavaScript callers may not). */
 export function checkConnectionOptions(options: AwsConnectionOptions, source: string): void {
-  if (!options.client) return;
-  const conflicting = (["region", "endpoint", "credentials", "maxAttempts", "clientOptions"] as const).filter(
-    (name) => options[name] !== undefined,
-  );
-  if (conflicting.length > 0) {
-    throw new ConfigurationError(
-      `Pass either an existing client or client settings, not both (got client and ${conflicting.join(", ")}).`,
-      {},
-      { source },
-    );
-  }
+  const settings = ["region", "endpoint", "credentials", "maxAttempts", "clientOptions"] as const;
+  checkClientExclusive(options as AwsClientSettings, settings, source);
 }
 
 /** Lazily imports the SDK and builds (or adopts) the client, once. */

@@ -9,6 +9,9 @@
 import { AuthError, UnsupportedError } from "../../core/errors.js";
 import { errorLadder, isNetworkError, type LadderStep } from "../../kit/error-ladder.js";
 
+/** The backend's name in errors (`source`). */
+export const NAME = "gcp";
+
 /** gRPC status names by code. */
 const GRPC_NAMES = [
   "OK",
@@ -135,7 +138,7 @@ function override(error: unknown, { action, status, options }: LadderStep) {
 
 /** Maps anything a Secret Manager call threw to a credkit error. */
 export const gcpError = errorLadder({
-  source: "gcp",
+  source: NAME,
   service: "Secret Manager",
   status: (error) => {
     const name = grpcStatusOf(error);

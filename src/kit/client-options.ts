@@ -1,0 +1,22 @@
+/**
+ * `client` xor client settings: a backend takes an existing SDK client or the settings for one
+ * it builds. The option types forbid both; this check gives JavaScript callers the same answer.
+ */
+import { ConfigurationError } from "../core/errors.js";
+
+/** Throws `ConfigurationError` naming the settings given beside `client`. */
+export function checkClientExclusive<T extends { client?: unknown }>(
+  options: T,
+  settings: readonly (keyof T & string)[],
+  source: string,
+): void {
+  if (options.client === undefined) return;
+  const conflicting = settings.filter((name) => options[name] !== undefined);
+  if (conflicting.length > 0) {
+    throw new ConfigurationError(
+      `Pass either an existing client or client settings, not both (got client and ${conflicting.join(", ")}).`,
+      {},
+      { source },
+    );
+  }
+}
