@@ -105,6 +105,12 @@ interface CallOptions {
   ifMatch?: string | undefined;
 }
 
+/** Makes an integration change conditional: `ifRevision` is the revision last read (its ETag). */
+export interface Conditional {
+  /** Change only if the integration is still at this revision; else 412. */
+  ifRevision?: number | undefined;
+}
+
 /** The typed client. */
 export function createClient(options: ClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, "");
@@ -169,8 +175,13 @@ export function createClient(options: ClientOptions) {
           body,
           ...version("v", options.ifVersion),
         }),
-      delete: (id: string, options: { purge?: boolean } = {}) =>
-        call<void>("deleteCredential", { ...byId(id), query: { purge: options.purge ? "true" : undefined } }),
+      /** Deletes (recoverably where the store can, unless `purge`); `ifVersion` makes it conditional. */
+      delete: (id: string, options: { purge?: boolean; ifVersion?: number } = {}) =>
+        call<void>("deleteCredential", {
+          ...byId(id),
+          query: { purge: options.purge ? "true" : undefined },
+          ...version("v", options.ifVersion),
+        }),
       restore: (id: string) => call<CredentialViewData>("restoreCredential", byId(id)),
       test: (id: string, connector: string) =>
         call<TestResultData>("testCredential", { ...byId(id), body: { connector } }),
@@ -187,12 +198,21 @@ export function createClient(options: ClientOptions) {
           body,
           ...version("i", options.ifRevision),
         }),
-      delete: (id: string) => call<void>("deleteIntegration", byId(id)),
-      test: (id: string) => call<TestResultData>("testIntegration", byId(id)),
-      rotate: (id: string, body: RotateIntegrationInput) =>
-        call<IntegrationViewData>("rotateIntegration", { ...byId(id), body }),
-      disable: (id: string) => call<IntegrationViewData>("disableIntegration", byId(id)),
-      enable: (id: string) => call<IntegrationViewData>("enableIntegration", byId(id)),
+      /** Each change below takes `ifRevision`, which makes it conditional (412 when stale). */
+      delete: (id: string, options: Conditional = {}) =>
+        call<void>("deleteIntegration", { ...byId(id), ...version("i", options.ifRevision) }),
+      test: (id: string, options: Conditional = {}) =>
+        call<TestResultData>("testIntegration", { ...byId(id), ...version("i", options.ifRevision) }),
+      rotate: (id: string, body: RotateIntegrationInput, options: Conditional = {}) =>
+        call<IntegrationViewData>("rotateIntegration", {
+          ...byId(id),
+          body,
+          ...version("i", options.ifRevision),
+        }),
+      disable: (id: string, options: Conditional = {}) =>
+        call<IntegrationViewData>("disableIntegration", { ...byId(id), ...version("i", options.ifRevision) }),
+      enable: (id: string, options: Conditional = {}) =>
+        call<IntegrationViewData>("enableIntegration", { ...byId(id), ...version("i", options.ifRevision) }),
       /** Configuration with secrets masked (`***key123`), and each secret's fingerprint. */
       credentials: (id: string) =>
         call<{ credentials: Record<string, unknown>; fingerprints?: Record<string, string> }>(

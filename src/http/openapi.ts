@@ -56,7 +56,7 @@ function parameters(route: Route): unknown[] {
       });
     }
   }
-  if (route.etag) {
+  if (route.etag && route.conditional !== false) {
     list.push({
       name: "If-Match",
       in: "header",

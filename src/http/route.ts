@@ -72,6 +72,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * ETag and the route honours `If-Match` (412 on mismatch).
    */
   readonly etag?: "v" | "i" | undefined;
+  /**
+   * Whether `If-Match` makes the operation conditional (412 on mismatch). False for an operation
+   * that changes no value and keeps the version (restore): its answer still carries an ETag.
+   * @default true for a route with `etag`
+   */
+  readonly conditional?: boolean | undefined;
   /** Served without `authenticate` (only the OpenAPI document). */
   readonly public?: boolean | undefined;
   handle(context: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<Reply> | Reply;

@@ -242,7 +242,10 @@ export function createRouter(options: RouterOptions): Router {
     const principal = (await guard(request, route.public === true)) as Principal;
     const parsedParams = route.params ? parseInput(route.params, params, "path") : undefined;
     const query = parseInput(route.query ?? EMPTY_QUERY, queryOf(url), "query");
-    const ifMatch = route.etag ? parseIfMatch(request.headers.get("if-match"), route.etag) : undefined;
+    const ifMatch =
+      route.etag && route.conditional !== false
+        ? parseIfMatch(request.headers.get("if-match"), route.etag)
+        : undefined;
     const body = route.body ? parseInput(route.body, await readJsonBody(request, limit), "body") : undefined;
     let api: TenantApi | undefined;
     try {

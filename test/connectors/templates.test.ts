@@ -4,34 +4,17 @@
  * `POST /templates/{id}/integrations`), with the caller's configuration and key over the
  * template's and the key moved to the credential store.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { memoryBackend } from "../../src/backends/memory/index.js";
+import { describe, expect, it } from "vitest";
 import { memoryConnectionStore } from "../../src/connectors/connection-store.js";
 import { ConnectorRegistry, defaultRegistry } from "../../src/connectors/registry.js";
 import { ConnectorService } from "../../src/connectors/service.js";
 import { BUILTIN_TEMPLATES } from "../../src/connectors/templates.js";
-import { CredentialManager } from "../../src/core/credential-manager.js";
 import { createRouter } from "../../src/http/index.js";
-import { as, serveNode, testAuthenticate, transcript } from "../http/support.js";
-import type { LoopbackServer } from "../servers/providers/base.js";
-import { startOpenAIServer } from "../servers/providers/openai.js";
-import { keyring } from "../support/fixtures.js";
-import { providerKey, SDK_ENV } from "./support.js";
+import { as, memoryManager, openAIStandIn, serveNode, testAuthenticate } from "../http/support.js";
+import { providerKey } from "./support.js";
 
 const key = providerKey("sk-");
-let provider: LoopbackServer;
-const manager = () =>
-  new CredentialManager({ backend: memoryBackend({ env: {} }), encryption: keyring(), cache: false });
-
-beforeAll(async () => {
-  for (const name of SDK_ENV) vi.stubEnv(name, "");
-  provider = await startOpenAIServer({ apiKey: key });
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await provider.close();
-  expect(transcript.join("\n").includes(key)).toBe(false);
-});
+const provider = openAIStandIn(key, [key]);
 
 describe("templates in the catalog", () => {
   it("every built-in template names a registered connector and only settings that connector declares, none secret", () => {
@@ -63,7 +46,7 @@ describe("templates in the catalog", () => {
 describe("ConnectorService.createFromTemplate", () => {
   it("creates a connection with the template's connector and configuration, the caller's over it; the key is stored", async () => {
     const service = new ConnectorService({
-      credentials: manager(),
+      credentials: memoryManager(),
       tenantId: "acme",
       store: memoryConnectionStore(),
     });
@@ -90,7 +73,7 @@ describe("ConnectorService.createFromTemplate", () => {
 
   it("an unknown template is NotFoundError and creates nothing", async () => {
     const service = new ConnectorService({
-      credentials: manager(),
+      credentials: memoryManager(),
       tenantId: "acme",
       store: memoryConnectionStore(),
     });
@@ -104,11 +87,11 @@ describe("ConnectorService.createFromTemplate", () => {
 describe("HTTP: GET /templates, POST /templates/{id}/integrations", () => {
   it("lists templates, creates an integration from one that tests active, and 404s an unknown template", async () => {
     const router = createRouter({
-      credentials: manager(),
+      credentials: memoryManager(),
       connections: memoryConnectionStore(),
       authenticate: testAuthenticate,
       prefix: "/credkit",
-      connectorOptions: { baseURL: `${provider.url}/v1`, maxRetries: 0 },
+      connectorOptions: { baseURL: `${provider().url}/v1`, maxRetries: 0 },
     });
     const served = await serveNode(router, "/credkit");
     try {

@@ -3,35 +3,21 @@
  * `app.fetch` — driven with `fetch` and the typed client: every endpoint, every error status,
  * tenant isolation, and no key in any answer.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { memoryConnectionStore } from "../../src/connectors/connection-store.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { CredkitApiError, createClient } from "../../src/http/client.js";
 import { createRouter } from "../../src/http/index.js";
-import { providerKey, rejection, SDK_ENV } from "../connectors/support.js";
-import type { LoopbackServer } from "../servers/providers/base.js";
-import { startOpenAIServer } from "../servers/providers/openai.js";
+import { providerKey, rejection } from "../connectors/support.js";
 import { keyring, uniqueId } from "../support/fixtures.js";
-import { as, type Served, serveHono, serveNode, testAuthenticate, transcript } from "./support.js";
+import { as, openAIStandIn, type Served, serveHono, serveNode, testAuthenticate } from "./support.js";
 
 const key = providerKey("sk-");
 const wrongKey = providerKey("sk-");
 const rotated = providerKey("sk-");
 const PREFIX = "/credkit";
-let provider: LoopbackServer;
-
-beforeAll(async () => {
-  for (const name of SDK_ENV) vi.stubEnv(name, "");
-  provider = await startOpenAIServer({ apiKey: key, echoKey: true });
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await provider.close();
-  // No answer of any test, body or header, carried a key.
-  const all = transcript.join("\n");
-  for (const secret of [key, wrongKey, rotated]) expect(all.includes(secret)).toBe(false);
-});
+const provider = openAIStandIn(key, [key, wrongKey, rotated], { echoKey: true });
 
 function makeRouter(options: { backend?: ReturnType<typeof memoryBackend>; csrf?: boolean } = {}) {
   const credentials = new CredentialManager({
@@ -44,7 +30,7 @@ function makeRouter(options: { backend?: ReturnType<typeof memoryBackend>; csrf?
     connections: memoryConnectionStore(),
     authenticate: testAuthenticate,
     prefix: PREFIX,
-    connectorOptions: { baseURL: `${provider.url}/v1`, maxRetries: 0 },
+    connectorOptions: { baseURL: `${provider().url}/v1`, maxRetries: 0 },
     ...(options.csrf ? { csrf: (request: Request) => request.headers.get("x-csrf") === "ok" } : {}),
   });
 }

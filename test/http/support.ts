@@ -6,7 +6,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Hono } from "hono";
+import { afterAll, beforeAll, expect, vi } from "vitest";
+import { memoryBackend } from "../../src/backends/memory/index.js";
+import { CredentialManager } from "../../src/core/credential-manager.js";
 import { toNodeHandler } from "../../src/http/index.js";
+import { SDK_ENV } from "../connectors/support.js";
+import type { LoopbackServer } from "../servers/providers/base.js";
+import { startOpenAIServer } from "../servers/providers/openai.js";
+import { keyring } from "../support/fixtures.js";
 
 /** Where a router is reached and how to call it. */
 export interface Served {
@@ -71,4 +78,34 @@ export function testAuthenticate(request: Request) {
   if (!tenantId) return null;
   if (tenantId === "forbidden") return { refuse: 403 as const };
   return { tenantId, actor: `user-of-${tenantId}` };
+}
+
+/**
+ * Starts the OpenAI stand-in (accepting `apiKey`) for the file's tests, with the SDKs' environment
+ * fallbacks cleared; afterwards checks that no recorded answer carried any of `secrets`.
+ * Returns a getter for the running stand-in.
+ */
+export function openAIStandIn(
+  apiKey: string,
+  secrets: readonly string[],
+  options: { echoKey?: boolean } = {},
+): () => LoopbackServer {
+  let provider: LoopbackServer | undefined;
+  beforeAll(async () => {
+    for (const name of SDK_ENV) vi.stubEnv(name, "");
+    provider = await startOpenAIServer({ apiKey, ...options });
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await provider?.close();
+    // No answer of any test, body or header, carried a key.
+    const all = transcript.join("\n");
+    for (const secret of secrets) expect(all.includes(secret)).toBe(false);
+  });
+  return () => provider as LoopbackServer;
+}
+
+/** A credential manager on a fresh memory backend, uncached, with the test keyring. */
+export function memoryManager(): CredentialManager {
+  return new CredentialManager({ backend: memoryBackend({ env: {} }), encryption: keyring(), cache: false });
 }

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { useConnector } from "../../connectors/define.js";
 import type { CredentialType } from "../../core/credential-types.js";
+import { preconditionFailed } from "../etag.js";
 import { type Route, route } from "../route.js";
 import {
   CreateCredentialBody,
@@ -134,9 +135,11 @@ export const credentialRoutes: readonly Route[] = [
     params: ById,
     query: DeleteQuery,
     success: { status: 204, description: "Deleted" },
-    errors: [400, 404],
-    async handle({ api, params, query, principal }) {
-      await api.credentials.describe(params.id);
+    errors: [400, 404, 412],
+    etag: "v",
+    async handle({ api, params, query, principal, ifMatch }) {
+      const info = await api.credentials.describe(params.id);
+      if (ifMatch !== undefined && info.version !== ifMatch) throw preconditionFailed();
       await api.credentials.delete(params.id, { purge: query.purge === "true", actor: principal.actor });
       return { status: 204 };
     },
@@ -151,6 +154,7 @@ export const credentialRoutes: readonly Route[] = [
     success: { status: 200, schema: CredentialView, description: "The restored credential's metadata" },
     errors: [400, 404, 501],
     etag: "v",
+    conditional: false,
     async handle({ api, params, principal }) {
       await api.credentials.restore(params.id, { actor: principal.actor });
       const info = await api.credentials.describe(params.id);

@@ -165,7 +165,8 @@ export const integrationRoutes: readonly Route[] = [
     summary: "Validate an integration against its provider (status becomes active or error)",
     params: ById,
     success: { status: 200, schema: TestResult, description: "The verdict (never a value)" },
-    errors: [400, 404],
+    errors: [400, 404, 412],
+    etag: "i",
     async handle({ api, params }) {
       return { body: await api.connections.testConnectorConnection(params.id) };
     },
