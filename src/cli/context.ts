@@ -1,11 +1,12 @@
 /**
  * Opening credential managers for a command, configured exactly like the library: the
- * `--backend` name (or `VAULT_TYPE`) and each backend's variables; `CREDKIT_AUDIT_FILE` adds a
- * JSON-lines audit sink so actions taken from the command line are audited too.
+ * `--backend` name (or `VAULT_TYPE`) and each backend's variables; the audit trail the
+ * environment configures (`CREDKIT_AUDIT_FILE`, `CREDKIT_AUDIT_DATABASE_URL`) receives the
+ * command's own actions, so actions taken from the command line are audited too.
  */
-import { jsonLinesSink } from "../core/audit.js";
 import { createCredentialManager } from "../core/create-credential-manager.js";
 import type { CredentialManager } from "../core/credential-manager.js";
+import { commandAuditSinks } from "./audit-trail.js";
 import type { GlobalOptions } from "./output.js";
 
 /** Opens a manager on `backend` (default: `--backend`, else `VAULT_TYPE`), uses it, closes it. */
@@ -14,16 +15,21 @@ export async function withManager<T>(
   use: (manager: CredentialManager) => Promise<T>,
   backend: string | undefined = options.backend,
 ): Promise<T> {
-  const auditFile = process.env.CREDKIT_AUDIT_FILE;
-  const sink = auditFile ? jsonLinesSink(auditFile) : undefined;
-  const manager = await createCredentialManager({
-    ...(backend !== undefined ? { backend } : {}),
-    ...(sink ? { audit: { sinks: [sink] } } : {}),
-  });
+  const audit = commandAuditSinks();
+  let manager: CredentialManager;
+  try {
+    manager = await createCredentialManager({
+      ...(backend !== undefined ? { backend } : {}),
+      ...(audit.sinks.length > 0 ? { audit: { sinks: audit.sinks } } : {}),
+    });
+  } catch (error) {
+    await audit.finish();
+    throw error;
+  }
   try {
     return await use(manager);
   } finally {
     await manager.close();
-    await sink?.flush();
+    await audit.finish();
   }
 }

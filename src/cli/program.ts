@@ -330,13 +330,20 @@ function keyCommands(program: Command): void {
     ["credkit verify-keys", "credkit verify-keys --tenant acme --json"],
   );
   const audit = examples(
-    program.command("audit").description("read the JSON-lines audit file (CREDKIT_AUDIT_FILE)"),
+    program
+      .command("audit")
+      .description(
+        "read the audit trail: the PostgreSQL audit sink (CREDKIT_AUDIT_DATABASE_URL), else the JSON-lines file (CREDKIT_AUDIT_FILE)",
+      ),
     [
       "credkit audit tail --file audit.jsonl",
       "credkit audit query --tenant acme --action read --since 2026-01-01",
     ],
   );
-  const file = new Option("--file <path>", "the audit file (default: $CREDKIT_AUDIT_FILE)");
+  const file = new Option(
+    "--file <path>",
+    "read this JSON-lines file (default: the database, else $CREDKIT_AUDIT_FILE)",
+  );
   examples(
     audit
       .command("tail")
@@ -353,8 +360,13 @@ function keyCommands(program: Command): void {
   examples(
     audit
       .command("query")
-      .description("events matching every filter given, oldest first")
-      .addOption(new Option("--file <path>", "the audit file (default: $CREDKIT_AUDIT_FILE)"))
+      .description("the newest --limit events matching every filter given, oldest first")
+      .addOption(
+        new Option(
+          "--file <path>",
+          "read this JSON-lines file (default: the database, else $CREDKIT_AUDIT_FILE)",
+        ),
+      )
       .option("--tenant <id>", "tenant")
       .option("--connection <id>", "credential name")
       .option(

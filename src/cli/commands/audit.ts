@@ -1,11 +1,15 @@
 /**
- * `credkit audit tail|query` over the JSON-lines audit file (`jsonLinesSink`, the file named by
- * `--file` or `CREDKIT_AUDIT_FILE`, which the command itself also writes its own events to).
- * Events carry ids, actions and outcomes, never values.
+ * `credkit audit tail|query` over the audit trail the environment configures: the PostgreSQL
+ * audit sink (`CREDKIT_AUDIT_DATABASE_URL`) when there is one and no `--file` is given, else the
+ * JSON-lines file (`--file` or `CREDKIT_AUDIT_FILE`). The command itself writes its own events to
+ * both. Events carry ids, actions and outcomes, never values.
  */
 import { createReadStream, existsSync, statSync, unwatchFile, watchFile } from "node:fs";
 import { createInterface } from "node:readline";
+import type { AuditAction, AuditEvent } from "../../core/audit.js";
 import { ValidationError } from "../../core/errors.js";
+import { type PostgresAuditSink, postgresAuditSink } from "../../ops/audit/postgres-sink.js";
+import { auditDatabase } from "../audit-trail.js";
 import { type GlobalOptions, Output } from "../output.js";
 
 /** One event as the file holds it (`time` an ISO string). */
@@ -77,44 +81,128 @@ function line(event: FileEvent): string {
   return `${event.time}  ${event.action.padEnd(8)} ${event.outcome.padEnd(7)} ${what}${version} by ${event.accessor}${error}`;
 }
 
-/** `audit query`: events matching every filter given, oldest first, at most `--limit`. */
-export async function auditQuery(options: AuditCommandOptions): Promise<void> {
-  const output = new Output(options);
-  const file = auditFile(options);
-  const since = time(options.since, "since");
-  const until = time(options.until, "until");
-  const limit = count(options.limit, 1000, "limit");
+/** The filters of `audit query`, checked. */
+interface Filter {
+  readonly tenant?: string | undefined;
+  readonly connection?: string | undefined;
+  readonly action?: string | undefined;
+  readonly outcome?: string | undefined;
+  /** Milliseconds since the epoch, inclusive. */
+  readonly since?: number | undefined;
+  /** Milliseconds since the epoch, inclusive. */
+  readonly until?: number | undefined;
+}
+
+function matches(event: FileEvent, filter: Filter): boolean {
+  const at = Date.parse(event.time);
+  return (
+    (filter.tenant === undefined || event.tenant === filter.tenant) &&
+    (filter.connection === undefined || event.name === filter.connection) &&
+    (filter.action === undefined || event.action === filter.action) &&
+    (filter.outcome === undefined || event.outcome === filter.outcome) &&
+    (filter.since === undefined || at >= filter.since) &&
+    (filter.until === undefined || at <= filter.until)
+  );
+}
+
+/** The newest `limit` events of the file matching `filter`, oldest first. */
+async function fromFile(file: string, filter: Filter, limit: number): Promise<FileEvent[]> {
   const found: FileEvent[] = [];
   for await (const event of events(file)) {
-    const at = Date.parse(event.time);
-    if (options.tenant !== undefined && event.tenant !== options.tenant) continue;
-    if (options.connection !== undefined && event.name !== options.connection) continue;
-    if (options.action !== undefined && event.action !== options.action) continue;
-    if (options.outcome !== undefined && event.outcome !== options.outcome) continue;
-    if ((since !== undefined && at < since) || (until !== undefined && at > until)) continue;
+    if (!matches(event, filter)) continue;
     found.push(event);
-    if (found.length >= limit) break;
+    if (found.length > limit) found.shift();
   }
+  return found;
+}
+
+/** An event of the database as the file writes it (`time` an ISO string). */
+const asFileEvent = (event: AuditEvent): FileEvent =>
+  ({ ...event, time: new Date(event.time).toISOString() }) as FileEvent;
+
+/** The newest `limit` events of the database matching `filter`, oldest first. */
+async function fromDatabase(trail: PostgresAuditSink, filter: Filter, limit: number): Promise<FileEvent[]> {
+  const found: FileEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await trail.query({
+      ...(filter.tenant !== undefined ? { tenantId: filter.tenant } : {}),
+      ...(filter.connection !== undefined ? { name: filter.connection } : {}),
+      ...(filter.action !== undefined ? { action: filter.action as AuditAction } : {}),
+      ...(filter.outcome !== undefined ? { outcome: filter.outcome as AuditEvent["outcome"] } : {}),
+      ...(filter.since !== undefined ? { from: new Date(filter.since) } : {}),
+      ...(filter.until !== undefined ? { to: new Date(filter.until + 1) } : {}),
+      limit: Math.min(1000, limit - found.length),
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+    found.push(...page.events.map(asFileEvent));
+    cursor = page.cursor;
+  } while (cursor !== undefined && found.length < limit);
+  return found.reverse();
+}
+
+/** Runs `use` on the configured trail: the database (unless `--file`), else the file. */
+async function withTrail<T>(
+  options: AuditCommandOptions,
+  use: (read: (filter: Filter, limit: number) => Promise<FileEvent[]>, file?: string) => Promise<T>,
+): Promise<T> {
+  const database = options.file === undefined ? auditDatabase() : undefined;
+  if (!database) {
+    const file = auditFile(options);
+    return use((filter, limit) => fromFile(file, filter, limit), file);
+  }
+  const trail = postgresAuditSink({ ...database, env: process.env });
+  try {
+    return await use((filter, limit) => fromDatabase(trail, filter, limit));
+  } finally {
+    await trail.close();
+  }
+}
+
+/** `audit query`: the newest `--limit` events matching every filter given, oldest first. */
+export async function auditQuery(options: AuditCommandOptions): Promise<void> {
+  const output = new Output(options);
+  const filter: Filter = {
+    tenant: options.tenant,
+    connection: options.connection,
+    action: options.action,
+    outcome: options.outcome,
+    since: time(options.since, "since"),
+    until: time(options.until, "until"),
+  };
+  const limit = count(options.limit, 1000, "limit");
+  const found = await withTrail(options, (read) => read(filter, limit));
   output.result(found, () => found.map(line));
 }
 
-/** `audit tail`: the last `--lines` events; with `--follow`, then each new one as it is written. */
-export async function auditTail(options: AuditCommandOptions): Promise<void> {
-  const output = new Output(options);
-  const file = auditFile(options);
-  const wanted = count(options.lines, 20, "lines");
-  const last: FileEvent[] = [];
-  for await (const event of events(file)) {
-    last.push(event);
-    if (last.length > wanted) last.shift();
+/** Until SIGINT or SIGTERM, prints each event `read` finds after the last one printed. */
+async function pollNewer(
+  read: (filter: Filter, limit: number) => Promise<FileEvent[]>,
+  last: FileEvent | undefined,
+  print: (event: FileEvent) => void,
+): Promise<void> {
+  let since = last ? Date.parse(last.time) : Date.now();
+  let seen = new Set(last ? [JSON.stringify(last)] : []);
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+  };
+  process.once("SIGINT", stop).once("SIGTERM", stop);
+  while (!stopped) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const event of await read({ since }, 100_000)) {
+      const key = JSON.stringify(event);
+      const at = Date.parse(event.time);
+      if (at === since && seen.has(key)) continue;
+      if (at > since) [since, seen] = [at, new Set()];
+      seen.add(key);
+      print(event);
+    }
   }
-  const print = (event: FileEvent) =>
-    process.stdout.write(output.json ? `${JSON.stringify(event)}\n` : `${line(event)}\n`);
-  if (!options.follow) {
-    output.result(last, () => last.map(line));
-    return;
-  }
-  last.forEach(print);
+}
+
+/** Until SIGINT or SIGTERM, prints each event appended to `file`. */
+async function watchAppended(file: string, print: (event: FileEvent) => void): Promise<void> {
   let offset = statSync(file).size;
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -128,5 +216,22 @@ export async function auditTail(options: AuditCommandOptions): Promise<void> {
       offset = current.size;
       for await (const event of events(file, from)) print(event);
     });
+  });
+}
+
+/** `audit tail`: the last `--lines` events; with `--follow`, then each new one as it is written. */
+export async function auditTail(options: AuditCommandOptions): Promise<void> {
+  const output = new Output(options);
+  const wanted = count(options.lines, 20, "lines");
+  await withTrail(options, async (read, file) => {
+    const last = await read({}, wanted);
+    if (!options.follow) {
+      output.result(last, () => last.map(line));
+      return;
+    }
+    const print = (event: FileEvent) =>
+      process.stdout.write(output.json ? `${JSON.stringify(event)}\n` : `${line(event)}\n`);
+    last.forEach(print);
+    await (file !== undefined ? watchAppended(file, print) : pollNewer(read, last.at(-1), print));
   });
 }
