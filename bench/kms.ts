@@ -53,19 +53,23 @@ async function managerOver(encryption: ConstructorParameters<typeof CredentialMa
 export async function kmsBench(): Promise<Measurement[]> {
   const server = await startAwsKmsServer("AKIDBENCH");
   try {
-    const kms = awsKmsKeyProvider({
-      keyId: server.createKey("bench"),
-      clientOptions: {
-        endpoint: server.endpoint,
-        region: "us-east-1",
-        credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" },
-      },
-    });
+    const keyId = server.createKey("bench");
+    const provider = () =>
+      awsKmsKeyProvider({
+        keyId,
+        clientOptions: {
+          endpoint: server.endpoint,
+          region: "us-east-1",
+          credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" },
+        },
+      });
+    const kms = provider();
     const writer = await managerOver(kms);
     const local = new LocalKeyring(randomBytes(32));
     const overLocal = await managerOver(local);
-    // why: a reader of its own, as another process would be: nothing it reads was sealed by it.
-    const overKms = new CredentialManager({ backend: writer.backend, encryption: kms, cache: false });
+    // why: a reader of its own, as another process would be: no data key it reads is cached yet.
+    const readerKms = provider();
+    const overKms = new CredentialManager({ backend: writer.backend, encryption: readerKms, cache: false });
     const before = server.calls.filter((call) => call === "Decrypt").length;
     const read = (manager: typeof overKms) => (index: number) =>
       manager.getCredentials(`credential-${index}`, "bench");
@@ -73,6 +77,7 @@ export async function kmsBench(): Promise<Measurement[]> {
     const unwraps = server.calls.filter((call) => call === "Decrypt").length - before;
     const { floorNs: localNs, subjectNs: kmsNs } = await compareReads(read(overLocal), read(overKms));
     await kms.close();
+    await readerKms.close();
     return [
       measurement(
         `KMS unwrap calls for ${READS} uncached reads of ${CREDENTIALS} credentials`,

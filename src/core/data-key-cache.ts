@@ -1,7 +1,9 @@
 /**
- * A bounded cache of unwrapped data keys, so reads do not call a KMS every time. Entries expire
- * by age, by number of uses and by count (least recently used first); an entry's key bytes are
- * overwritten with zeros when it leaves the cache. Callers get a copy, never the cached bytes.
+ * A bounded cache of data keys, so reads (unwrapped keys) and writes (a generated key with its
+ * wrapped form) do not call a KMS every time. Entries expire by age, by number of uses and by
+ * count (least recently used first); an entry's key bytes are overwritten with zeros when it
+ * leaves the cache. `put` takes ownership of the bytes it is given; callers of `take` get a copy,
+ * never the cached bytes.
  */
 import { LRUCache } from "lru-cache";
 import { ConfigurationError } from "./errors.js";
@@ -28,7 +30,14 @@ export interface DataKeyCacheOptions {
 
 interface Entry {
   readonly key: Uint8Array;
+  readonly wrapped: Uint8Array | undefined;
   uses: number;
+}
+
+/** A data key taken from the cache: a copy of the key, and its wrapped form when one was put. */
+export interface CachedDataKey {
+  readonly dataKey: Uint8Array;
+  readonly wrapped: Uint8Array | undefined;
 }
 
 function positiveInteger(value: number | undefined, fallback: number, option: string): number {
@@ -39,7 +48,7 @@ function positiveInteger(value: number | undefined, fallback: number, option: st
   return value;
 }
 
-/** Unwrapped data keys by an opaque id (key id, wrapped bytes and context). */
+/** Data keys by an opaque id (wrapped bytes and context for reads; key id and context for writes). */
 export class DataKeyCache {
   readonly #maxUses: number;
   readonly #entries: LRUCache<string, Entry>;
@@ -55,18 +64,23 @@ export class DataKeyCache {
   }
 
   /** A copy of the cached key, counting one use; undefined when absent, expired or used up. */
-  take(id: string): Uint8Array | undefined {
+  take(id: string): CachedDataKey | undefined {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
     entry.uses += 1;
-    const copy = Uint8Array.from(entry.key);
+    const taken = { dataKey: Uint8Array.from(entry.key), wrapped: entry.wrapped };
     if (entry.uses >= this.#maxUses) this.#entries.delete(id);
-    return copy;
+    return taken;
   }
 
-  /** Caches a copy of `key` under `id`. */
-  put(id: string, key: Uint8Array): void {
-    this.#entries.set(id, { key: Uint8Array.from(key), uses: 0 });
+  /**
+   * Caches `key` (and its wrapped form) under `id`, taking ownership of the key bytes: they are
+   * zeroed when the entry leaves the cache. Pass a copy of a key still in use elsewhere.
+   */
+  put(id: string, key: Uint8Array, wrapped?: Uint8Array): void {
+    // why: expired keys otherwise stay in memory, unwiped, until something touches them.
+    this.#entries.purgeStale();
+    this.#entries.set(id, { key, wrapped, uses: 0 });
   }
 
   /** Number of keys held. */

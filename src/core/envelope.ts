@@ -184,11 +184,17 @@ function parseEnvelope(value: string): ParsedEnvelope {
 /** AES-256-GCM envelope encryption under a `KeyProvider`. */
 export class EnvelopeCodec implements PayloadCodec {
   readonly #provider: KeyProvider;
-  /** Unwrapped data keys by wrapped bytes: an uncached read then costs one AES-GCM, not two. */
-  readonly #dataKeys = new LRUCache<string, Uint8Array>({ max: DATA_KEY_CACHE_SIZE });
+  /**
+   * Unwrapped data keys by wrapped bytes: an uncached read then costs one AES-GCM, not two. None
+   * when the provider caches data keys within bounds of its own (a KMS), so those bounds hold.
+   */
+  readonly #dataKeys: LRUCache<string, Uint8Array> | undefined;
 
   constructor(provider: KeyProvider) {
     this.#provider = provider;
+    this.#dataKeys = provider.cachesDataKeys
+      ? undefined
+      : new LRUCache<string, Uint8Array>({ max: DATA_KEY_CACHE_SIZE });
   }
 
   get keyId(): string {
@@ -203,9 +209,7 @@ export class EnvelopeCodec implements PayloadCodec {
         `The KeyProvider's currentKeyId is ${keyId.length} bytes; key ids are limited to ${MAX_KEY_ID_BYTES} bytes.`,
       );
     }
-    const wrapContext = contextBytes(binding);
-    const dataKey = randomBytes(DATA_KEY_BYTES);
-    const wrapped = Buffer.from(await this.#provider.wrapKey(dataKey, wrapContext));
+    const { dataKey, wrapped } = await this.#dataKey(contextBytes(binding));
     if (wrapped.length > 0xffff) {
       throw new ConfigurationError("The KeyProvider returned a wrapped data key over 65,535 bytes.");
     }
@@ -222,18 +226,28 @@ export class EnvelopeCodec implements PayloadCodec {
     cipher.setAAD(bindingBytes({ ...binding, keyId: keyIdText }, header));
     const body = Buffer.concat([cipher.update(JSON.stringify(fields), "utf8"), cipher.final()]);
     const sealed = Buffer.concat([header, nonce, body, cipher.getAuthTag()]).toString("base64");
-    this.#dataKeys.set(dataKeyCacheKey(sealed, header.length), dataKey);
+    this.#dataKeys?.set(dataKeyCacheKey(sealed, header.length), dataKey);
     return sealed;
+  }
+
+  /** A data key for a new envelope and its wrapped form, from the provider. */
+  async #dataKey(context: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: Buffer }> {
+    if (this.#provider.generateDataKey) {
+      const generated = await this.#provider.generateDataKey(context);
+      return { dataKey: generated.dataKey, wrapped: Buffer.from(generated.wrapped) };
+    }
+    const dataKey = randomBytes(DATA_KEY_BYTES);
+    return { dataKey, wrapped: Buffer.from(await this.#provider.wrapKey(dataKey, context)) };
   }
 
   async open(binding: StoredBinding, value: string): Promise<Record<string, string>> {
     const { format, bytes, keyId, wrappedStart, headerEnd } = parseEnvelope(value);
     const cacheKey = dataKeyCacheKey(value, headerEnd);
-    let dataKey = this.#dataKeys.get(cacheKey);
+    let dataKey = this.#dataKeys?.get(cacheKey);
     if (!dataKey) {
       const wrapped = bytes.subarray(wrappedStart, headerEnd);
       dataKey = await this.#provider.unwrapKey(keyId, wrapped, contextBytes(binding));
-      this.#dataKeys.set(cacheKey, dataKey);
+      this.#dataKeys?.set(cacheKey, dataKey);
     }
     const header = bytes.subarray(0, headerEnd);
     const aad =

@@ -18,6 +18,17 @@ export interface KeyProvider {
   /** Unwraps a data key wrapped under `keyId`. Throws `IntegrityError` if it does not verify. */
   unwrapKey(keyId: string, wrapped: Uint8Array, context: Uint8Array): Promise<Uint8Array>;
   /**
+   * A new data key for `context` and its wrapped form, under `currentKeyId` (e.g. AWS KMS
+   * GenerateDataKey), possibly one handed out before for the same context within the provider's
+   * cache bounds. Optional: without it, credkit draws a random key and calls `wrapKey`.
+   */
+  generateDataKey?(context: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: Uint8Array }>;
+  /**
+   * True when the provider caches data keys within bounds of its own (age, uses, entries, wiped
+   * on eviction); credkit then keeps no cache of unwrapped keys beside it, so those bounds hold.
+   */
+  readonly cachesDataKeys?: boolean;
+  /**
    * A keyed fingerprint (e.g. a truncated HMAC-SHA-256 under a key only the provider holds) of
    * `input`. credkit passes a canonical encoding of (tenantId, connectionId, field, value), so the
    * same value gives different fingerprints for different tenants, connections and fields.

@@ -31,6 +31,16 @@ export interface KmsOperations {
   wrap(dataKey: Uint8Array, context: Uint8Array, signal: AbortSignal, version?: string): Promise<Uint8Array>;
   /** Unwraps a data key wrapped under `keyId` with `context`. */
   unwrap(keyId: string, wrapped: Uint8Array, context: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Has the KMS generate a 32-byte data key bound to `context` and return it with its wrapped
+   * form (AWS KMS `GenerateDataKey`), under `version` when given. Without it, a random key is
+   * drawn locally and passed to `wrap`.
+   */
+  generate?(
+    context: Uint8Array,
+    signal: AbortSignal,
+    version?: string,
+  ): Promise<{ dataKey: Uint8Array; wrapped: Uint8Array }>;
   /** Maps whatever the SDK threw to a typed, scrubbed credkit error. */
   classify(error: unknown): Error;
   /** The key version new data keys are wrapped under, for KMSs with visible versions. */
@@ -42,8 +52,11 @@ export interface KmsOperations {
 /** Options every KMS key provider takes. */
 export interface KmsProviderOptions {
   /**
-   * Bounds of the cache of unwrapped data keys (age, uses, entries), or `false` to call the KMS
-   * on every unwrap.
+   * Bounds of the data-key caches (age, uses, entries), or `false` to call the KMS on every
+   * unwrap and every write. Reads reuse an unwrapped key; writes to the same credential (tenant
+   * and name) reuse a generated key and its wrapped form, each within these bounds. Longer or
+   * larger bounds mean fewer KMS calls; shorter ones mean a disabled key stops reads and writes
+   * sooner and a leaked process memory holds fewer keys. Evicted keys are zeroed.
    * @default { maxAgeMs: 300000, maxUses: 10000, maxEntries: 1000 }
    */
   cache?: DataKeyCacheOptions | false | undefined;
@@ -64,8 +77,8 @@ export interface KmsProviderOptions {
 /** A key provider backed by a KMS. */
 export interface KmsKeyProvider extends KeyProvider {
   /**
-   * Proves the KMS is reachable and the key usable: wraps and unwraps a random key. Throws the
-   * typed failure (disabled key, access denied, unavailable…).
+   * Proves the KMS is reachable and the key usable: generates (or wraps) a data key and unwraps
+   * it, past every cache. Throws the typed failure (disabled key, access denied, unavailable…).
    */
   check(): Promise<void>;
   /** Looks up the current key version now (also done every `versionRefreshMs` in the background). */
@@ -85,6 +98,10 @@ class KmsProvider implements KmsKeyProvider {
   readonly #operations: KmsOperations;
   readonly #options: KmsProviderOptions;
   readonly #cache: DataKeyCache | undefined;
+  /** Generated data keys with their wrapped form, by key id and context: reused by writes. */
+  readonly #writes: DataKeyCache | undefined;
+  /** The envelope keeps no cache beside this one, so the bounds above hold. */
+  readonly cachesDataKeys = true;
   #version: string | undefined;
   #versionCheckedAt = Number.NEGATIVE_INFINITY;
 
@@ -95,6 +112,7 @@ class KmsProvider implements KmsKeyProvider {
     this.#operations = operations;
     this.#options = options;
     this.#cache = options.cache === false ? undefined : new DataKeyCache(options.cache);
+    this.#writes = options.cache === false ? undefined : new DataKeyCache(options.cache);
   }
 
   /** The key id with the key version in use, e.g. `vault-transit:transit/credkit#3`. */
@@ -120,10 +138,35 @@ class KmsProvider implements KmsKeyProvider {
     }
     const id = cacheId(wrapped, context);
     const cached = this.#cache?.take(id);
-    if (cached) return cached;
+    if (cached) return cached.dataKey;
     const dataKey = await this.#call((signal) => this.#operations.unwrap(keyId, wrapped, context, signal));
-    this.#cache?.put(id, dataKey);
+    this.#cache?.put(id, Uint8Array.from(dataKey));
     return dataKey;
+  }
+
+  async generateDataKey(context: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: Uint8Array }> {
+    const writeId = `${this.currentKeyId}\0${Buffer.from(context).toString("base64")}`;
+    const reused = this.#writes?.take(writeId);
+    if (reused?.wrapped) return { dataKey: reused.dataKey, wrapped: reused.wrapped };
+    const generated = await this.#generate(context);
+    this.#writes?.put(writeId, Uint8Array.from(generated.dataKey), generated.wrapped);
+    this.#cache?.put(cacheId(generated.wrapped, context), Uint8Array.from(generated.dataKey));
+    return generated;
+  }
+
+  /** A new data key from the KMS (or drawn here and wrapped), under the version in use. */
+  async #generate(context: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: Uint8Array }> {
+    const version = this.#version;
+    const { generate } = this.#operations;
+    const generated = await this.#call(async (signal) => {
+      if (generate) return generate(context, signal, version);
+      const dataKey = randomBytes(32);
+      return { dataKey, wrapped: await this.#operations.wrap(dataKey, context, signal, version) };
+    });
+    if (generated.dataKey.length !== 32) {
+      throw new IntegrityError(`The ${this.#operations.name} data key is not 32 bytes long.`);
+    }
+    return generated;
   }
 
   async refresh(): Promise<void> {
@@ -140,12 +183,11 @@ class KmsProvider implements KmsKeyProvider {
   }
 
   async check(): Promise<void> {
-    const probe = randomBytes(32);
-    const wrapped = await this.wrapKey(probe, PROBE_CONTEXT);
+    const probe = await this.#generate(PROBE_CONTEXT);
     const back = await this.#call((signal) =>
-      this.#operations.unwrap(this.currentKeyId, wrapped, PROBE_CONTEXT, signal),
+      this.#operations.unwrap(this.currentKeyId, probe.wrapped, PROBE_CONTEXT, signal),
     );
-    if (!Buffer.from(back).equals(probe)) {
+    if (!Buffer.from(back).equals(Buffer.from(probe.dataKey))) {
       throw new IntegrityError(`The ${this.#operations.name} key did not give back the data key it wrapped.`);
     }
     await this.refresh();
@@ -153,6 +195,7 @@ class KmsProvider implements KmsKeyProvider {
 
   async close(): Promise<void> {
     this.#cache?.clear();
+    this.#writes?.clear();
     await this.#operations.close?.();
   }
 
@@ -182,7 +225,10 @@ export function combineKeyProviders(current: KeyProvider, ...previous: readonly 
   const all = [current, ...previous];
   const holder = (keyId: string) => all.find((provider) => provider.hasKey(keyId));
   const combined: KeyProvider = {
-    currentKeyId: current.currentKeyId,
+    get currentKeyId() {
+      return current.currentKeyId;
+    },
+    cachesDataKeys: all.some((provider) => provider.cachesDataKeys === true),
     hasKey: (keyId) => holder(keyId) !== undefined,
     wrapKey: (dataKey, context) => current.wrapKey(dataKey, context),
     unwrapKey(keyId, wrapped, context) {
@@ -194,6 +240,7 @@ export function combineKeyProviders(current: KeyProvider, ...previous: readonly 
     },
   };
   if (current.fingerprint) combined.fingerprint = current.fingerprint.bind(current);
+  if (current.generateDataKey) combined.generateDataKey = current.generateDataKey.bind(current);
   return combined;
 }
 

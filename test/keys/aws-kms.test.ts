@@ -43,6 +43,7 @@ runKeyProviderSuite({
     return {
       create: (options) => provider(arn, options),
       unwrapCalls: () => server.calls.filter((call) => call === "Decrypt").length,
+      wrapCalls: () => server.calls.filter((call) => call === "GenerateDataKey").length,
       disable: () => server.disable(arn),
       enable: () => server.enable(arn),
       throttleNext: (times) => server.fault("throttle", times),
@@ -52,6 +53,30 @@ runKeyProviderSuite({
 });
 
 describe("aws-kms specifics", () => {
+  it("data keys come from GenerateDataKey bound to the record; check() and reads need only Decrypt beside it", async () => {
+    const arn = server.createKey(uniqueId("generating"));
+    const kms = provider(arn);
+    const manager = new CredentialManager({
+      backend: memoryBackend({ env: {} }),
+      encryption: kms,
+      cache: false,
+    });
+    const from = server.calls.length;
+    await kms.check();
+    await manager.storeCredentials("openai", "acme", { apiKey: "sk-generated-data-key-01" });
+    await manager.storeCredentials("anthropic", "acme", { apiKey: "sk-generated-data-key-02" });
+    const reader = provider(arn, { cache: false });
+    const other = new CredentialManager({ backend: manager.backend, encryption: reader, cache: false });
+    expect((await other.getCredentials("openai", "acme")).apiKey?.reveal()).toBe("sk-generated-data-key-01");
+    expect(server.calls.slice(from)).toEqual([
+      "GenerateDataKey", // check()
+      "Decrypt",
+      "GenerateDataKey", // openai
+      "GenerateDataKey", // anthropic: another record, another data key
+      "Decrypt", // the reader
+    ]);
+  });
+
   it("addresses a key by alias, and automatic rotation keeps old records readable", async () => {
     const alias = uniqueId("rotating");
     const arn = server.createKey(alias);

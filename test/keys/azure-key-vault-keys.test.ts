@@ -45,6 +45,7 @@ runKeyProviderSuite({
     return {
       create: (options) => provider(name, options),
       unwrapCalls: () => server.calls.filter((call) => call === `unwrapkey ${name}`).length,
+      wrapCalls: () => server.calls.filter((call) => call === `wrapkey ${name}`).length,
       disable: () => server.setEnabled(name, 1, false),
       enable: () => server.setEnabled(name, 1, true),
       throttleNext: (times) => server.fault("throttle", times),

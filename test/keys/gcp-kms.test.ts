@@ -52,6 +52,7 @@ runKeyProviderSuite({
     return {
       create: (options) => provider(keyName, options),
       unwrapCalls: () => server.calls.filter((call) => call === `Decrypt ${keyName}`).length,
+      wrapCalls: () => server.calls.filter((call) => call === `Encrypt ${keyName}`).length,
       disable: () => server.setState(keyName, 1, "DISABLED"),
       enable: () => server.setState(keyName, 1, "ENABLED"),
       throttleNext: (times) => server.fault("throttle", times),

@@ -20,6 +20,8 @@ export interface KeyProviderFixture {
   create(options?: KmsProviderOptions): KmsKeyProvider;
   /** Unwrap calls the KMS has received so far. */
   unwrapCalls(): number;
+  /** Calls that wrap a new data key (GenerateDataKey, Encrypt, wrapKey…) received so far. */
+  wrapCalls(): number;
   /** Disables the key in the KMS (absent where the KMS cannot disable a key). */
   disable?(): void;
   enable?(): void;
@@ -102,6 +104,53 @@ export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
       for (let use = 0; use < 4; use++)
         await bounded.unwrapKey(bounded.currentKeyId, wrapped[0] as Uint8Array, contextOf(0));
       expect(fixture.unwrapCalls() - start).toBe(2);
+    });
+
+    it("a generated data key is bound to its context: the KMS unwraps it for that context only", async () => {
+      const kms = (await options.setup()).create({ retry: RETRY, cache: false });
+      const generated = await kms.generateDataKey?.(contextOf(1));
+      if (!generated) throw new Error("KMS providers generate data keys");
+      expect(generated.dataKey).toHaveLength(32);
+      const back = await kms.unwrapKey(kms.currentKeyId, generated.wrapped, contextOf(1));
+      expect(Buffer.from(back)).toEqual(Buffer.from(generated.dataKey));
+      await expect(kms.unwrapKey(kms.currentKeyId, generated.wrapped, contextOf(2))).rejects.toMatchObject({
+        code: "integrity",
+      });
+    });
+
+    it("writes reuse a data key per credential within the bounds; reads are bounded by them too", async () => {
+      const fixture = await options.setup();
+      const kms = fixture.create({ retry: RETRY, cache: { maxUses: 5 } });
+      const manager = new CredentialManager({
+        backend: memoryBackend({ env: {} }),
+        encryption: kms,
+        cache: false,
+      });
+      await kms.check(); // as createCredentialManager does: the current key version is known
+      const writesBefore = fixture.wrapCalls();
+      for (let write = 1; write <= 12; write++) {
+        await manager.storeCredentials("openai", "acme", { apiKey: `sk-reuse-${write}` });
+      }
+      // one key serves a generation and 5 reuses: writes 1 and 7 ask the KMS, and 13 would
+      expect(fixture.wrapCalls() - writesBefore).toBe(2);
+      await manager.storeCredentials("anthropic", "acme", { apiKey: "sk-other-credential" });
+      expect(fixture.wrapCalls() - writesBefore).toBe(3); // another credential, another key
+
+      // a reader of its own (another process): every version opens; reads reuse within maxUses
+      const reader = fixture.create({ retry: RETRY, cache: { maxUses: 2 } });
+      const other = new CredentialManager({ backend: manager.backend, encryption: reader, cache: false });
+      const readsBefore = fixture.unwrapCalls();
+      for (let version = 1; version <= 12; version++) {
+        const fields = await other.getCredentials("openai", "acme", { version });
+        expect(fields.apiKey?.reveal()).toBe(`sk-reuse-${version}`);
+      }
+      // 12 versions under 2 wrapped keys; an unwrapped key serves its read and 2 more
+      expect(fixture.unwrapCalls() - readsBefore).toBe(4);
+      // the same record read again and again is held to the bounds too (nothing caches beside them)
+      for (let read = 0; read < 6; read++) await other.getCredentials("openai", "acme");
+      expect(fixture.unwrapCalls() - readsBefore).toBe(6);
+      await reader.close();
+      await kms.close();
     });
 
     it("a disabled key fails check() and uncached reads with KeyDisabledError; enabling it restores them", async (test) => {

@@ -39,6 +39,7 @@ runKeyProviderSuite({
     return {
       create: (options) => provider(key, options),
       unwrapCalls: () => server.calls.filter((call) => call === `decrypt ${key}`).length,
+      wrapCalls: () => server.calls.filter((call) => call === `encrypt ${key}`).length,
       throttleNext: (times) => server.fault("rate-limit", times),
       flipNextUnwrap: () => server.fault("flip-plaintext"),
     };

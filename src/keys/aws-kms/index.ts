@@ -1,7 +1,8 @@
 /**
- * AWS KMS key provider (`credkit/keys/aws-kms`): data keys are wrapped with `Encrypt` and
- * unwrapped with `Decrypt` under a symmetric KMS key, with an encryption context that binds the
- * record's tenant and credential name, so a wrapped key moved to another record does not decrypt.
+ * AWS KMS key provider (`credkit/keys/aws-kms`): data keys come from `GenerateDataKey` (AES_256)
+ * and are unwrapped with `Decrypt` under a symmetric KMS key, with an encryption context that
+ * binds the record's tenant and credential name, so a wrapped key moved to another record does
+ * not decrypt. (`Encrypt` wraps the probe key of `check()`.)
  * Automatic key rotation in KMS needs nothing from credkit: old key material keeps decrypting.
  */
 import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
@@ -122,6 +123,23 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
         if (!answer.CiphertextBlob)
           throw kmsFailure(NAME, "unavailable", new Error("Encrypt returned no ciphertext."));
         return answer.CiphertextBlob;
+      },
+      async generate(context, signal) {
+        const { sdk, client } = await connect();
+        const command = new sdk.GenerateDataKeyCommand({
+          KeyId: options.keyId,
+          KeySpec: "AES_256",
+          EncryptionContext: encryptionContext(context),
+        });
+        const answer = await client.send(command, { abortSignal: signal });
+        if (!answer.CiphertextBlob || answer.Plaintext?.length !== 32) {
+          throw kmsFailure(
+            NAME,
+            "integrity",
+            new Error("GenerateDataKey did not return a 32-byte data key."),
+          );
+        }
+        return { dataKey: answer.Plaintext, wrapped: answer.CiphertextBlob };
       },
       async unwrap(_keyId, wrapped, context, signal) {
         const { sdk, client } = await connect();

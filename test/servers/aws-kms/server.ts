@@ -2,8 +2,8 @@
  * A loopback AWS KMS speaking the JSON 1.1 protocol as the real service does: `POST /` dispatched
  * on `x-amz-target: TrentService.<Operation>`, base64 blobs, `{"__type","message"}` errors with the
  * real codes (400; 500 for KMSInternalException), symmetric keys addressed by id, ARN, alias name or
- * alias ARN, an encryption context that must match byte for byte on Decrypt
- * (InvalidCiphertextException otherwise), key states (Enabled, Disabled → DisabledException,
+ * alias ARN, Encrypt and GenerateDataKey (KeySpec or NumberOfBytes, exactly one), an encryption
+ * context that must match byte for byte on Decrypt (InvalidCiphertextException otherwise), key states (Enabled, Disabled → DisabledException,
  * PendingDeletion → KMSInvalidStateException), rotation (new key material; old ciphertexts still
  * decrypt), and refusal of unknown access keys (UnrecognizedClientException).
  *
@@ -119,6 +119,20 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
     return key;
   };
 
+  /** The ciphertext blob of `plaintext` under the key's newest material, bound to the context. */
+  const wrapUnder = (key: StoredKey, plaintext: Buffer, context: unknown): Buffer => {
+    const materialIndex = key.materials.length - 1;
+    const header = Buffer.concat([
+      Buffer.from([1]),
+      Buffer.from(key.id, "ascii"),
+      Buffer.from([materialIndex]),
+    ]);
+    return Buffer.concat([
+      header,
+      seal(key.materials[materialIndex] as Buffer, plaintext, contextBytes(context)),
+    ]);
+  };
+
   const operations: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
     Encrypt(body) {
       const key = find(body.KeyId);
@@ -129,21 +143,31 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
           "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096",
         );
       }
-      const materialIndex = key.materials.length - 1;
-      const header = Buffer.concat([
-        Buffer.from([1]),
-        Buffer.from(key.id, "ascii"),
-        Buffer.from([materialIndex]),
-      ]);
-      const sealed = seal(
-        key.materials[materialIndex] as Buffer,
-        plaintext,
-        contextBytes(body.EncryptionContext),
-      );
       return {
-        CiphertextBlob: Buffer.concat([header, sealed]).toString("base64"),
+        CiphertextBlob: wrapUnder(key, plaintext, body.EncryptionContext).toString("base64"),
         KeyId: key.arn,
         EncryptionAlgorithm: "SYMMETRIC_DEFAULT",
+      };
+    },
+    GenerateDataKey(body) {
+      const key = find(body.KeyId);
+      const spec = body.KeySpec;
+      const count = body.NumberOfBytes;
+      if ((spec === undefined) === (count === undefined)) {
+        throw new KmsError("ValidationException", "Please specify either number of bytes or key spec.");
+      }
+      const bytes = spec === "AES_256" ? 32 : spec === "AES_128" ? 16 : Number(count);
+      if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) {
+        throw new KmsError(
+          "ValidationException",
+          "1 validation error detected: Value at 'keySpec' or 'numberOfBytes' failed to satisfy constraint.",
+        );
+      }
+      const plaintext = randomBytes(bytes);
+      return {
+        CiphertextBlob: wrapUnder(key, plaintext, body.EncryptionContext).toString("base64"),
+        Plaintext: plaintext.toString("base64"),
+        KeyId: key.arn,
       };
     },
     Decrypt(body) {
