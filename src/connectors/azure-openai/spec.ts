@@ -52,4 +52,6 @@ export const azureOpenAISpec = {
     description: "Lists the models the resource offers (needs the key, not a deployment).",
   },
   docsUrl: "https://learn.microsoft.com/azure/ai-services/openai/reference",
+  auth: { header: "api-key" },
+  usage: openaiSpec.usage,
 } as const satisfies ConnectorSpec<"azure-openai">;

@@ -16,4 +16,12 @@ export const cohereSpec = {
   baseURL: "https://api.cohere.com",
   verification: { method: "GET", path: "/v1/models", description: "Lists the models the key can use." },
   docsUrl: "https://dashboard.cohere.com/api-keys",
+  auth: { header: "authorization", prefix: "Bearer " },
+  usage: {
+    // why: the billed units are what the key pays for; the raw token counts are the fallback.
+    inputTokens: ["usage.billed_units.input_tokens", "usage.tokens.input_tokens"],
+    outputTokens: ["usage.billed_units.output_tokens", "usage.tokens.output_tokens"],
+    maxOutputTokens: ["max_tokens"],
+    model: "model",
+  },
 } as const satisfies ConnectorSpec<"cohere">;

@@ -16,4 +16,11 @@ export const mistralSpec = {
   baseURL: "https://api.mistral.ai",
   verification: { method: "GET", path: "/v1/models", description: "Lists the models the key can use." },
   docsUrl: "https://console.mistral.ai/api-keys",
+  auth: { header: "authorization", prefix: "Bearer " },
+  usage: {
+    inputTokens: ["usage.prompt_tokens"],
+    outputTokens: ["usage.completion_tokens"],
+    maxOutputTokens: ["max_tokens"],
+    model: "model",
+  },
 } as const satisfies ConnectorSpec<"mistral">;

@@ -113,6 +113,9 @@ export function openaiCompatibleSpec<Id extends OpenAICompatibleId>(id: Id): Con
     baseURL: host.baseURL,
     verification: host.verification,
     docsUrl: host.docsUrl,
+    // why: every host speaks the OpenAI wire, Bearer key and usage fields alike.
+    auth: openaiSpec.auth,
+    usage: openaiSpec.usage,
   };
 }
 
