@@ -9,39 +9,12 @@
 import { randomBytes } from "node:crypto";
 import OpenAI from "openai";
 import { startOpenAIServer } from "../test/servers/providers/openai.js";
+import { alternate } from "./compare.js";
 import { type Measurement, measurement, roundTo } from "./verdict.js";
 
 const built = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
 const ITERATIONS = 300;
 const ROUNDS = 7;
-
-/**
- * Median over rounds of ns per call of `bare` and `brokered`. Within a round the two alternate
- * call by call, so a change in the machine's load hits both alike; CPU time is kept beside.
- */
-async function alternate(bare: () => Promise<unknown>, brokered: () => Promise<unknown>) {
-  const time = async (operation: () => Promise<unknown>) => {
-    const start = process.hrtime.bigint();
-    await operation();
-    return Number(process.hrtime.bigint() - start);
-  };
-  for (let index = 0; index < ITERATIONS; index++) {
-    await bare();
-    await brokered();
-  }
-  const rounds: Array<{ bareNs: number; brokeredNs: number }> = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    let bareNs = 0;
-    let brokeredNs = 0;
-    for (let index = 0; index < ITERATIONS; index++) {
-      bareNs += await time(bare);
-      brokeredNs += await time(brokered);
-    }
-    rounds.push({ bareNs: bareNs / ITERATIONS, brokeredNs: brokeredNs / ITERATIONS });
-  }
-  rounds.sort((x, y) => x.brokeredNs / x.bareNs - y.brokeredNs / y.bareNs);
-  return rounds[Math.floor(rounds.length / 2)] as { bareNs: number; brokeredNs: number };
-}
 
 /** The measurement: brokered generateText ns / bare SDK call ns. */
 export async function brokeredBench(): Promise<Measurement[]> {
@@ -67,9 +40,11 @@ export async function brokeredBench(): Promise<Measurement[]> {
     await using connector = await broker.connect("openai", "tenant-1", { baseURL, maxRetries: 0 });
     const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, organization: null, project: null });
     const messages = [{ role: "user" as const, content: "Hello!" }];
-    const { bareNs, brokeredNs } = await alternate(
+    const { floorNs: bareNs, subjectNs: brokeredNs } = await alternate(
       () => client.chat.completions.create({ model: "gpt-4o-mini", messages }),
       () => connector.generateText("Hello!"),
+      ITERATIONS,
+      ROUNDS,
     );
     return [
       measurement(

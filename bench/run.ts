@@ -15,6 +15,8 @@
  * 9. PostgreSQL audit sink (bench/audit.ts): what it adds to a cache hit.            target ≤ 1.1×
  * 10. OAuth (bench/oauth.ts): token calls for 1,000 concurrent getAccessToken on an expired
  *     token (target = 1); a valid-token lookup vs a cache hit of getCredentials (target ≤ 3×).
+ * 11. Remote stores (bench/remote.ts): uncached getCredentials vs a bare SDK read of the same
+ *     record on the same loopback server (AWS, Vault, GCP, Azure, Cloudflare REST, PostgreSQL). target ≤ 1.15×
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -254,6 +256,7 @@ const scenarios: Record<string, () => Promise<Measurement[]>> = {
   auditSink: async () => (await import("./audit.js")).auditBench(),
   cliStart: async () => (await import("./cli.js")).cliStartBench(),
   oauth: async () => (await import("./oauth.js")).oauthBench(),
+  remoteOverhead: async () => (await import("./remote.js")).remoteOverheadBench(),
 };
 
 const requested = process.argv[2];

@@ -1,0 +1,229 @@
+/**
+ * Overhead of each remote backend: an uncached `getCredentials` against a loopback-served store
+ * (AWS, Vault, GCP, Azure, Cloudflare REST) or PostgreSQL, against a bare read of the same record
+ * through the official SDK (Cloudflare has none: a bare `fetch` of the REST API), to the same
+ * server, alternating call by call in one run. Target: ≤ 1.15× (the wrapper, including envelope
+ * decryption, costs little next to a round trip).
+ *
+ *   npm run build && tsx bench/run.ts remoteOverhead
+ */
+// why: nothing may reach a metadata server or read credentials from the environment.
+process.env.METADATA_SERVER_DETECTION = "none";
+delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+for (const name of ["VAULT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "AWS_PROFILE", "AZURE_CLIENT_SECRET"]) {
+  delete process.env[name];
+}
+
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretClient } from "@azure/keyvault-secrets";
+import nodeVault from "node-vault";
+import pg from "pg";
+import { secretName as awsSecretName } from "../src/backends/aws-secrets-manager/names.js";
+import { secretName as azureSecretName } from "../src/backends/azure-key-vault/names.js";
+import { keyLayout } from "../src/backends/cloudflare-kv/layout.js";
+import { secretNames } from "../src/backends/gcp-secret-manager/names.js";
+import { recordPaths } from "../src/backends/vault/records.js";
+import type { Backend } from "../src/core/backend.js";
+import type { BackendKey } from "../src/core/key-encoding.js";
+import { encodeKey } from "../src/core/key-encoding.js";
+import { FakeSecretsManager } from "../test/servers/aws-secrets-manager/server.js";
+import { KeyVaultServer } from "../test/servers/azure-key-vault/server.js";
+import { startCloudflareKvServer } from "../test/servers/cloudflare-kv/server.js";
+import { startGcpSecretManagerServer } from "../test/servers/gcp-secret-manager/server.js";
+import { startVaultServer } from "../test/servers/vault/server.js";
+import { built, CredentialManager, LocalKeyring } from "./built.js";
+import { alternate } from "./compare.js";
+import { type Measurement, measurement, roundTo } from "./verdict.js";
+
+const ITERATIONS = 60;
+const ROUNDS = 5;
+const TARGET = 1.15;
+const TENANT = "tenant-1";
+const CONNECTION = "openai";
+const POSTGRES_URL = process.env.POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** One store set up for the comparison: its backend, a bare read of the record, and cleanup. */
+interface Subject {
+  readonly store: string;
+  readonly backend: Backend;
+  /** The bare SDK read of the record `backend` holds for (TENANT, CONNECTION). */
+  bareRead(key: BackendKey): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function backendModule<T>(type: string): Promise<T> {
+  return (await import(built(`backends/${type}/index.js`))) as T;
+}
+
+async function aws(): Promise<Subject> {
+  const { awsSecretsManagerBackend } =
+    await backendModule<typeof import("../src/backends/aws-secrets-manager/index.js")>("aws-secrets-manager");
+  const server = new FakeSecretsManager();
+  const endpoint = await server.start();
+  const credentials = { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret-access-key" };
+  const settings = { endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
+  const client = new SecretsManagerClient(settings);
+  const prefix = "bench/";
+  return {
+    store: "AWS Secrets Manager",
+    backend: awsSecretsManagerBackend({ ...settings, prefix }),
+    bareRead: (key) => client.send(new GetSecretValueCommand({ SecretId: awsSecretName(prefix, key) })),
+    close: async () => {
+      client.destroy();
+      await server.stop();
+    },
+  };
+}
+
+async function vault(): Promise<Subject> {
+  const { vaultBackend } = await backendModule<typeof import("../src/backends/vault/index.js")>("vault");
+  const server = await startVaultServer();
+  const client = nodeVault({ endpoint: server.url, token: server.rootToken, noCustomHTTPVerbs: true });
+  return {
+    store: "HashiCorp Vault",
+    backend: vaultBackend({ endpoint: server.url, auth: { method: "token", token: server.rootToken } }),
+    bareRead: (key) => client.read(recordPaths("secret", "credkit", key.tenantSegment, key.nameSegment).data),
+    close: () => server.close(),
+  };
+}
+
+async function gcp(): Promise<Subject> {
+  const { gcpSecretManagerBackend } =
+    await backendModule<typeof import("../src/backends/gcp-secret-manager/index.js")>("gcp-secret-manager");
+  const server = await startGcpSecretManagerServer();
+  const require = createRequire(import.meta.url);
+  const sdkEntry = require.resolve("@google-cloud/secret-manager");
+  const sdk = require(sdkEntry) as typeof import("@google-cloud/secret-manager");
+  // why: insecure channel credentials must come from the grpc-js copy google-gax itself uses.
+  const gax = createRequire(createRequire(sdkEntry).resolve("google-gax"))("google-gax") as {
+    grpc: { credentials: { createInsecure(): unknown } };
+  };
+  const connection = {
+    apiEndpoint: "127.0.0.1",
+    port: server.port,
+    universeDomain: "googleapis.com",
+    sslCreds: gax.grpc.credentials.createInsecure(),
+  };
+  const client = new sdk.SecretManagerServiceClient(connection as never);
+  const names = secretNames(server.projectId, "credkit-");
+  const { sslCreds, ...backendConnection } = connection;
+  const backend = gcpSecretManagerBackend({
+    projectId: server.projectId,
+    ...backendConnection,
+    clientOptions: { sslCreds },
+  } as never);
+  return {
+    store: "GCP Secret Manager",
+    backend,
+    bareRead: (key) => client.accessSecretVersion({ name: names.version(key, "latest") }),
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+async function azure(): Promise<Subject> {
+  const { azureKeyVaultBackend } =
+    await backendModule<typeof import("../src/backends/azure-key-vault/index.js")>("azure-key-vault");
+  const token = `kv-bench-${randomBytes(8).toString("hex")}`;
+  const server = await KeyVaultServer.start({ tokens: { [token]: "all" } });
+  const credential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  const clientOptions = { allowInsecureConnection: true, disableChallengeResourceVerification: true };
+  const client = new SecretClient(server.url, credential, {
+    ...clientOptions,
+    retryOptions: { maxRetries: 0 },
+  });
+  return {
+    store: "Azure Key Vault",
+    backend: azureKeyVaultBackend({ endpoint: server.url, credential, clientOptions, env: {} }),
+    bareRead: (key) => client.getSecret(azureSecretName("credkit-", key)),
+    close: () => server.close(),
+  };
+}
+
+async function cloudflare(): Promise<Subject> {
+  const { cloudflareKvBackend } =
+    await backendModule<typeof import("../src/backends/cloudflare-kv/index.js")>("cloudflare-kv");
+  const account = {
+    accountId: "0123456789abcdef0123456789abcdef",
+    namespaceId: "fedcba9876543210fedcba9876543210",
+  };
+  const apiToken = `cf-bench-${randomBytes(16).toString("hex")}`;
+  const server = await startCloudflareKvServer({ ...account, apiToken });
+  const base = `${server.baseUrl}/accounts/${account.accountId}/storage/kv/namespaces/${account.namespaceId}`;
+  const layout = keyLayout("credkit/");
+  return {
+    store: "Cloudflare KV (REST)",
+    backend: cloudflareKvBackend({ ...account, apiToken, endpoint: server.baseUrl, env: {} }),
+    bareRead: async (key) => {
+      const response = await fetch(`${base}/values/${encodeURIComponent(layout.head(key.id))}`, {
+        headers: { authorization: `Bearer ${apiToken}` },
+      });
+      return response.text();
+    },
+    close: () => server.close(),
+  };
+}
+
+async function postgres(): Promise<Subject> {
+  const { postgresBackend } =
+    await backendModule<typeof import("../src/backends/postgres/index.js")>("postgres");
+  const schema = `bench_${randomBytes(4).toString("hex")}`;
+  const backend = postgresBackend({ connectionString: POSTGRES_URL, schema });
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+  return {
+    store: "PostgreSQL",
+    backend,
+    bareRead: (key) =>
+      pool.query(
+        `SELECT * FROM "${schema}".credkit_credentials WHERE tenant_key = $1 AND name_key = $2 AND deleted_at IS NULL`,
+        [key.tenantSegment, key.nameSegment],
+      ),
+    close: async () => {
+      await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+/** getCredentials (uncached) / bare read of the same record, for one store. */
+async function overhead(setUp: () => Promise<Subject>): Promise<Measurement> {
+  const subject = await setUp();
+  try {
+    const manager = new CredentialManager({
+      backend: subject.backend,
+      encryption: new LocalKeyring(randomBytes(32)),
+      cache: false,
+    });
+    await manager.storeCredentials(CONNECTION, TENANT, {
+      apiKey: `sk-bench-${randomBytes(24).toString("hex")}`,
+    });
+    const key = encodeKey(TENANT, CONNECTION, subject.backend.capabilities.maxKeyLength);
+    const { floorNs, subjectNs } = await alternate(
+      () => subject.bareRead(key),
+      () => manager.getCredentials(CONNECTION, TENANT),
+      ITERATIONS,
+      ROUNDS,
+    );
+    return measurement(
+      `${subject.store}: uncached getCredentials / bare SDK read (same loopback server)`,
+      subjectNs / floorNs,
+      "×",
+      { atMost: TARGET },
+      { bareReadUs: roundTo(floorNs / 1000), getCredentialsUs: roundTo(subjectNs / 1000) },
+    );
+  } finally {
+    await subject.backend.close?.();
+    await subject.close();
+  }
+}
+
+/** The measurements, one per store. */
+export async function remoteOverheadBench(): Promise<Measurement[]> {
+  const results: Measurement[] = [];
+  for (const setUp of [aws, vault, gcp, azure, cloudflare, postgres]) results.push(await overhead(setUp));
+  return results;
+}
