@@ -46,7 +46,7 @@ export const gcpSpec = {
       description: "Where the billing export dataset lives (default: BigQuery's own choice).",
     },
   ],
-  sdk: { package: "@google-cloud/bigquery", versions: "^7 || ^8" },
+  sdk: { package: "@google-cloud/bigquery", versions: "^7 || ^8 || ^9" },
   baseURL: "https://bigquery.googleapis.com",
   verification: {
     method: "GET",
