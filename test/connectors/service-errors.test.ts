@@ -6,13 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { memoryConnectionStore } from "../../src/connectors/connection-store.js";
-import { defineConnector } from "../../src/connectors/define.js";
 import { createConnectorRegistry } from "../../src/connectors/registry.js";
 import type { Backend } from "../../src/core/backend.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
-import { UnavailableError, ValidationError } from "../../src/core/errors.js";
+import { UnavailableError, type ValidationError } from "../../src/core/errors.js";
 import { guardOutput } from "../support/output.js";
-import { expectNowhere, serviceOn, unlimitedForms } from "./service-support.js";
+import { carelessConnector, expectNowhere, serviceOn, unlimitedForms } from "./service-support.js";
 import { alphanumericKey, rejection } from "./support.js";
 
 // Keys with no known prefix: only scrubbing by value can find them, never a pattern.
@@ -40,21 +39,6 @@ function echoingBackend(): Backend & { refusing: boolean } {
   return backend;
 }
 
-/** A connector whose setup fails with a typed error naming the key it was given. */
-const careless = defineConnector({
-  spec: {
-    id: "careless",
-    displayName: "Careless",
-    category: "data",
-    description: "Echoes its key when it refuses it",
-    fields: [{ name: "apiKey", label: "API key", secret: true, required: true }],
-    docsUrl: "https://example.com/keys",
-  },
-  async setup(context) {
-    throw new ValidationError(`Key ${context.secret("apiKey").reveal()} is not for this region.`, "apiKey");
-  },
-});
-
 describe("errors the connector service throws itself", () => {
   it("a store error echoing the written key leaves create, update and rotate scrubbed", async () => {
     const backend = echoingBackend();
@@ -74,7 +58,7 @@ describe("errors the connector service throws itself", () => {
   });
 
   it("a typed error naming a resolved key leaves createSdkConnectorInstance, withConnector and testConnection scrubbed", async () => {
-    const registry = createConnectorRegistry({ builtins: false }).register(careless);
+    const registry = createConnectorRegistry({ builtins: false }).register(carelessConnector);
     const { service, manager, tenantId } = serviceOn({ registry, store: memoryConnectionStore() });
     await manager.forTenant(tenantId).store("careless-key", { apiKey: key });
     await service.create({

@@ -3,9 +3,11 @@ import { inspect } from "node:util";
 import { expect } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import type { ConnectionStore } from "../../src/connectors/connection-store.js";
+import { defineConnector } from "../../src/connectors/define.js";
 import { ConnectorService, type ConnectorServiceOptions } from "../../src/connectors/service.js";
 import type { Backend } from "../../src/core/backend.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
+import { ValidationError } from "../../src/core/errors.js";
 import { keyring, uniqueId } from "../support/fixtures.js";
 
 /** Every form of a value with no inspection limit: inspect, JSON, and each error's stack and causes. */
@@ -55,3 +57,18 @@ export function serviceOn(
   const service = new ConnectorService({ ...options, credentials: manager, tenantId });
   return { backend, manager, tenantId, service };
 }
+
+/** A connector whose setup fails with a typed error naming the key it was given. */
+export const carelessConnector = defineConnector({
+  spec: {
+    id: "careless",
+    displayName: "Careless",
+    category: "data",
+    description: "Echoes its key when it refuses it",
+    fields: [{ name: "apiKey", label: "API key", secret: true, required: true }],
+    docsUrl: "https://example.com/keys",
+  },
+  async setup(context) {
+    throw new ValidationError(`Key ${context.secret("apiKey").reveal()} is not for this region.`, "apiKey");
+  },
+});

@@ -3,7 +3,9 @@
  */
 import { z } from "zod";
 import { useConnector } from "../../connectors/define.js";
+import { scrubbedCall } from "../../connectors/service/scrubbed.js";
 import type { CredentialType } from "../../core/credential-types.js";
+import { Redactor } from "../../core/redact.js";
 import { preconditionFailed } from "../etag.js";
 import { type Route, route } from "../route.js";
 import {
@@ -175,11 +177,14 @@ export const credentialRoutes: readonly Route[] = [
       api.registry.spec(body.connector);
       const values = await api.credentials.get(params.id, { accessor: TEST_ACCESSOR });
       const options = api.connectorOptions(body.connector);
-      const connector = await api.registry.get(body.connector, values, {
-        ...options,
-        redact: [...(options.redact ?? []), ...Object.values(values)],
+      // why: building a connector can fail with an error naming what it was given
+      const result = await scrubbedCall(new Redactor(Object.values(values)), async () => {
+        const connector = await api.registry.get(body.connector, values, {
+          ...options,
+          redact: [...(options.redact ?? []), ...Object.values(values)],
+        });
+        return useConnector(connector, (built) => built.testConnection());
       });
-      const result = await useConnector(connector, (built) => built.testConnection());
       api.credentials.recordTest(params.id, TEST_ACCESSOR, result.success);
       return { body: result };
     },
