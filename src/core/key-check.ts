@@ -3,7 +3,7 @@
  * ids only), so a missing key is found at start-up rather than by the first customer.
  */
 import type { BackendRecord } from "./backend.js";
-import { CredkitError } from "./errors.js";
+import { CredkitError, UnavailableError } from "./errors.js";
 import type { ManagerCore } from "./manager-core.js";
 import { openRecord } from "./record-binding.js";
 import {
@@ -44,6 +44,33 @@ export interface KeyCheckResult {
   unopenable: VersionFailure[];
   /** Key ids named by unopenable versions that the keyring does not hold. */
   missingKeyIds: string[];
+  /**
+   * The key provider's own check (`KeyProvider.check`: a KMS reachable and its key usable, past
+   * every cache): `usable`, `unusable` (see `keyProviderError`), or `skipped` when the provider
+   * has no check or encryption is off. Records served from a data-key cache may still open while
+   * the key is unusable; this says whether new writes and uncached reads will work.
+   */
+  keyProvider: "usable" | "unusable" | "skipped";
+  /** Why the key provider's check failed: a typed, scrubbed error (disabled key, access denied…). */
+  keyProviderError?: CredkitError | undefined;
+}
+
+/** Runs the key provider's check, if it has one, into the result. */
+async function checkProvider(core: ManagerCore, result: KeyCheckResult): Promise<void> {
+  const provider = core.provider || undefined;
+  if (!provider?.check) return;
+  try {
+    await provider.check();
+    result.keyProvider = "usable";
+  } catch (error) {
+    result.keyProvider = "unusable";
+    result.keyProviderError = CredkitError.isInstance(error)
+      ? error
+      : // why: a custom provider's own error may carry anything; only its class name is kept.
+        new UnavailableError("The key provider's check failed.", {
+          cause: new Error(error instanceof Error ? error.name : "error"),
+        });
+  }
 }
 
 /** Walks every version (or the latest) and tries to open it with the current keyring. */
@@ -57,7 +84,9 @@ export async function verifyRecordKeys(
     openable: 0,
     unopenable: [],
     missingKeyIds: [],
+    keyProvider: "skipped",
   };
+  await checkProvider(core, result);
   const missing = new Set<string>();
   for await (const walked of walkCredentials(core, options)) {
     result.credentials++;

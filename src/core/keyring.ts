@@ -29,6 +29,11 @@ export interface KeyProvider {
    */
   readonly cachesDataKeys?: boolean;
   /**
+   * Proves the key is reachable and usable now (a KMS round trip past every cache); throws the
+   * typed failure. Optional: `verifyKeys()` calls it when present.
+   */
+  check?(): Promise<void>;
+  /**
    * A keyed fingerprint (e.g. a truncated HMAC-SHA-256 under a key only the provider holds) of
    * `input`. credkit passes a canonical encoding of (tenantId, connectionId, field, value), so the
    * same value gives different fingerprints for different tenants, connections and fields.

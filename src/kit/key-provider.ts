@@ -241,6 +241,12 @@ export function combineKeyProviders(current: KeyProvider, ...previous: readonly 
   };
   if (current.fingerprint) combined.fingerprint = current.fingerprint.bind(current);
   if (current.generateDataKey) combined.generateDataKey = current.generateDataKey.bind(current);
+  const checked = all.filter((provider) => provider.check);
+  if (checked.length > 0) {
+    combined.check = async () => {
+      for (const provider of checked) await provider.check?.();
+    };
+  }
   return combined;
 }
 

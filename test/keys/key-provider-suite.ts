@@ -153,6 +153,33 @@ export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
       await kms.close();
     });
 
+    it("verifyKeys() proves the key usable past the data-key cache and reports records it cannot open", async (test) => {
+      const fixture = await options.setup();
+      if (!fixture.disable || !fixture.enable) return test.skip("this KMS cannot disable a key");
+      const kms = fixture.create({ retry: RETRY });
+      const manager = new CredentialManager({
+        backend: memoryBackend({ env: {} }),
+        encryption: kms,
+        cache: false,
+      });
+      await manager.storeCredentials("verified", "acme", { apiKey: "sk-verify-keys-000001" });
+      expect(await manager.verifyKeys()).toMatchObject({ keyProvider: "usable", checked: 1, openable: 1 });
+      fixture.disable();
+      const warm = await manager.verifyKeys();
+      // the record still opens from the cached data key, but the key itself is not usable
+      expect(warm).toMatchObject({ keyProvider: "unusable", keyProviderError: { code: "key_disabled" } });
+      const cold = new CredentialManager({
+        backend: manager.backend,
+        encryption: fixture.create({ retry: RETRY }),
+        cache: false,
+      });
+      const report = await cold.verifyKeys();
+      expect(report).toMatchObject({ keyProvider: "unusable", checked: 1, openable: 0 });
+      expect(report.unopenable.map((failure) => failure.connectionId)).toEqual(["verified"]);
+      fixture.enable();
+      expect(await cold.verifyKeys()).toMatchObject({ keyProvider: "usable", openable: 1 });
+    });
+
     it("a disabled key fails check() and uncached reads with KeyDisabledError; enabling it restores them", async (test) => {
       const fixture = await options.setup();
       if (!fixture.disable || !fixture.enable) return test.skip("this KMS cannot disable a key");

@@ -68,6 +68,11 @@ async function roundTrip(manager: CredentialManager): Promise<string> {
 
 async function keyCheck(manager: CredentialManager): Promise<string> {
   const result = await manager.verifyKeys({ latestOnly: true });
+  if (result.keyProvider === "unusable") {
+    throw new Error(
+      `the key provider is unusable: ${result.keyProviderError?.message ?? "its check failed"}`,
+    );
+  }
   if (result.unopenable.length > 0) {
     const missing =
       result.missingKeyIds.length > 0 ? `; missing keys: ${result.missingKeyIds.join(", ")}` : "";

@@ -63,6 +63,9 @@ export async function verifyKeysCommand(options: KeyCommandOptions): Promise<voi
     ...failureLines("cannot open", result.unopenable),
     `${result.openable} of ${result.checked} versions (${result.credentials} credentials) open with the current keyring.`,
     ...(result.missingKeyIds.length > 0 ? [`Missing keys: ${result.missingKeyIds.join(", ")}.`] : []),
+    ...(result.keyProvider === "unusable"
+      ? [`The key provider is unusable: ${result.keyProviderError?.message ?? "its check failed"}`]
+      : []),
   ]);
-  if (result.unopenable.length > 0) process.exitCode = EXIT_FAILURE;
+  if (result.unopenable.length > 0 || result.keyProvider === "unusable") process.exitCode = EXIT_FAILURE;
 }
