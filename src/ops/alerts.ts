@@ -12,6 +12,7 @@ import type { CredentialManager, VerifyKeysOptions } from "../core/credential-ma
 import type { CredentialType } from "../core/credential-types.js";
 import type { CredentialInfo } from "../core/manager-options.js";
 import { ownedCredentials } from "../core/system-records.js";
+import type { CredentialUsage } from "./audit/query.js";
 import { type CredentialAlertEvent, createEventStream, type EventInput, type EventStream } from "./events.js";
 import { type TenantSource, tenantsOf } from "./monitor-tenants.js";
 
@@ -43,6 +44,12 @@ export interface CheckAlertsOptions extends AlertPolicy {
    * it, the last read seen by this process is used, which restarts with the process.
    */
   lastUsed?: (tenantId: string, connectionId: string) => Date | undefined | Promise<Date | undefined>;
+  /**
+   * Durable usage roll-ups, e.g. a `PostgresAuditSink`: the last read of a credential summed
+   * across every replica that feeds it. The latest of this, `lastUsed` and this process's own
+   * last read counts.
+   */
+  rollups?: { usage(tenantId: string, name: string): Promise<CredentialUsage> };
   /**
    * The key check for `credential.undecryptable`, or `false` to skip it.
    * @default { latestOnly: true, keyIdsOnly: true } (key ids only: nothing is decrypted)
@@ -137,7 +144,7 @@ async function metadataAlerts(options: CheckAlertsOptions, subject: Subject, now
     alerts.push({ type: "credential.rotation_due", ...base, at: new Date(due).toISOString(), message });
   }
   if (options.unusedForDays !== undefined) {
-    const used = (await options.lastUsed?.(info.tenantId, info.connectionId)) ?? info.lastAccessAt;
+    const used = await lastUseOf(options, info);
     const since = (used ?? info.createdAt).getTime();
     if (now - since >= options.unusedForDays * DAY) {
       const message = used
@@ -152,6 +159,16 @@ async function metadataAlerts(options: CheckAlertsOptions, subject: Subject, now
     }
   }
   return alerts;
+}
+
+/** The latest known read of a credential: the durable sources' and this process's own. */
+async function lastUseOf(options: CheckAlertsOptions, info: CredentialInfo): Promise<Date | undefined> {
+  const known = [
+    await options.lastUsed?.(info.tenantId, info.connectionId),
+    (await options.rollups?.usage(info.tenantId, info.connectionId))?.lastUsedAt,
+    info.lastAccessAt,
+  ].filter((time): time is Date => time !== undefined);
+  return known.length === 0 ? undefined : new Date(Math.max(...known.map((time) => time.getTime())));
 }
 
 /** `credential.undecryptable` for each version the key check cannot open. */

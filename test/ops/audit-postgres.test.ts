@@ -7,12 +7,13 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import type { AuditEvent } from "../../src/core/audit.js";
 import type { Backend } from "../../src/core/backend.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { UnavailableError, ValidationError } from "../../src/core/errors.js";
+import { checkAlerts } from "../../src/ops/alerts.js";
 import { type PostgresAuditSink, postgresAuditSink } from "../../src/ops/audit/index.js";
 import { assertNoLeak, canary, keyring, rejection, uniqueId } from "../support/fixtures.js";
 import {
@@ -82,6 +83,37 @@ describePostgres("PostgreSQL audit sink", () => {
     const usage = await sinkB.usage(tenant, "conn");
     expect(usage.accessCount).toBe(reads + 10);
     expect(usage.lastUsedAt).toBeInstanceOf(Date);
+  });
+
+  it("unused-credential alerts read the roll-ups: a read on another replica counts", async () => {
+    const DAY = 86_400_000;
+    const tenant = uniqueId("tenant");
+    const backend = memoryBackend();
+    const sink = open();
+    const reader = replica(sink, backend);
+    const checker = new CredentialManager({ backend, encryption: keyring() });
+    const created = Date.now();
+    await reader.storeCredentials("conn", tenant, { apiKey: "sk-unused-aaaaaaaaaaaa" });
+    vi.useFakeTimers({ toFake: ["Date"], now: created + 44 * DAY });
+    try {
+      await reader.getCredentials("conn", tenant); // read on day 44, on the other replica
+    } finally {
+      vi.useRealTimers();
+    }
+    await sink.flush();
+    const unused = (rollups?: PostgresAuditSink) =>
+      checkAlerts({
+        credentials: checker,
+        tenants: [tenant],
+        keyCheck: false,
+        expiringWithinDays: 0,
+        unusedForDays: 40,
+        now: () => created + 45 * DAY,
+        ...(rollups ? { rollups } : {}),
+      });
+    // the checker never read it: alone, it sees a credential unused since its creation
+    expect((await unused()).map((alert) => alert.type)).toEqual(["credential.unused"]);
+    expect(await unused(sink)).toEqual([]);
   });
 
   it("answers queries by tenant, credential, connection, accessor, action, correlation id and time, paged", async () => {
