@@ -159,6 +159,33 @@ async function listPage(
   return rows.length > limit && last ? { entries, cursor: encodeCursor(last) } : { entries };
 }
 
+/** Batch read: one slot per key, a record, undefined, or the error of that key (or of the read). */
+async function readMany(
+  session: Session,
+  sql: Statements,
+  keys: readonly BackendKey[],
+): Promise<Array<BackendRecord | undefined | Error>> {
+  if (keys.length === 0) return [];
+  let found: Map<string, RecordRow>;
+  try {
+    await session.ready();
+    found = await batchRead(session, sql, keys);
+  } catch (error) {
+    const failure = session.fail(error);
+    return keys.map(() => failure);
+  }
+  return keys.map((key) => {
+    const row = found.get(key.id);
+    if (!row) return undefined;
+    if (row.deleted) return deletedRecord(NAME, key);
+    try {
+      return recordOf(row);
+    } catch (error) {
+      return error as Error;
+    }
+  });
+}
+
 /** Creates a PostgreSQL backend. Nothing connects until the first call. */
 export function postgresBackend(options: PostgresBackendOptions = {}): PostgresBackend {
   const settings = resolveSettings(options);
@@ -193,8 +220,8 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
       // why: keys live in indexed text columns, far from btree's ~2.7 kB entry limit at this size.
       maxKeyLength: 512,
     },
-    migrate: session.migrate,
-    pool: session.pool,
+    migrate: () => session.migrate(),
+    pool: () => session.pool(),
     schemaSql: () => schemaSql(settings.names, { rowLevelSecurity: options.rowLevelSecurity ?? false }),
 
     async get(key, getOptions = {}) {
@@ -206,27 +233,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
       return row.version === null ? undefined : recordOf(row);
     },
 
-    async getMany(keys) {
-      if (keys.length === 0) return [];
-      let found: Map<string, RecordRow>;
-      try {
-        await session.ready();
-        found = await batchRead(session, sql, keys);
-      } catch (error) {
-        const failure = session.fail(error);
-        return keys.map(() => failure);
-      }
-      return keys.map((key) => {
-        const row = found.get(key.id);
-        if (!row) return undefined;
-        if (row.deleted) return deletedRecord(NAME, key);
-        try {
-          return recordOf(row);
-        } catch (error) {
-          return error as Error;
-        }
-      });
-    },
+    getMany: (keys) => readMany(session, sql, keys),
 
     async put(key, write, putOptions = {}) {
       const { ifVersion } = putOptions;
@@ -239,7 +246,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
     delete: (key, deleteOptions = {}) => change(key, deleteOptions.purge ? sql.purge : sql.softDelete),
     restore: (key) => change(key, sql.restore),
     list: (listOptions = {}) => listPage(session, sql, listOptions),
-    close: session.close,
+    close: () => session.close(),
   };
 }
 

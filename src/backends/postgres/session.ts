@@ -115,40 +115,69 @@ function warnBypass(): void {
 
 /** Creates the session of one backend. Nothing connects until the first statement. */
 export function createSession(options: PostgresBackendOptions, settings: PostgresSettings): Session {
-  const env = options.env ?? process.env;
-  const secrets = connectionSecrets(settings.poolConfig ?? options.poolConfig, env);
-  const ladder = postgresErrors(settings.server);
-  const fail = (error: unknown) => ladder(error, "complete the call", secrets);
-  const rowLevelSecurity = options.rowLevelSecurity ?? false;
-  let poolPromise: Promise<Pool> | undefined;
-  let readyPromise: Promise<void> | undefined;
-  let closed = false;
-  let rls = rowLevelSecurity;
-  let warned = false;
+  return new PgSession(options, settings);
+}
 
-  const getPool = (): Promise<Pool> => {
-    poolPromise ??= options.pool ? Promise.resolve(options.pool) : createPool(options, settings);
-    poolPromise.catch(() => {
-      poolPromise = undefined;
+/** The pool, the one-time schema check and the transaction rules of one backend. */
+class PgSession implements Session {
+  readonly #options: PostgresBackendOptions;
+  readonly #settings: PostgresSettings;
+  readonly #fail: (error: unknown) => CredkitError;
+  readonly #rowLevelSecurity: boolean;
+  #poolPromise: Promise<Pool> | undefined;
+  #readyPromise: Promise<void> | undefined;
+  #closed = false;
+  #rls: boolean;
+  #warned = false;
+
+  constructor(options: PostgresBackendOptions, settings: PostgresSettings) {
+    this.#options = options;
+    this.#settings = settings;
+    const secrets = connectionSecrets(settings.poolConfig ?? options.poolConfig, options.env ?? process.env);
+    const ladder = postgresErrors(settings.server);
+    this.#fail = (error) => ladder(error, "complete the call", secrets);
+    this.#rowLevelSecurity = options.rowLevelSecurity ?? false;
+    this.#rls = this.#rowLevelSecurity;
+  }
+
+  fail(error: unknown): CredkitError {
+    return this.#fail(error);
+  }
+
+  rls(): boolean {
+    return this.#rls;
+  }
+
+  pool(): Promise<Pool> {
+    this.#poolPromise ??= this.#options.pool
+      ? Promise.resolve(this.#options.pool)
+      : createPool(this.#options, this.#settings);
+    this.#poolPromise.catch(() => {
+      this.#poolPromise = undefined;
     });
-    return poolPromise;
-  };
+    return this.#poolPromise;
+  }
 
-  const withClient = async <T>(body: (client: PoolClient) => Promise<T>, prepare = true): Promise<T> => {
-    if (closed) throw new UnsupportedError("The postgres backend is closed.", { source: NAME });
-    if (prepare) await ready();
-    const pool = await getPool();
-    return withRetry(async () => onClient(await pool.connect(), body), fail, settings.retry, {
+  async withClient<T>(body: (client: PoolClient) => Promise<T>, prepare = true): Promise<T> {
+    if (this.#closed) throw new UnsupportedError("The postgres backend is closed.", { source: NAME });
+    if (prepare) await this.ready();
+    const pool = await this.pool();
+    return withRetry(async () => onClient(await pool.connect(), body), this.#fail, this.#settings.retry, {
       retryable: (error) =>
         !(error instanceof AmbiguousCommit) && (isConnectionError(error) || isSerializationError(error)),
-      onRetry: (error, attempt) => options.onRetry?.(retryEvent(error, attempt)),
+      onRetry: (error, attempt) => this.#options.onRetry?.(retryEvent(error, attempt)),
     });
-  };
+  }
 
-  const inTransaction: Session["inTransaction"] = async (client, tenantSegment, write, body) => {
+  async inTransaction<T>(
+    client: PoolClient,
+    tenantSegment: string,
+    write: boolean,
+    body: () => Promise<T>,
+  ): Promise<T> {
     // why: the segment is [a-z0-9-] (checked), so BEGIN and the setting share one round trip.
-    await client.query(rls ? `BEGIN; ${setTenantSql(tenantSegment)}` : "BEGIN");
-    let result: Awaited<ReturnType<typeof body>>;
+    await client.query(this.#rls ? `BEGIN; ${setTenantSql(tenantSegment)}` : "BEGIN");
+    let result: T;
     try {
       result = await body();
     } catch (error) {
@@ -162,78 +191,76 @@ export function createSession(options: PostgresBackendOptions, settings: Postgre
       throw error;
     }
     return result;
-  };
+  }
 
-  const migrateWith = async (): Promise<SchemaState> => {
-    const state = await withClient(
-      (client) => migrateSchema(client, settings.names, { rowLevelSecurity }),
+  transaction<T>(tenantSegment: string, body: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient((client) => this.inTransaction(client, tenantSegment, true, () => body(client)));
+  }
+
+  read<T>(tenantSegment: string, body: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient((client) =>
+      this.#rls ? this.inTransaction(client, tenantSegment, false, () => body(client)) : body(client),
+    );
+  }
+
+  ready(): Promise<void> {
+    this.#readyPromise ??= this.#prepare();
+    this.#readyPromise.catch(() => {
+      this.#readyPromise = undefined;
+    });
+    return this.#readyPromise;
+  }
+
+  async migrate(): Promise<SchemaState> {
+    // why: `postgresBackend(...).migrate()` alone must not leave an open pool keeping the
+    // process alive; a pool this call created is ended again, and the next call makes another.
+    const created = this.#poolPromise === undefined && !this.#options.pool;
+    try {
+      return await this.#migrate();
+    } finally {
+      if (created && this.#poolPromise && this.#readyPromise === undefined) {
+        const pool = await this.#poolPromise.catch(() => undefined);
+        this.#poolPromise = undefined;
+        await pool?.end();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#options.pool || !this.#poolPromise) return;
+    const pool = await this.#poolPromise.catch(() => undefined);
+    await pool?.end();
+  }
+
+  async #migrate(): Promise<SchemaState> {
+    const state = await this.withClient(
+      (client) => migrateSchema(client, this.#settings.names, { rowLevelSecurity: this.#rowLevelSecurity }),
       false,
     );
-    if (state.rlsEnabled) rls = true;
+    if (state.rlsEnabled) this.#rls = true;
     return state;
-  };
+  }
 
-  const ready = (): Promise<void> => {
-    readyPromise ??= (async () => {
-      const state =
-        options.autoMigrate === false
-          ? await withClient((client) => inspectSchema(client, settings.names), false)
-          : await migrateWith();
-      if (state.version === 0) {
-        const { schema, credentials } = settings.names.plain;
-        throw new ConfigurationError(
-          `The table ${schema}.${credentials} does not exist and autoMigrate is off. Run migrate() with a role allowed to create it.`,
-          {},
-          { source: NAME },
-        );
-      }
-      if (state.rlsEnabled) rls = true;
-      if (rls && state.bypassesRls && !warned) {
-        warned = true;
-        warnBypass();
-      }
-    })();
-    readyPromise.catch(() => {
-      readyPromise = undefined;
-    });
-    return readyPromise;
-  };
-
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    if (options.pool || !poolPromise) return;
-    const pool = await poolPromise.catch(() => undefined);
-    await pool?.end();
-  };
-
-  return {
-    withClient,
-    inTransaction,
-    transaction: (tenantSegment, body) =>
-      withClient((client) => inTransaction(client, tenantSegment, true, () => body(client))),
-    read: (tenantSegment, body) =>
-      withClient((client) =>
-        rls ? inTransaction(client, tenantSegment, false, () => body(client)) : body(client),
-      ),
-    ready,
-    async migrate() {
-      // why: `postgresBackend(...).migrate()` alone must not leave an open pool keeping the
-      // process alive; a pool this call created is ended again, and the next call makes another.
-      const created = poolPromise === undefined && !options.pool;
-      try {
-        return await migrateWith();
-      } finally {
-        if (created && poolPromise && readyPromise === undefined) {
-          const pool = await poolPromise.catch(() => undefined);
-          poolPromise = undefined;
-          await pool?.end();
-        }
-      }
-    },
-    pool: getPool,
-    rls: () => rls,
-    fail,
-    close,
-  };
+  /** The schema check (or migration), once; warns when row-level security cannot apply. */
+  async #prepare(): Promise<void> {
+    const state =
+      this.#options.autoMigrate === false
+        ? await this.withClient((client) => inspectSchema(client, this.#settings.names), false)
+        : await this.#migrate();
+    if (state.version === 0) {
+      const { schema, credentials } = this.#settings.names.plain;
+      throw new ConfigurationError(
+        `The table ${schema}.${credentials} does not exist and autoMigrate is off. Run migrate() with a role allowed to create it.`,
+        {},
+        { source: NAME },
+      );
+    }
+    if (state.rlsEnabled) this.#rls = true;
+    if (this.#rls && state.bypassesRls && !this.#warned) {
+      this.#warned = true;
+      warnBypass();
+    }
+  }
 }
