@@ -10,8 +10,8 @@ import { access, mkdir, open, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigurationError } from "../../core/errors.js";
 import { LocalKeyring, parseKey } from "../../core/keyring.js";
+import { NAME } from "./errors.js";
 
-const NAME = "file";
 const KEY_FILE = "key";
 
 function codeOf(error: unknown): string {

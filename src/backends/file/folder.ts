@@ -1,0 +1,71 @@
+/**
+ * One credential's folder: `v0000000001.json`… (one file per version), the `deleted` marker of a
+ * soft delete, and writers' temporary files. A listing and a version read.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { BackendRecord, BackendWrite } from "../../core/backend.js";
+import { IntegrityError } from "../../core/errors.js";
+import { TEMP_PREFIX } from "./durable.js";
+import { fileError, isCode, NAME } from "./errors.js";
+
+const VERSION_FILE = /^v(\d{10})\.json$/;
+/** The soft-delete marker's file name. */
+export const DELETED_MARKER = "deleted";
+
+/** A credential folder as one listing shows it. */
+export interface FolderState {
+  /** Version numbers, ascending. */
+  versions: number[];
+  /** Whether the soft-delete marker is there. */
+  deleted: boolean;
+  /** Names of temporary files (writers in progress, or killed ones). */
+  temps: string[];
+}
+export const EMPTY_FOLDER: FolderState = { versions: [], deleted: false, temps: [] };
+
+/** The file name of one version. */
+export function versionFile(version: number): string {
+  return `v${String(version).padStart(10, "0")}.json`;
+}
+
+/**
+ * What one listing of a credential's folder shows: its versions (ascending), whether it is
+ * soft-deleted, and temporary files. One `readdir` serves every check a read or write makes.
+ * `undefined` when the folder does not exist.
+ */
+export async function folderState(folder: string): Promise<FolderState | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return undefined;
+    throw fileError(error, "read a credential folder");
+  }
+  const state: FolderState = { versions: [], deleted: false, temps: [] };
+  for (const name of names) {
+    const match = VERSION_FILE.exec(name);
+    if (match) state.versions.push(Number(match[1]));
+    else if (name === DELETED_MARKER) state.deleted = true;
+    else if (name.startsWith(TEMP_PREFIX)) state.temps.push(name);
+  }
+  state.versions.sort((x, y) => x - y);
+  return state;
+}
+
+/** One version's record; `undefined` when its file is absent, an `IntegrityError` when not JSON. */
+export async function readVersion(folder: string, version: number): Promise<BackendRecord | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(folder, versionFile(version)), "utf8");
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return undefined;
+    throw fileError(error, "read a credential version");
+  }
+  try {
+    const parsed = JSON.parse(text) as BackendWrite;
+    return { value: parsed.value, metadata: parsed.metadata, version };
+  } catch {
+    throw new IntegrityError("A stored version is not valid JSON.", { source: NAME });
+  }
+}
