@@ -259,11 +259,17 @@ function transferCommands(program: Command): void {
   examples(
     program
       .command("export")
-      .description("export the latest values as JSON, NDJSON or .env, optionally as an encrypted bundle")
+      .description(
+        "export the latest values (or every version) as JSON, NDJSON or .env, optionally as an encrypted bundle",
+      )
       .option("-o, --output <file>", "file to write (created 0600), or - for stdout; required")
       .option("--format <format>", "json, ndjson or env (default: from the file name)")
       .option("--tenant <id>", "only this tenant")
-      .option("--encrypt", "seal into a passphrase-encrypted bundle (CREDKIT_BUNDLE_PASSPHRASE or a prompt)")
+      .option(
+        "--encrypt",
+        "seal into a passphrase-encrypted bundle with every version (CREDKIT_BUNDLE_PASSPHRASE or a prompt)",
+      )
+      .option("--all-versions", "every version, oldest first, not only the latest (json, ndjson)")
       .action(async (_options, command: Command) => {
         const { exportCommand } = await import("./commands/export.js");
         await exportCommand(optionsOf(command));

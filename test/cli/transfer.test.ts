@@ -110,6 +110,57 @@ function transferSuite(name: string, makeEnv: (store: string) => Record<string, 
     ).toBe(`${CANARY}\n`);
   });
 
+  it(`${name}: every version crosses machines in the encrypted bundle, in order; importing it again adds none`, async () => {
+    const passphrase = { CREDKIT_BUNDLE_PASSPHRASE: "correct horse battery" };
+    const env = { ...makeEnv("history-source"), ...passphrase };
+    const values = [CANARY, `${CANARY}-second`, `${CANARY}-third`];
+    for (const value of values)
+      expect((await runCli(["put", "acme", "openai"], { env, input: value })).code).toBe(0);
+    expect((await runCli(["put", "globex", "stripe"], { env, input: `${CANARY}-globex` })).code).toBe(0);
+    const bundle = join(directory, `${name}-history.credkit.json`);
+    const sealed = await runCli(["export", "--encrypt", "--output", bundle, "--json"], { env });
+    expect(JSON.parse(sealed.stdout)).toMatchObject({ exported: 4, allVersions: true, encrypted: true });
+    expect(leaks.carries(readFileSync(bundle, "utf8"))).toBe(false);
+
+    const target = { ...makeEnv("history-target"), ...passphrase };
+    const first = await runCli(["import", bundle, "--json"], { env: target });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).summary).toMatchObject({
+      created: 2,
+      updated: 2,
+      unchanged: 0,
+      failed: 0,
+    });
+    const versions = await runCli(["versions", "acme", "openai", "--json"], { env: target });
+    expect(JSON.parse(versions.stdout)).toHaveLength(3);
+    for (const [index, value] of values.entries()) {
+      const read = await runCli(
+        ["get", "acme", "openai", "--reveal", "--field", "apiKey", "--at-version", String(index + 1)],
+        { env: target },
+      );
+      expect(read.stdout).toBe(`${value}\n`);
+    }
+    const again = await runCli(["import", bundle, "--json"], { env: target });
+    expect(JSON.parse(again.stdout).summary).toMatchObject({ created: 0, updated: 0, unchanged: 4 });
+    expect(
+      JSON.parse((await runCli(["versions", "acme", "openai", "--json"], { env: target })).stdout),
+    ).toHaveLength(3);
+
+    const plain = join(directory, `${name}-history.ndjson`);
+    expect((await runCli(["export", "--all-versions", "--output", plain], { env })).code).toBe(0);
+    const lines = readFileSync(plain, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.tenantId, line.version])).toEqual([
+      ["acme", 1],
+      ["acme", 2],
+      ["acme", 3],
+      ["globex", 1],
+    ]);
+    for (const result of [sealed, first, again, versions]) expectNoLeak(result);
+  });
+
   it(`${name}: .env import and export for one tenant; export needs --output`, async () => {
     const env = makeEnv("e");
     const dotenv = join(directory, `${name}.env`);

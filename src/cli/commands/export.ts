@@ -1,6 +1,8 @@
 /**
  * `credkit export`: the latest values of every live credential (of one tenant, or of all) as
- * JSON, NDJSON or `.env`, optionally sealed into an encrypted bundle. Values are written only to
+ * JSON, NDJSON or `.env`, optionally sealed into an encrypted bundle. An encrypted bundle, and
+ * JSON or NDJSON with `--all-versions`, holds every readable version, oldest first, each record
+ * carrying its `version`, so an import elsewhere rebuilds the history. Values are written only to
  * the file named by `--output` (created 0600), or to stdout with `--output -`: never by default.
  * credkit's own records (connections) are not exported; `migrate` moves those.
  */
@@ -31,6 +33,7 @@ export interface ExportOptions extends GlobalOptions {
   format?: string;
   tenant?: string;
   encrypt?: boolean;
+  allVersions?: boolean;
 }
 
 /** Credentials read at once. */
@@ -38,7 +41,7 @@ const READ_BATCH = 100;
 
 /** The live, public credentials to export (ids and metadata from a walk of the store). */
 async function exportable(manager: CredentialManager, tenantId: string | undefined) {
-  const wanted: Array<CredentialRequest & { type: string; expiresAt?: string }> = [];
+  const wanted: Array<CredentialRequest & { type: string; expiresAt?: string; latest: number }> = [];
   const walk = walkCredentials(managerCore(manager), tenantId !== undefined ? { userId: tenantId } : {});
   for await (const { entry } of walk) {
     if (entry.deleted || isReservedName(entry.metadata.name)) continue;
@@ -47,14 +50,29 @@ async function exportable(manager: CredentialManager, tenantId: string | undefin
       userId: tenant,
       connectionId: name,
       type,
+      latest: entry.version,
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     });
   }
   return wanted;
 }
 
-async function readRecords(manager: CredentialManager, tenantId: string | undefined, output: Output) {
+/** The reads of an export: the latest version of each credential, or each version oldest first. */
+async function readRequests(manager: CredentialManager, tenantId: string | undefined, allVersions: boolean) {
   const wanted = await exportable(manager, tenantId);
+  if (!allVersions) return wanted.map(({ latest: _latest, ...request }) => request);
+  return wanted.flatMap(({ latest, ...request }) =>
+    Array.from({ length: latest }, (_, index) => ({ ...request, version: index + 1 })),
+  );
+}
+
+async function readRecords(
+  manager: CredentialManager,
+  tenantId: string | undefined,
+  output: Output,
+  allVersions: boolean,
+) {
+  const wanted = await readRequests(manager, tenantId, allVersions);
   const bar = await startProgress(output, "Exporting", wanted.length);
   const records: TransferRecord[] = [];
   const failures: Array<{ tenantId: string; connectionId: string; code: string }> = [];
@@ -65,8 +83,10 @@ async function readRecords(manager: CredentialManager, tenantId: string | undefi
       allowExpired: true,
     });
     results.forEach((result, index) => {
-      const { userId, connectionId, type, expiresAt } = slice[index]!;
+      const { userId, connectionId, type, expiresAt, version } = slice[index]!;
       if (!result.ok) {
+        // an older version pruned by maxVersions is not there to export
+        if (version !== undefined && result.error.code === "not_found") return;
         failures.push({ tenantId: userId, connectionId, code: result.error.code });
         return;
       }
@@ -78,12 +98,13 @@ async function readRecords(manager: CredentialManager, tenantId: string | undefi
         connectionId,
         type,
         fields,
+        ...(version !== undefined ? { version } : {}),
         ...(expiresAt !== undefined ? { expiresAt } : {}),
       });
     });
     bar.advance(slice.length, `${start + slice.length} of ${wanted.length}`);
   }
-  bar.stop(`${records.length} credentials read`);
+  bar.stop(`${records.length} ${allVersions ? "versions" : "credentials"} read`);
   return { records, failures };
 }
 
@@ -102,21 +123,34 @@ export async function exportCommand(options: ExportOptions): Promise<void> {
   const format =
     (options.format as TransferFormat | undefined) ??
     (options.output === "-" ? "ndjson" : formatOf(options.output));
+  const allVersions = options.allVersions === true || (options.encrypt === true && format !== "env");
+  if (allVersions && format === "env") {
+    throw new ValidationError(
+      ".env output holds the latest values only: drop --all-versions.",
+      "allVersions",
+    );
+  }
   const passphrase = options.encrypt ? await bundlePassphrase() : undefined;
   const { records, failures } = await withManager(options, (manager) =>
-    readRecords(manager, options.tenant, output),
+    readRecords(manager, options.tenant, output, allVersions),
   );
   let text = formatRecords(records, format);
   if (passphrase !== undefined) text = await sealBundle(text, format, passphrase);
   if (options.output === "-") process.stdout.write(text);
   else writeFileSync(options.output, text, { mode: 0o600 });
-  const report = { exported: records.length, format, encrypted: passphrase !== undefined, failures };
+  const report = {
+    exported: records.length,
+    format,
+    encrypted: passphrase !== undefined,
+    allVersions,
+    failures,
+  };
   if (options.output !== "-") {
     output.result(report, () => [
       ...failures.map(
         (failure) => `  not exported: ${failure.tenantId}/${failure.connectionId} (${failure.code})`,
       ),
-      `Exported ${records.length} credentials to ${options.output}${passphrase !== undefined ? " (encrypted bundle)" : ""}.`,
+      `Exported ${records.length} ${allVersions ? "credential versions" : "credentials"} to ${options.output}${passphrase !== undefined ? " (encrypted bundle)" : ""}.`,
     ]);
   }
   if (failures.length > 0) process.exitCode = EXIT_FAILURE;

@@ -1,7 +1,9 @@
 /**
  * One batch of an import: each record compared with what is stored (one batched read) and
  * written only when it differs — created with `ifVersion: 0`, updated with `ifVersion` of the
- * version read — so running a batch twice writes nothing the second time.
+ * version read — so running a batch twice writes nothing the second time. A record from a
+ * history export (carrying the `version` it had) is kept as unchanged when the target's latest
+ * version is that version or later, so a resumed or repeated history import adds no version.
  */
 
 import type { CredentialManager } from "../../core/credential-manager.js";
@@ -58,6 +60,9 @@ async function applyOne(
   const ids = { item, tenantId: record.tenantId, connectionId: record.connectionId };
   if (found && sameValues(found.fields, record.fields))
     return { ...ids, outcome: "unchanged", version: found.version };
+  if (found && record.version !== undefined && found.version >= record.version) {
+    return { ...ids, outcome: "unchanged", version: found.version };
+  }
   const outcome = found ? "updated" : "created";
   if (dryRun) return { ...ids, outcome };
   const info = await manager.storeCredentials(record.connectionId, record.tenantId, record.fields, {

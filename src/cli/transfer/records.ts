@@ -13,6 +13,12 @@ export interface TransferRecord {
   /** Credential type; absent: the manager's default (`custom`, or the stored type). */
   readonly type?: string;
   readonly fields: Readonly<Record<string, string>>;
+  /**
+   * The version these values were on the exporting store, when the export holds every version
+   * (records of one credential then come oldest first). Import writes such a record only when the
+   * target's latest version is older.
+   */
+  readonly version?: number;
   /** ISO 8601 expiry. */
   readonly expiresAt?: string;
 }
@@ -48,10 +54,14 @@ function checkRecord(value: unknown, where: string): TransferRecord {
       throw new ValidationError(`${where}: ${field} must be a string.`, field);
     }
   }
+  if (item.version !== undefined && !(Number.isSafeInteger(item.version) && (item.version as number) >= 1)) {
+    throw new ValidationError(`${where}: version must be a whole number from 1.`, "version");
+  }
   return {
     tenantId: item.tenantId as string,
     connectionId: item.connectionId as string,
     fields: fields as Record<string, string>,
+    ...(item.version !== undefined ? { version: item.version as number } : {}),
     ...(item.type !== undefined ? { type: item.type as string } : {}),
     ...(item.expiresAt !== undefined ? { expiresAt: item.expiresAt as string } : {}),
   };
