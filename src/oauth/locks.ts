@@ -29,18 +29,18 @@ export interface PgPoolLike {
 export function postgresAdvisoryLock(pool: PgPoolLike): RefreshLock {
   return {
     async withLock(key, fn) {
+      // why: PostgreSQL text cannot hold NUL, which separates tenant and connection in the key.
+      const name = `credkit.oauth:${Buffer.from(key, "utf8").toString("base64url")}`;
       const client = await pool.connect();
       let broken = false;
       try {
-        await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [`credkit.oauth:${key}`]);
+        await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [name]);
         try {
           return await fn();
         } finally {
-          await client
-            .query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [`credkit.oauth:${key}`])
-            .catch(() => {
-              broken = true;
-            });
+          await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [name]).catch(() => {
+            broken = true;
+          });
         }
       } finally {
         client.release(broken);
