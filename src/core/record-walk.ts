@@ -27,6 +27,12 @@ export interface VersionFailure {
   readonly keyId: string | null;
   /** Error code of the failure (`integrity`, `unsupported`, `conflict`, `unavailable`, …). */
   readonly reason: string;
+  /**
+   * For a store that cannot rewrite a version in place: the new version the value was copied to
+   * under the current key. This version itself still names `keyId` (a pinned read of it needs
+   * that key).
+   */
+  readonly copiedTo?: number | undefined;
 }
 
 /** A credential the walk visits. */
@@ -114,6 +120,7 @@ export function versionFailure(
   version: number,
   keyId: string | null,
   reason: string,
+  copiedTo?: number,
 ): VersionFailure {
   return {
     tenantId: walked.key.tenant,
@@ -122,6 +129,7 @@ export function versionFailure(
     deleted: walked.entry.deleted,
     keyId,
     reason,
+    ...(copiedTo !== undefined ? { copiedTo } : {}),
   };
 }
 

@@ -6,8 +6,10 @@
  *
  * Where the backend can rewrite versions in place (`capabilities.inPlaceRewrite`), each version is
  * re-sealed for its own number and rewritten with a compare-and-set on its old payload. Elsewhere
- * the latest live version is moved by writing a new version (compare-and-set on the version read)
- * and older versions and deleted credentials are reported as not moved.
+ * the latest live version is copied to a new version (compare-and-set on the version read), and
+ * every version left under an older key is reported in `notMoved`: older versions and deleted
+ * credentials (`unsupported`), and, on a store that keeps versions, the copied one itself (with
+ * `copiedTo`, since a pinned read of it still needs its key).
  */
 import type { BackendRecord } from "./backend.js";
 import { CredkitError } from "./errors.js";
@@ -65,7 +67,11 @@ export async function rewrapRecords(core: ManagerCore, options: RewrapOptions): 
     let moved = 0;
     for (const version of versionsOf(core, walked.entry)) {
       const outcome = await rewrapVersion(core, walked, version);
-      if (typeof outcome === "object") result.notMoved.push(outcome);
+      if (typeof outcome === "object" && "copiedTo" in outcome) {
+        result.rewrapped++;
+        moved++;
+        if (core.backend.capabilities.versions) result.notMoved.push(outcome);
+      } else if (typeof outcome === "object") result.notMoved.push(outcome);
       else if (outcome !== "gone") result[outcome]++;
       if (outcome === "rewrapped") moved++;
     }
@@ -89,14 +95,19 @@ async function rewrapVersion(
     record = await readWalkedVersion(core, walked, version);
     if (!record) return "gone";
     if (core.codec.isCurrent(record.value)) return "current";
+    const keyId = payloadKeyId(core, record.value);
     if (canRewriteInPlace(core)) await rewriteInPlace(core, walked, record);
     else if (version === walked.entry.version && !walked.entry.deleted) {
-      await rewriteAsNewVersion(core, walked, record);
-    } else return versionFailure(walked, version, payloadKeyId(core, record.value), "unsupported");
+      const copiedTo = await rewriteAsNewVersion(core, walked, record);
+      return versionFailure(walked, version, keyId, "unsupported", copiedTo);
+    } else return versionFailure(walked, version, keyId, "unsupported");
     return "rewrapped";
   } catch (error) {
     const reason = CredkitError.isInstance(error) ? error.code : "unavailable";
-    return versionFailure(walked, version, record ? payloadKeyId(core, record.value) : null, reason);
+    // why: a version the store will not hand out (a deleted one) is still named by the key id
+    // its listed metadata records, so the report says which key it keeps required.
+    const listedKeyId = version === walked.entry.version ? walked.entry.metadata.keyId : null;
+    return versionFailure(walked, version, record ? payloadKeyId(core, record.value) : listedKeyId, reason);
   }
 }
 
@@ -114,14 +125,17 @@ async function rewriteInPlace(
   await core.call(() => rewrite.call(core.backend, key, record.version, sealed, { ifValue: record.value }));
 }
 
-/** Moves the latest live version by writing it again as a new version (compare-and-set). */
+/**
+ * Copies the latest live version to a new version under the current key (compare-and-set);
+ * returns the new version's number.
+ */
 async function rewriteAsNewVersion(
   core: ManagerCore,
   walked: WalkedCredential,
   record: BackendRecord,
-): Promise<void> {
+): Promise<number> {
   const { key } = walked;
   const fields = await openRecord(core, key, record);
   const metadata = { ...record.metadata, ...derivedMetadata(core, key, fields) };
-  await putSealed(core, key, record.version, { metadata, fields });
+  return (await putSealed(core, key, record.version, { metadata, fields })).version;
 }

@@ -3,9 +3,11 @@
  * paging model, one validation of `limit`, `cursor`, `version` and ids, and a batch read that never
  * puts a purged value back in the cache. Registered by `runBackendContract`.
  */
+import { randomBytes } from "node:crypto";
 import type { Backend } from "../core/backend.js";
 import type { CredentialManager, CredentialManagerOptions } from "../core/credential-manager.js";
 import { NotFoundError, ValidationError } from "../core/errors.js";
+import { LocalKeyring } from "../core/keyring.js";
 import { uniqueId } from "./fixtures.js";
 import type { TestFunctions } from "./test-functions.js";
 
@@ -133,6 +135,81 @@ export function registerUniformBehaviourCases(context: UniformBehaviourContext):
     ] as const) {
       expect(ValidationError.isInstance(await failure(manager.getCredentials(name, id)))).toBe(true);
     }
+  });
+
+  it("rewrap moves what the store can rewrite and names every version left under the old key, which verifyKeys still needs", async () => {
+    const backend = context.backend();
+    const tenant = uniqueId("rewrap");
+    const oldBytes = randomBytes(32);
+    const newBytes = randomBytes(32);
+    const oldKey = new LocalKeyring(oldBytes);
+    const old = context.managerWith({ encryption: oldKey, cache: false });
+    await old.storeCredentials("live", tenant, { apiKey: "live-version-one" });
+    await old.rotateCredentials("live", tenant, { apiKey: "live-version-two" });
+    await old.storeCredentials("gone", tenant, { apiKey: "deleted-but-restorable" });
+    await old.deleteCredentials("gone", tenant);
+    const latest = (await old.describeCredentials("live", tenant)).version;
+
+    const rotating = context.managerWith({
+      encryption: new LocalKeyring(newBytes, [oldBytes]),
+      cache: false,
+    });
+    const result = await rotating.rewrap({ userId: tenant });
+    const left = result.notMoved
+      .map(({ connectionId, version, deleted, keyId, copiedTo }) => ({
+        connectionId,
+        version,
+        deleted,
+        keyId,
+        copiedTo,
+      }))
+      .sort((x, y) => `${x.connectionId}${x.version}`.localeCompare(`${y.connectionId}${y.version}`));
+    const { capabilities } = backend;
+    if (capabilities.inPlaceRewrite) {
+      expect(left).toEqual([]);
+    } else {
+      const expected = [
+        ...(capabilities.softDelete
+          ? [
+              {
+                connectionId: "gone",
+                version: 1,
+                deleted: true,
+                keyId: oldKey.currentKeyId,
+                copiedTo: undefined,
+              },
+            ]
+          : []),
+        ...(capabilities.versions
+          ? [
+              ...(latest > 1
+                ? [
+                    {
+                      connectionId: "live",
+                      version: 1,
+                      deleted: false,
+                      keyId: oldKey.currentKeyId,
+                      copiedTo: undefined,
+                    },
+                  ]
+                : []),
+              {
+                connectionId: "live",
+                version: latest,
+                deleted: false,
+                keyId: oldKey.currentKeyId,
+                copiedTo: latest + 1,
+              },
+            ]
+          : []),
+      ];
+      expect(left).toEqual(expected);
+    }
+    // Whatever rewrap could not move still needs the old key: verifyKeys names it.
+    const onlyNew = context.managerWith({ encryption: new LocalKeyring(newBytes), cache: false });
+    const check = await onlyNew.verifyKeys({ userId: tenant });
+    expect(check.missingKeyIds).toEqual(left.length > 0 ? [oldKey.currentKeyId] : []);
+    expect((await onlyNew.getCredentials("live", tenant)).apiKey?.reveal()).toBe("live-version-two");
   });
 
   it("a batch read in flight during a purge does not put the purged value back in the cache", async () => {
