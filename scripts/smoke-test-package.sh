@@ -96,9 +96,11 @@ node smoke.cjs
 
 # Issue 13 item 19: a user's strict TypeScript app (exactOptionalPropertyTypes on) type-checks
 # against the root entry's declarations with no optional SDK installed, passing possibly-undefined
-# values to options. (skipLibCheck stays on: the typed connector clients still name SDK types.)
+# values to options and calling a typed connector. The connector types name no SDK (see
+# src/core/optional-types.ts); skipLibCheck stays on because the PostgreSQL connection options
+# still name the pg types.
 cat > app.ts <<'TS'
-import { createCredentialManager, type CredentialManager } from "credkit";
+import { createCredentialManager, type CredentialManager, getConnector } from "credkit";
 
 const maybeDate: Date | undefined = process.env.EXPIRES ? new Date(process.env.EXPIRES) : undefined;
 const manager: CredentialManager = await createCredentialManager({
@@ -107,6 +109,10 @@ const manager: CredentialManager = await createCredentialManager({
   cache: undefined,
 });
 await manager.storeCredentials("openai", "tenant-1", { apiKey: "sk-value" }, { expiresAt: maybeDate });
+const openai = await getConnector("openai", await manager.getCredentials("openai", "tenant-1"));
+const text: string = (await openai.generateText("Hello")).text;
+const vectors: number[][] = (await openai.createEmbeddings(["a", "b"])).embeddings;
+console.log(text, vectors);
 TS
 cat > tsconfig.json <<'JSON'
 {

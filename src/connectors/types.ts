@@ -212,6 +212,14 @@ export interface ModelInfo {
   readonly displayName?: string | undefined;
 }
 
+/** The methods of a text-generation connector (Anthropic, Gemini, Mistral, Cohere, Azure OpenAI, …). */
+export interface TextGenerationMethods {
+  /** One completion for `prompt`; `options.model` takes any model id the provider offers. */
+  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
+  /** Every model the key can use. */
+  listModels(): Promise<ModelInfo[]>;
+}
+
 /** What every connector has. */
 export interface Connector<Client = unknown> extends AsyncDisposable {
   /** The connector id, e.g. `openai`. */

@@ -6,9 +6,20 @@
  * Bearer` with a dated `anthropic-version` in 1.x) is the SDK's choice.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import { type DefinedConnector, defineConnector } from "../define.js";
-import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import { defineConnector } from "../define.js";
+import type { ConnectorOptions, ModelInfo, TextGenerationMethods } from "../types.js";
 import { anthropicSpec } from "./spec.js";
+
+export type { AnthropicConnector } from "./types.js";
+
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "@anthropic-ai/sdk:Anthropic": Anthropic;
+    }
+  }
+}
 
 /** The `@anthropic-ai/sdk` module (for the `lib` option). */
 export type AnthropicModule = typeof import("@anthropic-ai/sdk");
@@ -18,16 +29,6 @@ export const ANTHROPIC_DEFAULT_MODEL = "claude-3-5-haiku-latest";
 /** `max_tokens` sent when the call does not set `maxTokens` (the API requires one). */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 
-interface AnthropicMethods {
-  /** One message for `prompt`; `options.model` takes any model id, e.g. `claude-3-haiku-20240307`. */
-  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
-  /** Every model the key can use. */
-  listModels(): Promise<ModelInfo[]>;
-}
-
-/** The connector `getConnector("anthropic", …)` returns. `client` is the `Anthropic` instance. */
-export type AnthropicConnector = DefinedConnector<Anthropic, AnthropicMethods>;
-
 /** Options of the anthropic connector. */
 export type AnthropicConnectorOptions = ConnectorOptions<AnthropicModule>;
 
@@ -36,7 +37,7 @@ interface TextBlockLike {
   readonly text?: string | undefined;
 }
 
-export const definition = defineConnector<"anthropic", Anthropic, AnthropicMethods, AnthropicModule>({
+export const definition = defineConnector<"anthropic", Anthropic, TextGenerationMethods, AnthropicModule>({
   spec: anthropicSpec,
   async setup(context) {
     const module = await context.load("@anthropic-ai/sdk", () => import("@anthropic-ai/sdk"));

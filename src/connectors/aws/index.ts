@@ -7,29 +7,25 @@
  * metadata service) is never consulted.
  */
 import type { STSClient } from "@aws-sdk/client-sts";
-import { type DefinedConnector, defineConnector } from "../define.js";
+import { defineConnector } from "../define.js";
 import { classifyFailure, type Failure } from "../failures.js";
 import type { ConnectorOptions } from "../types.js";
 import { awsSpec } from "./spec.js";
+import type { AwsMethods, CallerIdentity } from "./types.js";
+
+export type { AwsConnector, CallerIdentity } from "./types.js";
+
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "@aws-sdk/client-sts:STSClient": STSClient;
+    }
+  }
+}
 
 /** The `@aws-sdk/client-sts` module (for the `lib` option). */
 export type StsModule = typeof import("@aws-sdk/client-sts");
-
-/** Who a credential is, as STS reports it. */
-export interface CallerIdentity {
-  readonly account: string;
-  /** The ARN of the user, role session or federated principal. */
-  readonly principal: string;
-  readonly userId: string;
-}
-
-interface AwsMethods {
-  /** `GetCallerIdentity` with the connection's keys (as the role, when one is configured). */
-  callerIdentity(): Promise<CallerIdentity>;
-}
-
-/** The connector `getConnector("aws", …)` returns. `client` is the `STSClient` with the connection's keys. */
-export type AwsConnector = DefinedConnector<STSClient, AwsMethods>;
 
 /** Options of the aws connector (`baseURL` is the STS endpoint). */
 export type AwsConnectorOptions = ConnectorOptions<StsModule>;

@@ -7,28 +7,29 @@
  */
 import type { AzureOpenAI } from "openai";
 import { ValidationError } from "../../core/errors.js";
-import { type DefinedConnector, defineConnector } from "../define.js";
+import { defineConnector } from "../define.js";
 import { chatText, clientOptions, listedModels } from "../openai/chat.js";
 import type { OpenAIModule } from "../openai/index.js";
-import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import type { ConnectorOptions, TextGenerationMethods } from "../types.js";
 import { AZURE_OPENAI_DEFAULT_API_VERSION, azureOpenAISpec } from "./spec.js";
 
-export { AZURE_OPENAI_DEFAULT_API_VERSION } from "./spec.js";
+export type { AzureOpenAIConnector } from "./types.js";
 
-interface AzureOpenAIMethods {
-  /** One chat completion for `prompt` on the connection's deployment. */
-  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
-  /** The models the resource offers. */
-  listModels(): Promise<ModelInfo[]>;
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "openai:AzureOpenAI": AzureOpenAI;
+    }
+  }
 }
 
-/** The connector `getConnector("azure-openai", …)` returns. `client` is the `AzureOpenAI` instance. */
-export type AzureOpenAIConnector = DefinedConnector<AzureOpenAI, AzureOpenAIMethods>;
+export { AZURE_OPENAI_DEFAULT_API_VERSION } from "./spec.js";
 
 /** Options of the azure-openai connector (`baseURL` replaces the connection's endpoint). */
 export type AzureOpenAIConnectorOptions = ConnectorOptions<OpenAIModule>;
 
-export const definition = defineConnector<"azure-openai", AzureOpenAI, AzureOpenAIMethods, OpenAIModule>({
+export const definition = defineConnector<"azure-openai", AzureOpenAI, TextGenerationMethods, OpenAIModule>({
   spec: azureOpenAISpec,
   async setup(context) {
     const module = await context.load("openai", () => import("openai"));

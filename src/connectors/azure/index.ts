@@ -8,35 +8,29 @@
  * `AZURE_*` credentials).
  */
 import type { TokenCredential } from "@azure/identity";
-import { type DefinedConnector, defineConnector } from "../define.js";
+import { defineConnector } from "../define.js";
 import type { ConnectorOptions } from "../types.js";
 import { certificateProblem } from "./certificate.js";
 import { classifyAzure } from "./classify.js";
 import { AZURE_DEFAULT_SCOPE, azureSpec } from "./spec.js";
+import type { AzureMethods, AzureTokenInfo } from "./types.js";
+
+export type { AzureConnector, AzureTokenInfo } from "./types.js";
+
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "@azure/identity:TokenCredential": TokenCredential;
+    }
+  }
+}
 
 /** The `@azure/identity` module (for the `lib` option). */
 export type IdentityModule = typeof import("@azure/identity");
 
 /** The credential the connector holds: a `ClientSecretCredential` or `ClientCertificateCredential`. */
 export type AzureCredential = TokenCredential;
-
-/** What a token acquired for the connection says about it (identifiers only). */
-export interface AzureTokenInfo {
-  /** The tenant that issued the token (`tid`). */
-  readonly tenantId: string;
-  /** The app the token was issued to (`appid`, or `azp` in v2 tokens). */
-  readonly appId: string;
-  /** When the token expires, in milliseconds since the epoch. */
-  readonly expiresOnTimestamp: number;
-}
-
-interface AzureMethods {
-  /** Acquires a token for the connection's scope (or `scope`) and reports tenant, app and expiry. */
-  tokenInfo(scope?: string): Promise<AzureTokenInfo>;
-}
-
-/** The connector `getConnector("azure", …)` returns. `client` is the `TokenCredential`. */
-export type AzureConnector = DefinedConnector<AzureCredential, AzureMethods>;
 
 /** Options of the azure connector (`baseURL` is the authority host; `ca` is trusted for its TLS). */
 export type AzureConnectorOptions = ConnectorOptions<IdentityModule>;

@@ -4,9 +4,20 @@
  * (`GET /v1/models`). The token is always passed, so the SDK never reads `CO_API_KEY`.
  */
 import type { CohereClientV2 } from "cohere-ai";
-import { type DefinedConnector, defineConnector } from "../define.js";
-import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import { defineConnector } from "../define.js";
+import type { ConnectorOptions, ModelInfo, TextGenerationMethods } from "../types.js";
 import { cohereSpec } from "./spec.js";
+
+export type { CohereConnector } from "./types.js";
+
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "cohere-ai:CohereClientV2": CohereClientV2;
+    }
+  }
+}
 
 /** The `cohere-ai` module (for the `lib` option). */
 export type CohereModule = typeof import("cohere-ai");
@@ -14,20 +25,10 @@ export type CohereModule = typeof import("cohere-ai");
 /** Default chat model. */
 export const COHERE_DEFAULT_MODEL = "command-r7b-12-2024";
 
-interface CohereMethods {
-  /** One chat reply for `prompt`. */
-  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
-  /** Every model the key can use. */
-  listModels(): Promise<ModelInfo[]>;
-}
-
-/** The connector `getConnector("cohere", …)` returns. `client` is the `CohereClientV2` instance. */
-export type CohereConnector = DefinedConnector<CohereClientV2, CohereMethods>;
-
 /** Options of the cohere connector. */
 export type CohereConnectorOptions = ConnectorOptions<CohereModule>;
 
-export const definition = defineConnector<"cohere", CohereClientV2, CohereMethods, CohereModule>({
+export const definition = defineConnector<"cohere", CohereClientV2, TextGenerationMethods, CohereModule>({
   spec: cohereSpec,
   async setup(context) {
     const module = await context.load("cohere-ai", () => import("cohere-ai"));

@@ -11,30 +11,26 @@
  */
 import type { BigQuery } from "@google-cloud/bigquery";
 import { UnsupportedError } from "../../core/errors.js";
-import { type ConnectorSetupContext, type DefinedConnector, defineConnector } from "../define.js";
+import { type ConnectorSetupContext, defineConnector } from "../define.js";
 import type { ConnectorOptions } from "../types.js";
 import { BigQueryStepError, classifyGcp } from "./classify.js";
 import { readServiceAccount, type ServiceAccount } from "./service-account.js";
 import { gcpSpec } from "./spec.js";
+import type { DryRunResult, GcpMethods } from "./types.js";
+
+export type { DryRunResult, GcpConnector } from "./types.js";
+
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "@google-cloud/bigquery:BigQuery": BigQuery;
+    }
+  }
+}
 
 /** The `@google-cloud/bigquery` module (for the `lib` option). */
 export type BigQueryModule = typeof import("@google-cloud/bigquery");
-
-/** What a dry run of a query reports. */
-export interface DryRunResult {
-  /** Bytes the query would read. */
-  readonly totalBytesProcessed: number;
-}
-
-interface GcpMethods {
-  /** Ids of the project's datasets (first page). */
-  listDatasets(): Promise<string[]>;
-  /** Dry-runs a standard SQL query through `jobs.query`: validated and costed, never run. */
-  dryRun(query: string): Promise<DryRunResult>;
-}
-
-/** The connector `getConnector("gcp", …)` returns. `client` is the `BigQuery` client of the service account. */
-export type GcpConnector = DefinedConnector<BigQuery, GcpMethods>;
 
 /** Options of the gcp connector (`baseURL` is the BigQuery endpoint, and `{baseURL}/token` the token endpoint). */
 export type GcpConnectorOptions = ConnectorOptions<BigQueryModule>;

@@ -8,26 +8,27 @@
  * invalid key all the same.
  */
 import type { GoogleGenAI } from "@google/genai";
-import { type DefinedConnector, defineConnector } from "../define.js";
+import { defineConnector } from "../define.js";
 import { classifyFailure, type Failure } from "../failures.js";
-import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import type { ConnectorOptions, ModelInfo, TextGenerationMethods } from "../types.js";
 import { geminiSpec } from "./spec.js";
+
+export type { GeminiConnector } from "./types.js";
+
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "@google/genai:GoogleGenAI": GoogleGenAI;
+    }
+  }
+}
 
 /** The `@google/genai` module (for the `lib` option). */
 export type GeminiModule = typeof import("@google/genai");
 
 /** Default model. */
 export const GEMINI_DEFAULT_MODEL = "gemini-2.5-flash";
-
-interface GeminiMethods {
-  /** One `generateContent` call for `prompt`. */
-  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
-  /** Every model the key can use (ids without the `models/` prefix). */
-  listModels(): Promise<ModelInfo[]>;
-}
-
-/** The connector `getConnector("gemini", …)` returns. `client` is the `GoogleGenAI` instance. */
-export type GeminiConnector = DefinedConnector<GoogleGenAI, GeminiMethods>;
 
 /** Options of the gemini connector. */
 export type GeminiConnectorOptions = ConnectorOptions<GeminiModule>;
@@ -41,7 +42,7 @@ function classifyGemini(error: unknown): Failure | undefined {
   return INVALID_KEY.test(message) ? { kind: "unauthorized", status: failure.status } : undefined;
 }
 
-export const definition = defineConnector<"gemini", GoogleGenAI, GeminiMethods, GeminiModule>({
+export const definition = defineConnector<"gemini", GoogleGenAI, TextGenerationMethods, GeminiModule>({
   spec: geminiSpec,
   async setup(context) {
     const module = await context.load("@google/genai", () => import("@google/genai"));

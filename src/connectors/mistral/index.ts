@@ -4,25 +4,26 @@
  * (`GET /v1/models`). The key is always passed, so the SDK never reads `MISTRAL_API_KEY`.
  */
 import type { Mistral } from "@mistralai/mistralai";
-import { type DefinedConnector, defineConnector } from "../define.js";
-import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import { defineConnector } from "../define.js";
+import type { ConnectorOptions, ModelInfo, TextGenerationMethods } from "../types.js";
 import { mistralSpec } from "./spec.js";
+
+export type { MistralConnector } from "./types.js";
+
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "@mistralai/mistralai:Mistral": Mistral;
+    }
+  }
+}
 
 /** The `@mistralai/mistralai` module (for the `lib` option). */
 export type MistralModule = typeof import("@mistralai/mistralai");
 
 /** Default chat model. */
 export const MISTRAL_DEFAULT_MODEL = "mistral-small-latest";
-
-interface MistralMethods {
-  /** One chat completion for `prompt`. */
-  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
-  /** Every model the key can use. */
-  listModels(): Promise<ModelInfo[]>;
-}
-
-/** The connector `getConnector("mistral", …)` returns. `client` is the `Mistral` instance. */
-export type MistralConnector = DefinedConnector<Mistral, MistralMethods>;
 
 /** Options of the mistral connector. */
 export type MistralConnectorOptions = ConnectorOptions<MistralModule>;
@@ -34,7 +35,7 @@ function contentText(content: unknown): string {
   return content.map((chunk) => (chunk?.type === "text" ? String(chunk.text ?? "") : "")).join("");
 }
 
-export const definition = defineConnector<"mistral", Mistral, MistralMethods, MistralModule>({
+export const definition = defineConnector<"mistral", Mistral, TextGenerationMethods, MistralModule>({
   spec: mistralSpec,
   async setup(context) {
     const module = await context.load("@mistralai/mistralai", () => import("@mistralai/mistralai"));

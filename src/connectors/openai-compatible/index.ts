@@ -5,17 +5,11 @@
  * never reads the server's environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, …).
  */
 import type OpenAI from "openai";
-import { type DefinedConnector, defineConnector } from "../define.js";
+import { defineConnector } from "../define.js";
 import { classifyFailure, type Failure } from "../failures.js";
 import { chatText, clientOptions, listedModels } from "../openai/chat.js";
 import type { OpenAIModule } from "../openai/index.js";
-import type {
-  ConnectorOptions,
-  ConnectorSpec,
-  GenerateTextOptions,
-  GenerateTextResult,
-  ModelInfo,
-} from "../types.js";
+import type { ConnectorOptions, ConnectorSpec, TextGenerationMethods } from "../types.js";
 import {
   OPENAI_COMPATIBLE_HOSTS,
   OPENAI_COMPATIBLE_SPECS,
@@ -23,17 +17,19 @@ import {
   type OpenAICompatibleId,
 } from "./spec.js";
 
+import type { OpenAICompatibleConnector } from "./types.js";
+
 export { OPENAI_COMPATIBLE_HOSTS, type OpenAICompatibleHost, type OpenAICompatibleId } from "./spec.js";
+export type { OpenAICompatibleConnector } from "./types.js";
 
-export interface OpenAICompatibleMethods {
-  /** One chat completion for `prompt`. */
-  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
-  /** The models the host lists for the key (empty where the host's list has no ids). */
-  listModels(): Promise<ModelInfo[]>;
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "openai:OpenAI": OpenAI;
+    }
+  }
 }
-
-/** The connector `getConnector("groq" | "together" | …, …)` returns. `client` is the `OpenAI` instance. */
-export type OpenAICompatibleConnector = DefinedConnector<OpenAI, OpenAICompatibleMethods>;
 
 /** Options of an OpenAI-compatible connector. */
 export type OpenAICompatibleConnectorOptions = ConnectorOptions<OpenAIModule>;
@@ -55,7 +51,7 @@ function defineHost<Id extends OpenAICompatibleId>(id: Id) {
   const spec = OPENAI_COMPATIBLE_SPECS[id] as ConnectorSpec<Id>;
   const host: OpenAICompatibleHost = OPENAI_COMPATIBLE_HOSTS[id];
   const classify = classifier(host);
-  return defineConnector<Id, OpenAI, OpenAICompatibleMethods, OpenAIModule>({
+  return defineConnector<Id, OpenAI, TextGenerationMethods, OpenAIModule>({
     spec,
     async setup(context) {
       const module = await context.load("openai", () => import("openai"));

@@ -6,45 +6,30 @@
  * connector uses the tenant's key and settings only.
  */
 import type OpenAI from "openai";
-import { type DefinedConnector, defineConnector } from "../define.js";
-import type { ConnectorOptions, GenerateTextOptions, GenerateTextResult, ModelInfo } from "../types.js";
+import { defineConnector } from "../define.js";
+import type { ConnectorOptions, ModelInfo } from "../types.js";
 import { chatText, clientOptions } from "./chat.js";
 import { openaiSpec } from "./spec.js";
+import type { OpenAIMethods } from "./types.js";
+
+export type { EmbeddingsOptions, EmbeddingsResult, OpenAIConnector } from "./types.js";
+
+declare global {
+  namespace Credkit {
+    /** The SDK client type this connector's `client` has (see `OptionalType`). */
+    interface OptionalTypes {
+      "openai:OpenAI": OpenAI;
+    }
+  }
+}
 
 /** The `openai` module (for the `lib` option). */
 export type OpenAIModule = typeof import("openai");
-
-/** Options of `createEmbeddings`. */
-export interface EmbeddingsOptions {
-  /** @default "text-embedding-3-small" */
-  model?: string | undefined;
-  /** Output dimensions, for models that take them. */
-  dimensions?: number | undefined;
-}
-
-/** Vectors for the texts, in input order. */
-export interface EmbeddingsResult {
-  readonly embeddings: number[][];
-  readonly model: string;
-  readonly usage?: { readonly inputTokens?: number } | undefined;
-}
 
 /** Default chat model. */
 export const OPENAI_DEFAULT_MODEL = "gpt-4o-mini";
 /** Default embedding model. */
 export const OPENAI_DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
-
-interface OpenAIMethods {
-  /** One chat completion for `prompt`. */
-  generateText(prompt: string, options?: GenerateTextOptions): Promise<GenerateTextResult>;
-  /** Embeddings of one text or several. */
-  createEmbeddings(texts: string | readonly string[], options?: EmbeddingsOptions): Promise<EmbeddingsResult>;
-  /** Every model the key can use. */
-  listModels(): Promise<ModelInfo[]>;
-}
-
-/** The connector `getConnector("openai", …)` returns. `client` is the `OpenAI` instance. */
-export type OpenAIConnector = DefinedConnector<OpenAI, OpenAIMethods>;
 
 /** Options of the openai connector. */
 export type OpenAIConnectorOptions = ConnectorOptions<OpenAIModule>;
