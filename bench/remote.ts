@@ -108,12 +108,12 @@ async function gcp(): Promise<Subject> {
   };
   const client = new sdk.SecretManagerServiceClient(connection as never);
   const names = secretNames(server.projectId, "credkit-");
-  const { sslCreds, ...backendConnection } = connection;
   const backend = gcpSecretManagerBackend({
     projectId: server.projectId,
-    ...backendConnection,
-    clientOptions: { sslCreds },
-  } as never);
+    endpoint: `127.0.0.1:${server.port}`,
+    universeDomain: connection.universeDomain,
+    clientOptions: { sslCreds: connection.sslCreds },
+  });
   return {
     store: "GCP Secret Manager",
     backend,
