@@ -80,13 +80,21 @@ function sameFields(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
   );
 }
 
-/** The target's latest version number (0: absent), or "deleted" when it is soft-deleted there. */
+/**
+ * The target's latest version number (0: absent), or "deleted" when it is soft-deleted there
+ * (AWS Secrets Manager reports a soft-deleted secret as scheduled for deletion).
+ */
 async function targetLatest(target: ManagerCore, key: BackendKey): Promise<number | "deleted"> {
   try {
     const record = await target.call(() => target.backend.get(key));
     return record ? verifiedRecord(target, key, record).version : 0;
   } catch (error) {
-    if (DeletedError.isInstance(error) && error.state === "deleted") return "deleted";
+    if (
+      DeletedError.isInstance(error) &&
+      (error.state === "deleted" || error.state === "scheduled_for_deletion")
+    ) {
+      return "deleted";
+    }
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * `credkit migrate` from the file store to PostgreSQL and to Vault (the loopback server, through
- * node-vault): every tenant, credential and version arrives intact, a soft-deleted credential
+ * `credkit migrate` from the file store to PostgreSQL, to Vault (the loopback server, through
+ * node-vault) and to AWS Secrets Manager (the loopback stand-in, through the AWS SDK): every tenant, credential and version arrives intact, a soft-deleted credential
  * stays deleted (and restorable), connections move with their secrets, and a second run copies
  * nothing and verifies everything.
  */
@@ -13,6 +13,7 @@ import { ConnectorService } from "../../src/connectors/service.js";
 import { createCredentialManager } from "../../src/core/create-credential-manager.js";
 import type { CredentialManager } from "../../src/core/credential-manager.js";
 import type { Secret } from "../../src/core/secret.js";
+import { FakeSecretsManager } from "../servers/aws-secrets-manager/server.js";
 import { startVaultServer, type VaultServer } from "../servers/vault/server.js";
 import { baseEnv, cliBin, runCli } from "../support/cli.js";
 import {
@@ -150,6 +151,36 @@ describe("file → Vault (loopback server, node-vault)", () => {
     const env = { ...fileEnv, VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken };
     await migrateTwice(env, "vault");
     const target = await createCredentialManager({ backend: "vault", env, cache: false });
+    try {
+      await expectIntact(target, connectionId, source);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+describe("file → AWS Secrets Manager (loopback stand-in, @aws-sdk/client-secrets-manager)", () => {
+  const aws = new FakeSecretsManager();
+  let endpoint: string;
+  beforeAll(async () => {
+    endpoint = await aws.start();
+  });
+  afterAll(() => aws.stop());
+
+  it("copies every tenant, credential and version, verified; a second run copies nothing", async () => {
+    // pinned: the stand-in's endpoint, static keys, no profile, no metadata service
+    const env = {
+      ...fileEnv,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIAMIGRATETEST00000",
+      AWS_SECRET_ACCESS_KEY: "migrate-test-secret-not-real",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: "/nonexistent/credkit-test/aws-config",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credkit-test/aws-credentials",
+    };
+    await migrateTwice(env, "aws-secrets-manager");
+    const target = await createCredentialManager({ backend: "aws-secrets-manager", env, cache: false });
     try {
       await expectIntact(target, connectionId, source);
     } finally {
