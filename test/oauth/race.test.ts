@@ -1,6 +1,7 @@
 /**
  * The refresh race across processes: 10 processes × 50 concurrent callers ask for a token whose
- * access token has expired, on the file store, PostgreSQL and the loopback Vault (KV v2).
+ * access token has expired, on the file store, PostgreSQL, the loopback Vault (KV v2) and the
+ * loopback AWS Secrets Manager (a cloud store, through the official SDK).
  * Exactly one token-endpoint call per expiry, no invalid_grant, every caller gets the new token.
  * A replica killed with SIGKILL while it holds the refresh lease leaves the connection usable.
  */
@@ -104,9 +105,6 @@ const stores: Array<{ name: string; config: () => StoreConfig; skip?: string }> 
   {
     name: "AWS Secrets Manager (loopback)",
     config: () => ({ kind: "aws", endpoint: awsEndpoint }),
-    // why: with ten SDK clients against the loopback server inside the test process, calls on a
-    // loaded 2-core machine exceed the SDK's 10 s timeout; Vault is this test's loopback cloud store.
-    skip: "the loopback AWS server answers slower than the SDK timeout under 10 processes here",
   },
 ];
 

@@ -44,6 +44,9 @@ export function storeBackend(store: StoreConfig): Backend {
     region: "us-east-1",
     credentials: { accessKeyId: "AKIDOAUTHRACE", secretAccessKey: "oauth-race-secret-access-key" },
     maxAttempts: 1,
+    // why: ten processes share one loopback server on a loaded 2-core machine; a slow answer is
+    // not what this test is about, a lost or doubled refresh is.
+    timeoutMs: 60_000,
     prefix: "oauth-race/",
   });
 }
