@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fileBackend } from "../../src/backends/file/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
+import { IntegrityError } from "../../src/core/errors.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { keyring } from "../support/fixtures.js";
 
@@ -46,6 +47,26 @@ describe("file backend", () => {
     for (const [path, mode] of modes)
       expect([path, mode]).toEqual([path, path.endsWith(".json") ? 0o600 : 0o700]);
     expect((await manager.getCredentials("c", "t", { version: 4 })).apiKey?.reveal()).toBe("perm-value-4");
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("reads back a version with malformed metadata or no string value as an IntegrityError", async () => {
+    const root = await mkdtemp(join(tmpdir(), "credkit-guard-"));
+    const manager = new CredentialManager({
+      backend: fileBackend({ directory: root }),
+      encryption: keyring(),
+      cache: false,
+    });
+    await manager.storeCredentials("c", "t", { apiKey: "guard-value-1" });
+    const [tenant] = await readdir(join(root, "records"));
+    const [name] = await readdir(join(root, "records", tenant!));
+    const path = join(root, "records", tenant!, name!, "v0000000001.json");
+    const stored = JSON.parse(await readFile(path, "utf8")) as { value: string; metadata: object };
+    await writeFile(path, JSON.stringify({ value: stored.value, metadata: null }));
+    await expect(manager.getCredentials("c", "t")).rejects.toBeInstanceOf(IntegrityError);
+    await expect(manager.listCredentials("t")).rejects.toThrow(/field `metadata`/);
+    await writeFile(path, JSON.stringify({ value: 12, metadata: stored.metadata }));
+    await expect(manager.getCredentials("c", "t")).rejects.toThrow(/no string value/);
     await rm(root, { recursive: true, force: true });
   });
 });

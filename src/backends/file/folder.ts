@@ -6,6 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackendRecord, BackendWrite } from "../../core/backend.js";
 import { IntegrityError } from "../../core/errors.js";
+import { guardMetadata } from "../../kit/record-guard.js";
 import { TEMP_PREFIX } from "./durable.js";
 import { fileError, isCode, NAME } from "./errors.js";
 
@@ -53,7 +54,10 @@ export async function folderState(folder: string): Promise<FolderState | undefin
   return state;
 }
 
-/** One version's record; `undefined` when its file is absent, an `IntegrityError` when not JSON. */
+/**
+ * One version's record; `undefined` when its file is absent, an `IntegrityError` when it is not
+ * JSON, has no string value or holds malformed metadata.
+ */
 export async function readVersion(folder: string, version: number): Promise<BackendRecord | undefined> {
   let text: string;
   try {
@@ -62,10 +66,15 @@ export async function readVersion(folder: string, version: number): Promise<Back
     if (isCode(error, "ENOENT")) return undefined;
     throw fileError(error, "read a credential version");
   }
+  let parsed: Partial<Record<keyof BackendWrite, unknown>> | null;
   try {
-    const parsed = JSON.parse(text) as BackendWrite;
-    return { value: parsed.value, metadata: parsed.metadata, version };
+    parsed = JSON.parse(text);
   } catch {
     throw new IntegrityError("A stored version is not valid JSON.", { source: NAME });
   }
+  if (typeof parsed?.value !== "string") {
+    throw new IntegrityError("A stored version of the file store has no string value.", { source: NAME });
+  }
+  const metadata = guardMetadata(parsed.metadata, NAME, "A stored version of the file store");
+  return { value: parsed.value, metadata, version };
 }
