@@ -13,15 +13,12 @@ export interface BackendCapabilities {
   readonly versions: boolean;
   /**
    * How `ifVersion` is honoured: `atomic` (a conflicting writer always loses) or `best-effort`
-   * (checked before writing, but a concurrent writer can slip in: eventually consistent stores).
+   * (checked before writing, but a concurrent writer can slip in: eventually consistent stores,
+   * whose reads may also lag writes).
    */
   readonly compareAndSet: "atomic" | "best-effort";
   /** Deletes are recoverable (`restore`), and `purge` removes for good. */
   readonly softDelete: boolean;
-  /** `getMany` reads several records in fewer calls than one each. */
-  readonly batchGet: boolean;
-  /** Reads may lag writes (Workers KV: up to 60 s). */
-  readonly consistency: "strong" | "eventual";
   /** Longest `BackendKey.id` the store accepts (after the backend's own prefix). */
   readonly maxKeyLength: number;
   /**

@@ -41,7 +41,7 @@ function batchingBackend(): Backend & { calls: { get: number; getMany: number } 
   return {
     ...inner,
     name: inner.name,
-    capabilities: { ...inner.capabilities, batchGet: true },
+    capabilities: inner.capabilities,
     calls,
     get(key, options) {
       calls.get++;

@@ -131,7 +131,7 @@ describe("audit", () => {
     const inner = memoryBackend({ env: {} });
     const backend = {
       ...inner,
-      capabilities: { ...inner.capabilities, batchGet: true },
+      capabilities: inner.capabilities,
       getMany: async () => {
         throw new UnavailableError("batch endpoint down");
       },

@@ -19,7 +19,7 @@ function gatedBatch(): { backend: Backend; release: () => void; started: Promise
   const backend: Backend = {
     ...inner,
     name: inner.name,
-    capabilities: { ...inner.capabilities, batchGet: true },
+    capabilities: inner.capabilities,
     async getMany(keys) {
       const records = await Promise.all(keys.map((key) => inner.get(key)));
       markStarted();

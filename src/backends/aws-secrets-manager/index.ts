@@ -55,8 +55,6 @@ export function awsSecretsManagerBackend(
       // why: version n has a fixed ClientRequestToken, and the service accepts one value per token.
       compareAndSet: "atomic",
       softDelete: true,
-      batchGet: true,
-      consistency: "strong",
       // why: the name is prefix + tenant + "/" + name, one character shorter than prefix + key.id.
       maxKeyLength: MAX_SECRET_NAME - context.config.prefix.length,
     },

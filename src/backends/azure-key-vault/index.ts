@@ -113,8 +113,6 @@ export function azureKeyVaultBackend(options: AzureKeyVaultBackendOptions = {}):
       // why: Key Vault has no conditional write; see claims.ts for what is promised.
       compareAndSet: "best-effort",
       softDelete: true,
-      batchGet: false,
-      consistency: "strong",
       maxKeyLength: MAX_SECRET_NAME - settings.prefix.length,
     },
     get: (key, getOptions = {}) => getRecord(kv, key, getOptions.version),

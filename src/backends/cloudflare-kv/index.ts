@@ -3,7 +3,7 @@
  * the REST API (`http` mode). Both modes share everything but the transport (`transport.ts`).
  *
  * KV is eventually consistent (up to 60 s between locations) and has no compare-and-set, so the
- * backend declares `consistency: "eventual"` and `compareAndSet: "best-effort"`: `ifVersion` is
+ * backend declares `compareAndSet: "best-effort"`: `ifVersion` is
  * checked against the head it reads, and a writer elsewhere can slip in between. Within one
  * process writes to a credential are serialised and never go backwards (see `recent.ts`).
  * Layout, metadata and limits: `layout.ts`; the user guide: docs/backends/cloudflare-kv.md.
@@ -119,8 +119,6 @@ export function cloudflareKvBackend(options: CloudflareKvBackendOptions): Backen
       versions: true,
       compareAndSet: "best-effort",
       softDelete: true,
-      batchGet: true,
-      consistency: "eventual",
       maxKeyLength: store.layout.maxKeyLength,
     },
     get: (key, getOptions = {}) => getRecord(store, key, getOptions.version),

@@ -51,8 +51,6 @@ function captureBackend(maxKeyLength: number): {
       versions: false,
       compareAndSet: "atomic",
       softDelete: false,
-      batchGet: false,
-      consistency: "strong",
       maxKeyLength,
     },
     get: async () => undefined,

@@ -76,8 +76,6 @@ export function envBackend(options: EnvBackendOptions = {}): Backend {
       versions: false,
       compareAndSet: "atomic",
       softDelete: false,
-      batchGet: false,
-      consistency: "strong",
       maxKeyLength: MAX_KEY_LENGTH,
       readOnly: true,
     },

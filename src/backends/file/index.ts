@@ -62,8 +62,6 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
       versions: true,
       compareAndSet: "atomic",
       softDelete: true,
-      batchGet: false,
-      consistency: "strong",
       // why: each segment is a folder name; 200 keeps both well under the 255-byte limit.
       maxKeyLength: 200,
       inPlaceRewrite: true,

@@ -44,8 +44,6 @@ export function gcpSecretManagerBackend(options: GcpSecretManagerBackendOptions 
       versions: true,
       compareAndSet: "atomic",
       softDelete: true,
-      batchGet: false,
-      consistency: "strong",
       maxKeyLength: context.config.maxKeyLength,
     },
     get: (key, getOptions = {}) => getRecord(context, key, getOptions.version),

@@ -60,8 +60,6 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
       versions: true,
       compareAndSet: "atomic",
       softDelete: true,
-      batchGet: false,
-      consistency: "strong",
       maxKeyLength: 1024,
       inPlaceRewrite: true,
     },

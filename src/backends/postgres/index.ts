@@ -215,8 +215,6 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
       versions: true,
       compareAndSet: "atomic",
       softDelete: true,
-      batchGet: true,
-      consistency: "strong",
       // why: keys live in indexed text columns, far from btree's ~2.7 kB entry limit at this size.
       maxKeyLength: 512,
     },

@@ -100,8 +100,6 @@ export function vaultBackend(options: VaultBackendOptions = {}): Backend {
       versions: true,
       compareAndSet: "atomic",
       softDelete: true,
-      batchGet: false,
-      consistency: "strong",
       // why: Vault has no hard path limit; 512 keeps URLs far below proxies' limits.
       maxKeyLength: 512,
     },

@@ -75,8 +75,6 @@ export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): 
         versions: true,
         compareAndSet: "best-effort",
         softDelete: true,
-        batchGet: true,
-        consistency: "eventual",
         // the version key adds "v/", "/" and ten digits to prefix + id
         maxKeyLength: MAX_KEY_BYTES - bytes(prefix) - 13,
       });
