@@ -20,3 +20,19 @@ export function checkClientExclusive<T extends { client?: unknown }>(
     );
   }
 }
+
+/**
+ * An existing SDK client, used as is and never closed by credkit, or the settings for the client
+ * credkit builds (and closes). The provider's options type says what the settings default to.
+ */
+export type ClientOrSettings<Client, Settings> =
+  | {
+      /** An existing client, used as is; credkit never closes or destroys it. */
+      client: Client;
+      clientOptions?: never | undefined;
+    }
+  | {
+      client?: never | undefined;
+      /** Settings for the client credkit builds; without them, the SDK's own defaults and credential chain. */
+      clientOptions?: Settings | undefined;
+    };

@@ -65,6 +65,7 @@ export {
   withRetry,
 } from "../core/retry.js";
 export { Secret } from "../core/secret.js";
+export { type ClientOrSettings, checkClientExclusive } from "./client-options.js";
 export { crc32c } from "./crc32c.js";
 export type { BackendDefinition, BackendVariable, Environment } from "./definition.js";
 export {
@@ -80,3 +81,4 @@ export {
   kmsKeyProvider,
   missingFrom,
 } from "./key-provider.js";
+export { type LazyClient, lazyClient } from "./lazy-client.js";

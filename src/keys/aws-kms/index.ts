@@ -8,6 +8,7 @@
 import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
+import { type ClientOrSettings, checkClientExclusive } from "../../kit/client-options.js";
 import {
   type KeyProviderDefinition,
   KMS_KEY_VARIABLE,
@@ -19,6 +20,7 @@ import {
   kmsKeyProvider,
   missingFrom,
 } from "../../kit/key-provider.js";
+import { lazyClient } from "../../kit/lazy-client.js";
 
 /** The `@aws-sdk/client-kms` module. */
 export type AwsKmsModule = typeof import("@aws-sdk/client-kms");
@@ -30,23 +32,12 @@ interface AwsKmsCommonOptions extends KmsProviderOptions {
   lib?: LibOption<AwsKmsModule> | undefined;
 }
 
-/** Options of `awsKmsKeyProvider`: an existing client, or settings for one. */
-export type AwsKmsOptions = AwsKmsCommonOptions &
-  (
-    | {
-        /** An existing client, used as is; credkit never destroys it. */
-        client: KMSClient;
-        clientOptions?: never | undefined;
-      }
-    | {
-        client?: never | undefined;
-        /**
-         * Settings for the client credkit builds (region, endpoint, credentials…).
-         * @default the standard AWS chain (AWS_REGION, AWS_ENDPOINT_URL_KMS, profiles, roles)
-         */
-        clientOptions?: KMSClientConfig | undefined;
-      }
-  );
+/**
+ * Options of `awsKmsKeyProvider`: an existing client, or settings for the one credkit builds
+ * (region, endpoint, credentials…; by default the standard AWS chain: AWS_REGION,
+ * AWS_ENDPOINT_URL_KMS, profiles, roles).
+ */
+export type AwsKmsOptions = AwsKmsCommonOptions & ClientOrSettings<KMSClient, KMSClientConfig>;
 
 const NAME = "aws-kms";
 
@@ -89,31 +80,30 @@ function staticSecrets(options: AwsKmsOptions): string[] {
 /** A `KeyProvider` over AWS KMS. The SDK is loaded on first use. */
 export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
   const secrets = staticSecrets(options);
-  let built: KMSClient | undefined;
-  let pending: Promise<{ sdk: AwsKmsModule; client: KMSClient }> | undefined;
-  const connect = () => {
-    pending ??= importOptional(
-      "@aws-sdk/client-kms",
-      "the aws-kms key provider",
-      () => import("@aws-sdk/client-kms"),
-      options.lib,
-    )
-      .then((sdk) => {
-        built = options.client ? undefined : new sdk.KMSClient({ maxAttempts: 1, ...options.clientOptions });
-        return { sdk, client: options.client ?? (built as KMSClient) };
-      })
-      .catch((error: unknown) => {
-        pending = undefined;
-        throw error;
-      });
-    return pending;
-  };
+  checkClientExclusive(options, ["clientOptions"], NAME);
+  const connection = lazyClient(
+    async () => {
+      const sdk = await importOptional(
+        "@aws-sdk/client-kms",
+        "the aws-kms key provider",
+        () => import("@aws-sdk/client-kms"),
+        options.lib,
+      );
+      return {
+        sdk,
+        client: options.client ?? new sdk.KMSClient({ maxAttempts: 1, ...options.clientOptions }),
+      };
+    },
+    ({ client }) => {
+      if (client !== options.client) client.destroy();
+    },
+  );
   return kmsKeyProvider(
     {
       name: NAME,
       keyId: `${NAME}:${options.keyId}`,
       async wrap(dataKey, context, signal) {
-        const { sdk, client } = await connect();
+        const { sdk, client } = await connection.get();
         const command = new sdk.EncryptCommand({
           KeyId: options.keyId,
           Plaintext: dataKey,
@@ -125,7 +115,7 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
         return answer.CiphertextBlob;
       },
       async generate(context, signal) {
-        const { sdk, client } = await connect();
+        const { sdk, client } = await connection.get();
         const command = new sdk.GenerateDataKeyCommand({
           KeyId: options.keyId,
           KeySpec: "AES_256",
@@ -142,7 +132,7 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
         return { dataKey: answer.Plaintext, wrapped: answer.CiphertextBlob };
       },
       async unwrap(_keyId, wrapped, context, signal) {
-        const { sdk, client } = await connect();
+        const { sdk, client } = await connection.get();
         const command = new sdk.DecryptCommand({
           KeyId: options.keyId,
           CiphertextBlob: wrapped,
@@ -155,11 +145,7 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
         return answer.Plaintext;
       },
       classify: (error) => classify(error, secrets),
-      async close() {
-        built?.destroy();
-        built = undefined;
-        pending = undefined;
-      },
+      close: connection.close,
     },
     options,
   );

@@ -8,7 +8,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
-import type { CryptographyClient, CryptographyClientOptions, KeyClient } from "@azure/keyvault-keys";
+import type { CryptographyClient, CryptographyClientOptions } from "@azure/keyvault-keys";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
 import {
@@ -22,6 +22,7 @@ import {
   kmsKeyProvider,
   missingFrom,
 } from "../../kit/key-provider.js";
+import { type LazyClient, lazyClient } from "../../kit/lazy-client.js";
 
 /** The `@azure/keyvault-keys` module. */
 export type KeyVaultKeysModule = typeof import("@azure/keyvault-keys");
@@ -105,44 +106,42 @@ export function azureKeyVaultKeyProvider(options: AzureKeyVaultKeyOptions): KmsK
   const keyUrl = options.keyId.replace(/\/+$/, "");
   const { origin, pathname } = new URL(keyUrl);
   const keyName = pathname.split("/").pop() as string;
-  const clients = new Map<string, Promise<CryptographyClient>>();
-  let sdk: Promise<{ keys: KeyVaultKeysModule; credential: TokenCredential }> | undefined;
-  const load = () => {
-    sdk ??= (async () => {
-      const keys = await importOptional(
-        "@azure/keyvault-keys",
-        "the azure-key-vault-keys key provider",
-        () => import("@azure/keyvault-keys"),
-        options.lib,
-      );
-      const credential =
-        options.credential ??
-        new (
-          await importOptional(
-            "@azure/identity",
-            "the azure-key-vault-keys key provider",
-            () => import("@azure/identity"),
-          )
-        ).DefaultAzureCredential();
-      return { keys, credential };
-    })().catch((error: unknown) => {
-      sdk = undefined;
-      throw error;
-    });
-    return sdk;
-  };
+  const sdk = lazyClient(async () => {
+    const keys = await importOptional(
+      "@azure/keyvault-keys",
+      "the azure-key-vault-keys key provider",
+      () => import("@azure/keyvault-keys"),
+      options.lib,
+    );
+    const credential =
+      options.credential ??
+      new (
+        await importOptional(
+          "@azure/identity",
+          "the azure-key-vault-keys key provider",
+          () => import("@azure/identity"),
+        )
+      ).DefaultAzureCredential();
+    return { keys, credential };
+  });
+  /** One CryptographyClient per key version (the versionless URL for the current one). */
+  const clients = new Map<string, LazyClient<CryptographyClient>>();
   const cryptography = (version: string | undefined) => {
     const url = version ? `${keyUrl}/${version}` : keyUrl;
     let client = clients.get(url);
     if (!client) {
-      client = load().then(
-        ({ keys, credential }) => new keys.CryptographyClient(url, credential, options.clientOptions),
-      );
+      client = lazyClient(async () => {
+        const { keys, credential } = await sdk.get();
+        return new keys.CryptographyClient(url, credential, options.clientOptions);
+      });
       clients.set(url, client);
     }
-    return client;
+    return client.get();
   };
-  let keyClient: Promise<KeyClient> | undefined;
+  const keyClient = lazyClient(async () => {
+    const { keys, credential } = await sdk.get();
+    return new keys.KeyClient(origin, credential, options.clientOptions);
+  });
   return kmsKeyProvider(
     {
       name: NAME,
@@ -160,10 +159,7 @@ export function azureKeyVaultKeyProvider(options: AzureKeyVaultKeyOptions): KmsK
         return unbound(result.result, context);
       },
       async currentVersion() {
-        keyClient ??= load().then(
-          ({ keys, credential }) => new keys.KeyClient(origin, credential, options.clientOptions),
-        );
-        const key = await (await keyClient).getKey(keyName);
+        const key = await (await keyClient.get()).getKey(keyName);
         return key.properties.version;
       },
       classify,

@@ -10,6 +10,7 @@ import type { KeyManagementServiceClient } from "@google-cloud/kms";
 import { UnavailableError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
+import { type ClientOrSettings, checkClientExclusive } from "../../kit/client-options.js";
 import { crc32c } from "../../kit/crc32c.js";
 import {
   type KeyProviderDefinition,
@@ -21,6 +22,7 @@ import {
   kmsKeyProvider,
   missingFrom,
 } from "../../kit/key-provider.js";
+import { lazyClient } from "../../kit/lazy-client.js";
 
 /** The `@google-cloud/kms` module. */
 export type GcpKmsModule = typeof import("@google-cloud/kms");
@@ -35,23 +37,12 @@ interface GcpKmsCommonOptions extends KmsProviderOptions {
   lib?: LibOption<GcpKmsModule> | undefined;
 }
 
-/** Options of `gcpKmsKeyProvider`: an existing client, or settings for one. */
+/**
+ * Options of `gcpKmsKeyProvider`: an existing client, or settings for the one credkit builds
+ * (credentials, keyFilename, apiEndpoint…; by default Application Default Credentials).
+ */
 export type GcpKmsOptions = GcpKmsCommonOptions &
-  (
-    | {
-        /** An existing client, used as is; credkit never closes it. */
-        client: KeyManagementServiceClient;
-        clientOptions?: never | undefined;
-      }
-    | {
-        client?: never | undefined;
-        /**
-         * Settings for the client credkit builds (credentials, keyFilename, apiEndpoint…).
-         * @default Application Default Credentials
-         */
-        clientOptions?: GcpKmsClientOptions | undefined;
-      }
-  );
+  ClientOrSettings<KeyManagementServiceClient, GcpKmsClientOptions>;
 
 const NAME = "gcp-kms";
 const VERSION = /\/cryptoKeyVersions\/([^/]+)$/;
@@ -85,32 +76,27 @@ function sameChecksum(data: Uint8Array, field: { value?: unknown } | null | unde
 
 /** A `KeyProvider` over Google Cloud KMS. The SDK is loaded on first use. */
 export function gcpKmsKeyProvider(options: GcpKmsOptions): KmsKeyProvider {
-  let built: KeyManagementServiceClient | undefined;
-  let pending: Promise<KeyManagementServiceClient> | undefined;
-  const connect = () => {
-    pending ??= importOptional(
-      "@google-cloud/kms",
-      "the gcp-kms key provider",
-      () => import("@google-cloud/kms"),
-      options.lib,
-    )
-      .then((sdk) => {
-        if (options.client) return options.client;
-        built = new sdk.KeyManagementServiceClient(options.clientOptions);
-        return built;
-      })
-      .catch((error: unknown) => {
-        pending = undefined;
-        throw error;
-      });
-    return pending;
-  };
+  checkClientExclusive(options, ["clientOptions"], NAME);
+  const connection = lazyClient(
+    async () => {
+      const sdk = await importOptional(
+        "@google-cloud/kms",
+        "the gcp-kms key provider",
+        () => import("@google-cloud/kms"),
+        options.lib,
+      );
+      return options.client ?? new sdk.KeyManagementServiceClient(options.clientOptions);
+    },
+    async (client) => {
+      if (client !== options.client) await client.close();
+    },
+  );
   return kmsKeyProvider(
     {
       name: NAME,
       keyId: `${NAME}:${options.keyName}`,
       async wrap(dataKey, context, _signal, version) {
-        const client = await connect();
+        const client = await connection.get();
         const [answer] = await client.encrypt(
           {
             name: version === undefined ? options.keyName : `${options.keyName}/cryptoKeyVersions/${version}`,
@@ -128,7 +114,7 @@ export function gcpKmsKeyProvider(options: GcpKmsOptions): KmsKeyProvider {
         return ciphertext;
       },
       async unwrap(_keyId, wrapped, context) {
-        const client = await connect();
+        const client = await connection.get();
         const [answer] = await client.decrypt(
           {
             name: options.keyName,
@@ -144,16 +130,12 @@ export function gcpKmsKeyProvider(options: GcpKmsOptions): KmsKeyProvider {
         return plaintext;
       },
       async currentVersion() {
-        const client = await connect();
+        const client = await connection.get();
         const [key] = await client.getCryptoKey({ name: options.keyName }, CALL_OPTIONS);
         return VERSION.exec(key.primary?.name ?? "")?.[1];
       },
       classify,
-      async close() {
-        await built?.close();
-        built = undefined;
-        pending = undefined;
-      },
+      close: connection.close,
     },
     options,
   );

@@ -19,6 +19,7 @@ import {
   kmsKeyProvider,
   missingFrom,
 } from "../../kit/key-provider.js";
+import { lazyClient } from "../../kit/lazy-client.js";
 
 interface VaultTransitCommonOptions extends KmsProviderOptions {
   /** The transit key's name. */
@@ -73,30 +74,23 @@ function kindOf(error: unknown): KmsFailureKind {
 export function vaultTransitKeyProvider(options: VaultTransitOptions): KmsKeyProvider {
   const mount = options.mount ?? "transit";
   const secrets = options.token ? [options.token] : [];
-  let pending: Promise<NodeVault.client> | undefined;
-  const connect = () => {
-    pending ??= (async () => {
-      if (options.client) return options.client;
-      const create = await importOptional(
-        "node-vault",
-        "the vault-transit key provider",
-        async () => (await import("node-vault")).default,
-        options.lib,
-      );
-      return create({
-        apiVersion: "v1",
-        endpoint: options.endpoint,
-        token: options.token,
-        namespace: options.namespace,
-      });
-    })().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
+  const connection = lazyClient(async () => {
+    if (options.client) return options.client;
+    const create = await importOptional(
+      "node-vault",
+      "the vault-transit key provider",
+      async () => (await import("node-vault")).default,
+      options.lib,
+    );
+    return create({
+      apiVersion: "v1",
+      endpoint: options.endpoint,
+      token: options.token,
+      namespace: options.namespace,
     });
-    return pending;
-  };
+  });
   const call = async (operation: "encrypt" | "decrypt", body: Record<string, unknown>) => {
-    const vault = await connect();
+    const vault = await connection.get();
     const answer = (await vault.write(`${mount}/${operation}/${options.key}`, body)) as {
       data?: Record<string, unknown> | undefined;
     };
@@ -128,7 +122,7 @@ export function vaultTransitKeyProvider(options: VaultTransitOptions): KmsKeyPro
       },
       classify: (error) => kmsFailure(NAME, kindOf(error), scrubError(error, secrets)),
       async currentVersion() {
-        const vault = await connect();
+        const vault = await connection.get();
         const answer = (await vault.read(`${mount}/keys/${options.key}`).catch((error: unknown) => {
           if (statusOf(error) === 404) return {}; // why: encrypt creates the key on first use
           throw error;
