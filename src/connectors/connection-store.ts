@@ -13,8 +13,8 @@ export type { ConnectionListOptions } from "./connection-stores/paging.js";
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
- * Points at a credential in the credential store of the same tenant: the seeds'
- * `{ secret_name }`, with an optional field and version.
+ * Points at a credential in the credential store of the same tenant by name
+ * (`{ secret_name }` in the HTTP API), with an optional field and version.
  */
 export interface SecretReference {
   /** The credential's name (its `connectionId` in the `CredentialManager`). */

@@ -178,7 +178,7 @@ export interface TestConnectionResult {
      */
     readonly identity?: Readonly<Record<string, string>> | undefined;
   };
-  /** The seeds' message, e.g. "OpenAI API key is invalid or expired". */
+  /** A message for people, e.g. "OpenAI API key is invalid or expired". */
   readonly error?: string | undefined;
   /** Why the test failed, for code to branch on; absent on success. */
   readonly code?: TestFailureCode | undefined;

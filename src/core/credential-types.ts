@@ -1,5 +1,5 @@
 /**
- * Credential types from the seeds, each with a field schema and validation. Validation errors
+ * The credential types (`api_key`, `oauth`, …), each with a field schema and validation. Validation errors
  * name the field and never echo its value.
  */
 import { ValidationError } from "./errors.js";

@@ -12,7 +12,7 @@ const SHORT_VALUE_LENGTH = 16;
 const MAX_SHOWN = 6;
 
 /**
- * Masks a value in the seeds' format, `***key123`: the last characters of a long value, never
+ * Masks a value as `***key123`: the last characters of a long value, never
  * more than 6 of them and never more than a quarter of the value. Values under 16 characters
  * mask to `***`.
  */
@@ -89,7 +89,7 @@ export class Secret {
 /** A credential's fields as `Secret`s. */
 export type SecretFields = Readonly<Record<string, Secret>>;
 
-/** Masks every field of a credential: the seeds' masked view. */
+/** Masks every field of a credential (`maskSecret` on each value). */
 export function maskFields(fields: SecretFields): Record<string, string> {
   const masked: Record<string, string> = {};
   for (const [name, secret] of Object.entries(fields)) masked[name] = secret.masked;

@@ -1,6 +1,6 @@
 /**
- * The seeds' paths, as a small table over the canonical routes: each alias names its target
- * route, maps its path parameters and, where the seed's body had another shape, its body. A path
+ * The compatibility paths, as a small table over the canonical routes: each alias names its
+ * target route, maps its path parameters and, where its body has another shape, its body. A path
  * with `{org}` answers only for the caller's own tenant (another org → 404).
  */
 import { z } from "zod";
@@ -10,9 +10,12 @@ import { parseInput } from "./validate.js";
 
 type Params = Readonly<Record<string, string>>;
 
-/** One alias: a seed's method and path in front of a canonical route. */
+/** One alias: a method and path in front of a canonical route. */
 export interface Alias {
-  /** Which seed the path comes from, e.g. `seed 002`. */
+  /**
+   * The group the path belongs to, e.g. `seed 002`: the route's OpenAPI tag and the prefix of its
+   * `operationId`.
+   */
   readonly seed: string;
   readonly method: Method;
   readonly path: string;
@@ -20,7 +23,7 @@ export interface Alias {
   readonly target: string;
   /** Maps the alias's path parameters to the target's. @default unchanged */
   readonly params?: ((params: Params) => Params) | undefined;
-  /** The seed's body shape and how it becomes the target's body. */
+  /** The alias's body shape and how it becomes the target's body. */
   readonly body?: { readonly schema: z.ZodType; map(body: never, params: Params): unknown } | undefined;
 }
 
@@ -43,16 +46,16 @@ const Seed002Rotate = z.strictObject({ new_credentials: Credentials });
 
 const byProvider = (params: Params) => ({ id: params.provider! });
 
-/** The seeds' endpoints. */
+/** The compatibility paths, grouped by the API shape they keep. */
 export const SEED_ALIASES: readonly Alias[] = [
-  // seed 001: /api/credentials
+  // /api/credentials: credentials by id
   { seed: "seed 001", method: "GET", path: "/api/credentials", target: "listCredentials" },
   { seed: "seed 001", method: "POST", path: "/api/credentials", target: "createCredential" },
   { seed: "seed 001", method: "GET", path: "/api/credentials/{id}", target: "getCredential" },
   { seed: "seed 001", method: "PUT", path: "/api/credentials/{id}", target: "replaceCredential" },
   { seed: "seed 001", method: "DELETE", path: "/api/credentials/{id}", target: "deleteCredential" },
   { seed: "seed 001", method: "POST", path: "/api/credentials/{id}/test", target: "testCredential" },
-  // seed 002: /api/v1/integrations/{org}/{provider}, one integration per provider
+  // /api/v1/integrations/{org}/{provider}: one integration per provider
   {
     seed: "seed 002",
     method: "GET",
@@ -120,14 +123,14 @@ export const SEED_ALIASES: readonly Alias[] = [
       map: (body: z.output<typeof Seed002Rotate>) => ({ credentials: fields(body.new_credentials) }),
     },
   },
-  // seed 003: /api/integrations
+  // /api/integrations: integrations by id
   { seed: "seed 003", method: "GET", path: "/api/integrations", target: "listIntegrations" },
   { seed: "seed 003", method: "POST", path: "/api/integrations", target: "createIntegration" },
   { seed: "seed 003", method: "GET", path: "/api/integrations/{id}", target: "getIntegration" },
   { seed: "seed 003", method: "PUT", path: "/api/integrations/{id}", target: "updateIntegration" },
   { seed: "seed 003", method: "DELETE", path: "/api/integrations/{id}", target: "deleteIntegration" },
   { seed: "seed 003", method: "POST", path: "/api/integrations/{id}/test", target: "testIntegration" },
-  // seed 000: /features/connectors/{id}
+  // /features/connectors/{id}: a connector's test and credentials
   {
     seed: "seed 000",
     method: "POST",
@@ -146,7 +149,7 @@ function paramNames(path: string): string[] {
   return [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
 }
 
-/** The alias as a route: same handler and answers as its target, under the seed's path and name. */
+/** The alias as a route: same handler and answers as its target, under the alias's path and group. */
 function aliasRoute(alias: Alias, target: Route): Route {
   const names = paramNames(alias.path);
   const params = names.length
@@ -187,7 +190,7 @@ export function aliasRoutes(routes: readonly Route[], aliases: readonly Alias[])
     const target = byId.get(alias.target);
     if (!target) throw new TypeError(`Alias ${index} names no route "${alias.target}".`);
     const made = aliasRoute(alias, target);
-    // Two aliases of one seed may stand for one target (e.g. PUT and PATCH): keep ids unique.
+    // Two aliases of one group may stand for one target (e.g. PUT and PATCH): keep ids unique.
     const id = seen.has(made.operationId) ? `${made.operationId}${index}` : made.operationId;
     seen.add(id);
     return { ...made, operationId: id };

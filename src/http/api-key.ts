@@ -1,5 +1,5 @@
 /**
- * The built-in per-organisation `X-API-Key` authentication (seed 002). Keys are stored only as
+ * The built-in per-organisation `X-API-Key` authentication. Keys are stored only as
  * SHA-256 hashes; a presented key is hashed and compared with every stored hash in constant time.
  * Uses Web Crypto only, so it runs wherever the router runs.
  */

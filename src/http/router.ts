@@ -87,8 +87,9 @@ export interface RouterOptions {
    */
   maxBodyBytes?: number | undefined;
   /**
-   * Serve the seeds' paths too (`/api/credentials`, `/api/v1/integrations/{org}/{provider}`,
-   * `/api/integrations`, `/features/connectors/{id}/…`), below the prefix.
+   * Also serve the compatibility paths (`/api/credentials`, `/api/v1/integrations/{org}/{provider}`,
+   * `/api/integrations`, `/features/connectors/{id}/…`), below the prefix: the same operations
+   * under the paths and body shapes of earlier integration APIs.
    * @default true
    */
   aliases?: boolean | undefined;

@@ -1,5 +1,5 @@
 /**
- * The table of `postgresConnectionStore`, with seed 002's `org_integrations` columns: id, tenant,
+ * The table of `postgresConnectionStore`, with the `org_integrations` columns: id, tenant,
  * provider, status, config, validated_at, error_message, created/updated at/by, plus `revision`
  * (compare-and-set) and `details` (name, secret references, owned secrets, status history).
  * With row-level security, a policy lets a transaction see and write only the rows of the tenant

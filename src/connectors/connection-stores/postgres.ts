@@ -1,6 +1,6 @@
 /**
  * `postgresConnectionStore`: integrations in a PostgreSQL table for teams that want SQL over them
- * (seed 002's `org_integrations` columns; see `postgres-table.ts`). Compare-and-set on `revision`
+ * (`org_integrations` columns; see `postgres-table.ts`). Compare-and-set on `revision`
  * is one conditional statement; with `rowLevelSecurity`, every call runs in a transaction that
  * first sets `app.tenant_id`, and a policy hides (and refuses) every other tenant's rows.
  */

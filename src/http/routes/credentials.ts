@@ -1,5 +1,6 @@
 /**
- * Credential routes (seed 001's `/api/credentials`): metadata out, values in, never out.
+ * Credential routes (`/credentials`, also served as `/api/credentials`): metadata out, values in,
+ * never out.
  */
 import { z } from "zod";
 import { useConnector } from "../../connectors/define.js";

@@ -1,5 +1,5 @@
 /**
- * Integration routes (seeds 002, 003, 000): tenant connections set up from a connector, a name,
+ * Integration routes: tenant connections set up from a connector, a name,
  * configuration and a key or secret references; tested, rotated, disabled, deleted.
  */
 import { z } from "zod";
@@ -24,7 +24,7 @@ import { integrationView } from "../views.js";
 const ById = z.strictObject({ id: IntegrationId });
 const TAG = "integrations";
 
-/** Seed 002's format check: a value that misses its field's declared pattern is refused. */
+/** The format check: a value that misses its field's declared pattern is a `ValidationError`. */
 export function checkKeyFormat(spec: ConnectorSpec, values: Readonly<Record<string, string>>): void {
   for (const [key, value] of Object.entries(values)) {
     const pattern = findField(spec, key)?.pattern;
