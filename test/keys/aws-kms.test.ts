@@ -141,4 +141,19 @@ describe("aws-kms specifics", () => {
     expect((await after.getCredentials("legacy", "acme")).apiKey?.reveal()).toBe("sk-legacy-local-key-0001");
     expect((await after.describeCredentials("legacy", "acme")).keyId).toBe(kms.currentKeyId);
   });
+
+  it("per-tenant keys: deleting a tenant's own key shreds that tenant's credentials and no one else's", async () => {
+    const backend = memoryBackend({ env: {} });
+    const shared = new CredentialManager({ backend, encryption: keyring(), cache: false });
+    const customerKey = server.createKey(uniqueId("byok"));
+    const acme = new CredentialManager({ backend, encryption: provider(customerKey), cache: false });
+    await acme.storeCredentials("openai", "acme", { apiKey: "sk-acme-own-key-000001" });
+    await shared.storeCredentials("openai", "globex", { apiKey: "sk-globex-shared-00001" });
+    expect((await acme.getCredentials("openai", "acme")).apiKey?.reveal()).toBe("sk-acme-own-key-000001");
+    server.scheduleDeletion(customerKey);
+    const fresh = new CredentialManager({ backend, encryption: provider(customerKey), cache: false });
+    await expect(fresh.getCredentials("openai", "acme")).rejects.toMatchObject({ code: "key_disabled" });
+    await expect(shared.getCredentials("openai", "acme")).rejects.toMatchObject({ code: "integrity" });
+    expect((await shared.getCredentials("openai", "globex")).apiKey?.reveal()).toBe("sk-globex-shared-00001");
+  });
 });
