@@ -8,9 +8,20 @@ import { CredkitError, ThrottledError, UnavailableError } from "../core/errors.j
 import type { Secret, SecretFields } from "../core/secret.js";
 import { OAuthError, oauthErrorCode } from "./errors.js";
 
+/** Token credential names of recent connections, so every read of one passes the same string. */
+const names = new Map<string, string>();
+const MAX_NAMES = 10_000;
+
 /** The credential name of a connection's tokens, in the connection's tenant. */
 export function tokenCredentialName(connectionId: string): string {
-  return `oauth-${connectionId}`;
+  // why: a fresh string is flattened and hashed again by every cache lookup; a kept one is not.
+  let name = names.get(connectionId);
+  if (name === undefined) {
+    if (names.size >= MAX_NAMES) names.clear();
+    name = `oauth-${connectionId}`;
+    names.set(connectionId, name);
+  }
+  return name;
 }
 
 /** Tokens read from the store. */
