@@ -97,6 +97,18 @@ describe("gcp-kms specifics", () => {
     );
   });
 
+  it("a request corrupted on the way in fails the service's CRC32C check and the call is made again", async () => {
+    const keyName = server.createKey(uniqueId("crc-in"));
+    const kms = provider(keyName, { cache: false });
+    server.fault("flip-request");
+    const before = server.calls.filter((call) => call.startsWith("Encrypt")).length;
+    const wrapped = await kms.wrapKey(new Uint8Array(32).fill(4), new Uint8Array([8]));
+    expect(server.calls.filter((call) => call.startsWith("Encrypt")).length - before).toBe(2);
+    expect(Buffer.from(await kms.unwrapKey(kms.currentKeyId, wrapped, new Uint8Array([8])))).toEqual(
+      Buffer.alloc(32, 4),
+    );
+  });
+
   it("an unknown key is a ConfigurationError, not retried", async () => {
     const kms = provider("projects/credkit-test/locations/global/keyRings/credkit/cryptoKeys/missing");
     await expect(kms.check()).rejects.toMatchObject({ code: "configuration", source: "gcp-kms" });

@@ -57,8 +57,15 @@ const FAILURE_KINDS: Readonly<Record<number, KmsFailureKind>> = {
   16: "denied", // UNAUTHENTICATED
 };
 
+/** Cloud KMS's INVALID_ARGUMENT for a request whose CRC32C field does not match its data. */
+const REQUEST_CHECKSUM = /checksum in field \w+ did not match/;
+
 function classify(error: unknown): Error {
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // why: a request corrupted on the way in is worth sending again, as the service advises
+  if (code === 3 && typeof message === "string" && REQUEST_CHECKSUM.test(message)) {
+    return kmsFailure(NAME, "unavailable", scrubError(error));
+  }
   const kind = (typeof code === "number" && FAILURE_KINDS[code]) || "unavailable";
   return kmsFailure(NAME, kind, scrubError(error));
 }

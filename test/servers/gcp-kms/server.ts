@@ -8,7 +8,8 @@
  *
  * Test controls: `createKey()`, `rotate(key)` (a new primary version), `setState(key, version,
  * state)`, `fault(kind, times)` (RESOURCE_EXHAUSTED, UNAVAILABLE, flip a byte of the next
- * Decrypt plaintext or Encrypt ciphertext, keeping the checksum), `calls`.
+ * Decrypt plaintext or Encrypt ciphertext, keeping the checksum; or of the next Encrypt request's
+ * plaintext as received, as if corrupted on the way in), `calls`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
@@ -38,7 +39,7 @@ class RpcError extends Error {
   }
 }
 
-export type GcpKmsFault = "throttle" | "unavailable" | "flip-plaintext" | "flip-ciphertext";
+export type GcpKmsFault = "throttle" | "unavailable" | "flip-plaintext" | "flip-ciphertext" | "flip-request";
 
 export interface GcpKmsServer {
   readonly port: number;
@@ -117,6 +118,7 @@ export async function startGcpKmsServer(): Promise<GcpKmsServer> {
       const version = pinned === undefined ? key.primary : Number(pinned);
       const plaintext = request.plaintext as Buffer;
       const aad = request.additional_authenticated_data as Buffer;
+      if (takeFault("flip-request")) plaintext[0] = (plaintext[0] as number) ^ 0x01;
       checksum(plaintext, request.plaintext_crc32c, "plaintext_crc32c");
       checksum(aad, request.additional_authenticated_data_crc32c, "additional_authenticated_data_crc32c");
       const material = enabled(keyName, key, version);
