@@ -45,7 +45,10 @@ function keySuite(name: string, store: Record<string, string>, inPlace: boolean)
       notMoved: unknown[];
     };
     expect(moved).toMatchObject({ credentials: 1, rewrapped: inPlace ? 2 : 1 });
-    expect(moved.notMoved).toHaveLength(inPlace ? 0 : 1);
+    // A store that cannot rewrite in place copies the latest value to a new version and still
+    // lists both older versions: v1, and v2 with the version now holding its value.
+    expect(moved.notMoved).toHaveLength(inPlace ? 0 : 2);
+    if (!inPlace) expect(moved.notMoved).toContainEqual(expect.objectContaining({ version: 2, copiedTo: 3 }));
 
     const newOnly = await runCli(["verify-keys", "--json"], {
       env: { ...oldEnv, CREDENTIAL_ENCRYPTION_KEY: NEW },
