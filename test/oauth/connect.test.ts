@@ -149,6 +149,14 @@ describe("bad callbacks are typed errors and store nothing", () => {
     expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
     const failed = outcomes.find((outcome) => outcome.status === "rejected") as PromiseRejectedResult;
     expect(failed.reason).toMatchObject({ reason: "reused_state" });
+    // the refused callbacks stored nothing: one connection each, with one authorization
+    const records = (await setup.oauth.service("bad").list()).items;
+    expect(records.map((record) => record.id).sort()).toEqual(
+      [first.connectionId, second.connectionId].sort(),
+    );
+    for (const record of records) {
+      expect(record.history.map((step) => step.reason)).toEqual(["created", "authorized"]);
+    }
   });
 
   it("expired pending authorizations, abandoned or completed, are swept; fresh ones stay usable", async () => {
@@ -208,6 +216,7 @@ describe("bad callbacks are typed errors and store nothing", () => {
     withoutIss.searchParams.delete("iss");
     await expect(setup.oauth.complete(withoutIss)).rejects.toMatchObject({ reason: "issuer_mismatch" });
     await expectNothingStored(setup, "bad", connectionId);
+    await expectNothingStored(setup, "bad", other.connectionId);
   });
 
   it("a token endpoint error (refused, or unavailable)", async () => {

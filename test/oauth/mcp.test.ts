@@ -69,11 +69,16 @@ afterAll(async () => {
   await server.close();
 });
 
-function providerFor(credentials: CredentialManager, tenantId: string, redirects: URL[]) {
+function providerFor(
+  credentials: CredentialManager,
+  tenantId: string,
+  redirects: URL[],
+  issuer = server.issuer,
+) {
   return credkitMcpOAuthProvider({
     credentials,
     tenantId,
-    issuer: server.issuer,
+    issuer,
     redirectUrl: REDIRECT_URI,
     clientMetadata: {
       redirect_uris: [REDIRECT_URI],
@@ -144,6 +149,12 @@ describe("MCP OAuth client provider", () => {
     expect(await other.clientInformation()).toBeUndefined();
     await expect(whoami(other)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(redirects).toHaveLength(2);
+
+    // the same tenant with another authorization server sees none of it either
+    const otherIssuer = providerFor(credentials, "user-a", redirects, "https://issuer.example/other");
+    expect(await otherIssuer.tokens()).toBeUndefined();
+    expect(await otherIssuer.clientInformation()).toBeUndefined();
+    expect(await again.tokens()).toBeDefined();
 
     await again.invalidateCredentials("tokens");
     expect(await again.tokens()).toBeUndefined();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryConnectionStore } from "../../src/connectors/connection-store.js";
 import type { CredentialManager } from "../../src/core/credential-manager.js";
 import { oauthHttpConnector, tokenCredentialName } from "../../src/oauth/index.js";
-import { startTestProvider, type TestProvider } from "./support/provider.js";
+import { CLIENT_ID, CLIENT_SECRET, startTestProvider, type TestProvider } from "./support/provider.js";
 import { connect, memoryManager, setupOAuth } from "./support/setup.js";
 
 let server: TestProvider;
@@ -173,6 +173,29 @@ describe("disconnect", () => {
     expect(await server.provider.RefreshToken.find(tokens.refreshToken ?? "")).toBeUndefined();
     await expect(oauth.service("d1").get(id)).rejects.toMatchObject({ code: "not_found" });
     await expect(credentials.getCredentials(tokenCredentialName(id), "d1")).rejects.toMatchObject({
+      code: "not_found",
+    });
+  });
+
+  it("where the provider has no revocation endpoint, deletes without revoking", async () => {
+    const norevoke = {
+      issuer: server.issuer,
+      authorizationEndpoint: `${server.issuer}/auth`,
+      tokenEndpoint: `${server.issuer}/token`,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      issParameter: true,
+      scopes: ["repo"],
+    };
+    const { oauth, credentials } = setupOAuth(server, { providers: { norevoke } });
+    const id = await connect(server, oauth, "d2", { provider: "norevoke" });
+    const tokens = await stored(credentials, "d2", id);
+    const revocations = server.counts.paths.get("/token/revocation") ?? 0;
+    expect(await oauth.disconnect("d2", id)).toEqual({ revoked: false });
+    expect(server.counts.paths.get("/token/revocation") ?? 0).toBe(revocations);
+    expect(await server.accessTokenValid(tokens.accessToken ?? "")).toBe(true);
+    await expect(oauth.service("d2").get(id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(credentials.getCredentials(tokenCredentialName(id), "d2")).rejects.toMatchObject({
       code: "not_found",
     });
   });
