@@ -1,8 +1,8 @@
 /**
  * Classifying what a provider SDK throws, whatever its shape: HTTP status (`status`,
  * `statusCode`, `response.status`, anywhere in the cause chain), or a transport failure
- * (refused, reset, DNS, timeout, abort). The classes map onto the test-connection messages users see
- * and onto credkit's typed errors.
+ * (refused, reset, DNS, timeout, abort). The classes map onto the test-connection messages
+ * users see and onto credkit's typed errors.
  */
 import {
   AuthError,
@@ -91,7 +91,7 @@ export function classifyFailure(error: unknown): Failure {
   return { kind: "provider_error", status };
 }
 
-/** The test-connection message (e.g. "OpenAI API key is invalid or expired") and code for a failure. */
+/** The test-connection message (e.g. "OpenAI API key is invalid or expired") and code of a failure. */
 export function testFailureMessage(
   provider: string,
   failure: Failure,

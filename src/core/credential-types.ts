@@ -1,6 +1,6 @@
 /**
- * The credential types (`api_key`, `oauth`, …), each with a field schema and validation. Validation errors
- * name the field and never echo its value.
+ * The credential types (`api_key`, `oauth`, …), each with a field schema and validation.
+ * Validation errors name the field and never echo its value.
  */
 import { ValidationError } from "./errors.js";
 import { FieldNameIndex } from "./field-names.js";
