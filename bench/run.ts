@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import type { Backend } from "../src/index.js";
+import type { Backend } from "../src/kit/index.js";
 import { compare } from "./compare.js";
 import { environment, type Measurement, measurement, report, roundTo } from "./verdict.js";
 
