@@ -1,10 +1,12 @@
 /**
  * Canaries: the access and refresh tokens, the client secret and the PKCE code verifier appear in
- * no error, printed output, audit event, status event or masked view, whatever the flow does.
+ * no error, printed output, audit event, status event, masked view or HTTP problem response,
+ * whatever the flow does.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { problemResponse, toProblem } from "../../src/http/problem.js";
 import { oauthHttpConnector, tokenCredentialName } from "../../src/oauth/index.js";
 import { assertNoLeak } from "../support/fixtures.js";
 import { guardOutput } from "../support/output.js";
@@ -75,10 +77,19 @@ describe("secrets never leave", () => {
 
     const masked = await oauth.service("c1").getMaskedCredentials(id);
     const connection = await oauth.service("c1").get(id);
+    // each failure as the HTTP API would answer it (problem+json body and headers)
+    const responses = await Promise.all(
+      failures.map(async (failure) => {
+        const { problem, headers } = toProblem(failure);
+        const response = problemResponse(problem, headers);
+        return { body: await response.text(), headers: [...response.headers] };
+      }),
+    );
     expect(failures.filter((failure) => failure instanceof Error)).toHaveLength(4);
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThan(10);
       for (const failure of failures) assertNoLeak(failure, secret);
+      assertNoLeak(responses, secret);
       assertNoLeak(credentials.audit.events(), secret);
       assertNoLeak(events, secret);
       assertNoLeak(masked, secret);
