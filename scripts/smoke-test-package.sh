@@ -97,8 +97,8 @@ node smoke.cjs
 # Issue 13 item 19: a user's strict TypeScript app (exactOptionalPropertyTypes on) type-checks
 # against the root entry's declarations with no optional SDK installed, passing possibly-undefined
 # values to options and calling a typed connector. The connector types name no SDK (see
-# src/core/optional-types.ts); skipLibCheck stays on because the PostgreSQL connection options
-# still name the pg types.
+# src/core/optional-types.ts) and the PostgreSQL stores live in their subpath, so skipLibCheck is
+# off: every declaration the root entry reaches compiles without any optional package.
 cat > app.ts <<'TS'
 import { createCredentialManager, type CredentialManager, getConnector } from "credkit";
 
@@ -118,7 +118,7 @@ cat > tsconfig.json <<'JSON'
 {
   "compilerOptions": {
     "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
-    "skipLibCheck": true, "exactOptionalPropertyTypes": true, "noEmit": true,
+    "skipLibCheck": false, "exactOptionalPropertyTypes": true, "noEmit": true,
     "types": ["node"], "typeRoots": ["ROOT/node_modules/@types"]
   },
   "files": ["app.ts"]

@@ -11,7 +11,6 @@ export {
   memoryConnectionStore,
 } from "./connectors/connection-store.js";
 export { credentialConnectionStore } from "./connectors/connection-stores/credential-store.js";
-export { postgresConnectionStore } from "./connectors/connection-stores/postgres.js";
 export { defineConnector } from "./connectors/define.js";
 export {
   ConnectorRegistry,

@@ -34,6 +34,11 @@ import { type SchemaState, schemaSql } from "./schema.js";
 import { createSession, type Session, setTenantSql } from "./session.js";
 import { type Statements, statementsFor, writeParameters } from "./statements.js";
 
+export {
+  type PostgresConnectionStore,
+  type PostgresConnectionStoreOptions,
+  postgresConnectionStore,
+} from "../../connectors/connection-stores/postgres.js";
 export type { PostgresBackendOptions, PostgresRetryEvent } from "./config.js";
 export type { PostgresConnectionOptions } from "./connection.js";
 export { SCHEMA_VERSION, type SchemaState, TENANT_SETTING } from "./schema.js";
