@@ -69,6 +69,15 @@ describe("cloudflare KV REST specifics", () => {
     server.clearFaults();
   });
 
+  it("the REST transport keeps its API token out of its own properties (spread, JSON, inspect)", () => {
+    const token = canary("cf-token");
+    const transport = httpTransport({ ...rest, apiToken: token, endpoint: server.baseUrl, fetch });
+    expect(transport.secrets()).toEqual([token]);
+    assertNoLeak({ ...transport }, token);
+    assertNoLeak(Object.entries(transport), token);
+    assertNoLeak(transport, token);
+  });
+
   it("speaks the REST API: multipart for heads with metadata, raw bodies for versions, bulk get for batches", async () => {
     const backend = backendWith();
     const manager = managerOf(backend);

@@ -51,7 +51,7 @@ async function guarded<T>(call: () => Promise<T>): Promise<T> {
 export function bindingTransport(namespace: KVNamespaceLike, bulkGet = true): KvTransport {
   return {
     mode: "binding",
-    secrets: [],
+    secrets: () => [],
 
     get: (key) => guarded(async () => (await namespace.get(key, "text")) ?? undefined),
 

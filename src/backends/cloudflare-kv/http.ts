@@ -66,7 +66,7 @@ const valuePath = (key: string) => `/values/${encodeURIComponent(key)}`;
 
 class HttpTransport implements KvTransport {
   readonly mode = "http";
-  readonly secrets: readonly string[];
+  readonly #secrets: readonly string[];
   readonly #base: string;
   readonly #authorization: string;
   readonly #fetch: typeof fetch;
@@ -77,7 +77,11 @@ class HttpTransport implements KvTransport {
     )}/storage/kv/namespaces/${encodeURIComponent(options.namespaceId)}`;
     this.#authorization = `Bearer ${options.apiToken}`;
     this.#fetch = options.fetch;
-    this.secrets = [options.apiToken];
+    this.#secrets = Object.freeze([options.apiToken]);
+  }
+
+  secrets(): readonly string[] {
+    return this.#secrets;
   }
 
   async get(key: string, signal: AbortSignal): Promise<string | undefined> {

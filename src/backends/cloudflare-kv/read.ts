@@ -73,7 +73,7 @@ export async function readMany(
         stale.push({ slot, name: store.layout.version(id, now.state.version) });
       }
     } catch (error) {
-      results.push(kvError(error, "complete a KV call", store.transport.secrets));
+      results.push(kvError(error, "complete a KV call", store.transport.secrets()));
     }
   });
   const versions = await bulkRead(
@@ -85,7 +85,7 @@ export async function readMany(
     try {
       results[slot] = text === undefined ? undefined : recordOf(parseStored(text, "version"));
     } catch (error) {
-      results[slot] = kvError(error, "complete a KV call", store.transport.secrets);
+      results[slot] = kvError(error, "complete a KV call", store.transport.secrets());
     }
   });
   return results;

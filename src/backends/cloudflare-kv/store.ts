@@ -40,7 +40,7 @@ export interface Current {
 export function call<T>(store: KvStore, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
   return withRetry(
     ({ signal }) => operation(signal),
-    (error) => kvError(error, "complete a KV call", store.transport.secrets),
+    (error) => kvError(error, "complete a KV call", store.transport.secrets()),
     store.retry,
   );
 }

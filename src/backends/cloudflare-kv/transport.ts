@@ -32,8 +32,11 @@ export interface KvPutOptions {
 /** A KV store reached one way or another. `signal` aborts an attempt that ran out of time. */
 export interface KvTransport {
   readonly mode: "binding" | "http";
-  /** Values a failure's text must never show (the API token); passed to `scrubError`. */
-  readonly secrets: readonly string[];
+  /**
+   * Values a failure's text must never show (the API token), passed to `scrubError`. A method, so
+   * no spread, JSON or inspect of the transport shows them.
+   */
+  secrets(): readonly string[];
   /** The value, or undefined when the key is confirmed absent. */
   get(key: string, signal: AbortSignal): Promise<string | undefined>;
   /** Up to `MAX_BULK_GET_KEYS` values in one call; a slot is undefined when absent. */
