@@ -6,11 +6,9 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { baseEnv, cliBin, runCli } from "../support/cli.js";
+import { afterAll, expect, it } from "vitest";
+import { baseEnv, cliBin, cliScratchDirectory, runCli } from "../support/cli.js";
 import {
   adminPool,
   describePostgres,
@@ -20,12 +18,7 @@ import {
 } from "../support/postgres.js";
 
 const CANARY = `canary-${randomBytes(12).toString("hex")}`;
-const directory = mkdtempSync(join(tmpdir(), "credkit-cli-audit-pg-"));
-
-beforeAll(async () => {
-  await cliBin();
-}, 120_000);
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const directory = cliScratchDirectory("credkit-cli-audit-pg-");
 
 describePostgres("audit on the PostgreSQL audit sink", () => {
   const schema = uniqueIdentifier("cli_audit");

@@ -4,11 +4,10 @@
  * cannot open (exit 1), and the command's own actions land in the audit file, without values.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseEnv, cliBin, runCli } from "../support/cli.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { baseEnv, cliScratchDirectory, runCli } from "../support/cli.js";
 import {
   adminPool,
   describePostgres,
@@ -20,12 +19,7 @@ import {
 const OLD = randomBytes(32).toString("base64");
 const NEW = randomBytes(32).toString("base64");
 const CANARY = `canary-${randomBytes(12).toString("hex")}`;
-const directory = mkdtempSync(join(tmpdir(), "credkit-cli-keys-"));
-
-beforeAll(async () => {
-  await cliBin();
-}, 120_000);
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const directory = cliScratchDirectory("credkit-cli-keys-");
 
 /** `inPlace`: the store rewrites old versions in place (file); else only the latest moves (PostgreSQL). */
 function keySuite(name: string, store: Record<string, string>, inPlace: boolean): void {

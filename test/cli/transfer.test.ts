@@ -5,12 +5,11 @@
  * command's output.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { Redactor } from "../../src/core/redact.js";
-import { baseEnv, type CliResult, cliBin, runCli } from "../support/cli.js";
+import { baseEnv, type CliResult, cliScratchDirectory, runCli } from "../support/cli.js";
 import {
   adminPool,
   describePostgres,
@@ -22,12 +21,7 @@ import {
 const KEY = randomBytes(32).toString("base64");
 const CANARY = `canary-${randomBytes(12).toString("hex")}`;
 const leaks = new Redactor([CANARY]);
-const directory = mkdtempSync(join(tmpdir(), "credkit-cli-transfer-"));
-
-beforeAll(async () => {
-  await cliBin();
-}, 120_000);
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const directory = cliScratchDirectory("credkit-cli-transfer-");
 
 function expectNoLeak(result: CliResult): void {
   expect(leaks.carries(result.stdout + result.stderr)).toBe(false);

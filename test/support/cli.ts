@@ -5,8 +5,10 @@
  */
 import { type SpawnOptions, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CACHE = join(ROOT, "node_modules/.cache/credkit-cli-test");
@@ -67,6 +69,19 @@ async function build(): Promise<string> {
 export function cliBin(): Promise<string> {
   built ??= build();
   return built;
+}
+
+/**
+ * A test file's set-up: the bin built before its tests, and a scratch directory (named with
+ * `prefix`) removed after them. Returns the directory.
+ */
+export function cliScratchDirectory(prefix: string): string {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  beforeAll(async () => {
+    await cliBin();
+  }, 120_000);
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  return directory;
 }
 
 /** What a finished run of the bin printed and returned. */
