@@ -56,7 +56,8 @@ export interface KmsProviderOptions {
    * unwrap and every write. Reads reuse an unwrapped key; writes to the same credential (tenant
    * and name) reuse a generated key and its wrapped form, each within these bounds. Longer or
    * larger bounds mean fewer KMS calls; shorter ones mean a disabled key stops reads and writes
-   * sooner and a leaked process memory holds fewer keys. Evicted keys are zeroed.
+   * sooner and a leaked process memory holds fewer keys. Evicted keys are zeroed. Concurrent
+   * misses for one key share one KMS call.
    * @default { maxAgeMs: 300000, maxUses: 10000, maxEntries: 1000 }
    */
   cache?: DataKeyCacheOptions | false | undefined;
@@ -100,6 +101,8 @@ class KmsProvider implements KmsKeyProvider {
   readonly #cache: DataKeyCache | undefined;
   /** Generated data keys with their wrapped form, by key id and context: reused by writes. */
   readonly #writes: DataKeyCache | undefined;
+  /** Unwraps and generations in flight, by cache id: one KMS call per burst of misses. */
+  readonly #loading = new Map<string, Promise<unknown>>();
   /** The envelope keeps no cache beside this one, so the bounds above hold. */
   readonly cachesDataKeys = true;
   #version: string | undefined;
@@ -136,22 +139,54 @@ class KmsProvider implements KmsKeyProvider {
     if (!this.hasKey(keyId)) {
       throw new IntegrityError(`Data key was wrapped under ${keyId}, not under this provider's key.`);
     }
+    const cache = this.#cache;
+    const unwrap = () => this.#call((signal) => this.#operations.unwrap(keyId, wrapped, context, signal));
+    if (!cache) return unwrap();
     const id = cacheId(wrapped, context);
-    const cached = this.#cache?.take(id);
-    if (cached) return cached.dataKey;
-    const dataKey = await this.#call((signal) => this.#operations.unwrap(keyId, wrapped, context, signal));
-    this.#cache?.put(id, Uint8Array.from(dataKey));
-    return dataKey;
+    return this.#takeOrLoad(
+      `read\0${id}`,
+      () => cache.take(id)?.dataKey,
+      async () => {
+        const dataKey = await unwrap();
+        cache.put(id, Uint8Array.from(dataKey));
+        return dataKey;
+      },
+    );
   }
 
-  async generateDataKey(context: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: Uint8Array }> {
+  generateDataKey(context: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: Uint8Array }> {
+    const writes = this.#writes;
+    if (!writes) return this.#generate(context);
     const writeId = `${this.currentKeyId}\0${Buffer.from(context).toString("base64")}`;
-    const reused = this.#writes?.take(writeId);
-    if (reused?.wrapped) return { dataKey: reused.dataKey, wrapped: reused.wrapped };
-    const generated = await this.#generate(context);
-    this.#writes?.put(writeId, Uint8Array.from(generated.dataKey), generated.wrapped);
-    this.#cache?.put(cacheId(generated.wrapped, context), Uint8Array.from(generated.dataKey));
-    return generated;
+    const reuse = () => {
+      const reused = writes.take(writeId);
+      return reused?.wrapped ? { dataKey: reused.dataKey, wrapped: reused.wrapped } : undefined;
+    };
+    return this.#takeOrLoad(`write\0${writeId}`, reuse, async () => {
+      const generated = await this.#generate(context);
+      writes.put(writeId, Uint8Array.from(generated.dataKey), generated.wrapped);
+      this.#cache?.put(cacheId(generated.wrapped, context), Uint8Array.from(generated.dataKey));
+      return generated;
+    });
+  }
+
+  /**
+   * What `take` finds in a data-key cache, or else one shared `load` (which fills the cache) for
+   * every concurrent caller: a burst of misses makes one KMS call. A waiter then takes its own
+   * use of the key; when the bounds have used it up, it starts the next load. A failed load
+   * fails its waiters with the same typed error and caches nothing.
+   */
+  async #takeOrLoad<T>(id: string, take: () => T | undefined, load: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const cached = take();
+      if (cached !== undefined) return cached;
+      const inFlight = this.#loading.get(id);
+      if (!inFlight) break;
+      await inFlight;
+    }
+    const loading = load().finally(() => this.#loading.delete(id));
+    this.#loading.set(id, loading);
+    return loading;
   }
 
   /** A new data key from the KMS (or drawn here and wrapped), under the version in use. */

@@ -153,6 +153,56 @@ export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
       await kms.close();
     });
 
+    it("50 concurrent first writes of a credential share one data-key call; a failed call fails them all and caches nothing", async () => {
+      const fixture = await options.setup();
+      const kms = fixture.create({ retry: RETRY });
+      const manager = new CredentialManager({
+        backend: memoryBackend({ env: {} }),
+        encryption: kms,
+        cache: false,
+      });
+      await kms.check();
+      const burst = (name: string) =>
+        Promise.allSettled(
+          Array.from({ length: 50 }, (_, index) =>
+            manager.storeCredentials(name, "acme", { apiKey: `sk-burst-${name}-${index}` }),
+          ),
+        );
+      const before = fixture.wrapCalls();
+      const written = await burst("openai");
+      expect(written.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(50);
+      expect(fixture.wrapCalls() - before).toBe(1);
+
+      fixture.throttleNext(RETRY.attempts);
+      const failed = await burst("anthropic");
+      expect(fixture.wrapCalls() - before).toBe(1 + RETRY.attempts); // one shared call, retried
+      for (const outcome of failed) {
+        expect(outcome).toMatchObject({ status: "rejected", reason: { code: "throttled" } });
+      }
+      await manager.storeCredentials("anthropic", "acme", { apiKey: "sk-after-the-throttling" });
+      expect(fixture.wrapCalls() - before).toBe(2 + RETRY.attempts);
+      const reader = new CredentialManager({ backend: manager.backend, encryption: kms, cache: false });
+      expect((await reader.getCredentials("anthropic", "acme")).apiKey?.reveal()).toBe(
+        "sk-after-the-throttling",
+      );
+      await kms.close();
+    });
+
+    it("50 concurrent unwraps of one data key share one KMS call", async () => {
+      const fixture = await options.setup();
+      const writer = fixture.create({ retry: RETRY, cache: false });
+      const wrapped = await writer.wrapKey(new Uint8Array(32).fill(5), contextOf(5));
+      const reader = fixture.create({ retry: RETRY });
+      const before = fixture.unwrapCalls();
+      const keys = await Promise.all(
+        Array.from({ length: 50 }, () => reader.unwrapKey(reader.currentKeyId, wrapped, contextOf(5))),
+      );
+      expect(new Set(keys.map((key) => Buffer.from(key).toString("hex")))).toEqual(
+        new Set([Buffer.alloc(32, 5).toString("hex")]),
+      );
+      expect(fixture.unwrapCalls() - before).toBe(1);
+    });
+
     it("verifyKeys() proves the key usable past the data-key cache and reports records it cannot open", async (test) => {
       const fixture = await options.setup();
       if (!fixture.disable || !fixture.enable) return test.skip("this KMS cannot disable a key");
