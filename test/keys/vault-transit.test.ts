@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
+import { encodeKey } from "../../src/core/key-encoding.js";
 import { vaultTransitKeyProvider } from "../../src/keys/vault-transit/index.js";
 import type { KmsProviderOptions } from "../../src/kit/key-provider.js";
 import { startVaultTransitServer, type VaultTransitServer } from "../servers/vault-transit/server.js";
@@ -70,6 +71,33 @@ describe("vault-transit specifics", () => {
     });
     expect((await reader.getCredentials("first", "acme")).apiKey?.reveal()).toBe("sk-under-version-one-001");
     expect((await reader.getCredentials("second", "acme")).apiKey?.reveal()).toBe("sk-under-version-two-002");
+  });
+
+  it("a write just after a rotation wraps under the version its key id records (key_version on encrypt)", async () => {
+    const key = uniqueId("pinned");
+    const kms = provider(key);
+    const manager = new CredentialManager({
+      backend: memoryBackend({ env: {} }),
+      encryption: kms,
+      cache: false,
+    });
+    const wrappedVersion = async (name: string) => {
+      const { backend } = manager;
+      const record = await backend.get(encodeKey("acme", name, backend.capabilities.maxKeyLength));
+      return /vault:v(\d+):/.exec(Buffer.from(record?.value ?? "", "base64").toString("latin1"))?.[1];
+    };
+    await kms.check(); // version 1 is current
+    server.rotate(key); // in Vault; the provider learns of version 2 only on its next refresh
+    await manager.storeCredentials("first", "acme", { apiKey: "sk-pinned-version-one-01" });
+    expect((await manager.describeCredentials("first", "acme")).keyId).toBe(`vault-transit:transit/${key}#1`);
+    expect(await wrappedVersion("first")).toBe("1");
+    await kms.refresh();
+    await manager.storeCredentials("second", "acme", { apiKey: "sk-pinned-version-two-02" });
+    expect((await manager.describeCredentials("second", "acme")).keyId).toBe(
+      `vault-transit:transit/${key}#2`,
+    );
+    expect(await wrappedVersion("second")).toBe("2");
+    expect((await manager.getCredentials("first", "acme")).apiKey?.reveal()).toBe("sk-pinned-version-one-01");
   });
 
   it("a retired key version is KeyDisabledError; the key id records the version", async () => {

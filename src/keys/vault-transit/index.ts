@@ -101,10 +101,12 @@ export function vaultTransitKeyProvider(options: VaultTransitOptions): KmsKeyPro
     {
       name: NAME,
       keyId: `${NAME}:${mount}/${options.key}`,
-      async wrap(dataKey, context) {
+      async wrap(dataKey, context, _signal, version) {
+        // why: the version the record's key id names, even if the key was rotated since it was read
         const data = await call("encrypt", {
           plaintext: Buffer.from(dataKey).toString("base64"),
           associated_data: associatedData(context),
+          ...(version === undefined ? {} : { key_version: Number(version) }),
         });
         if (typeof data.ciphertext !== "string" || !VERSION.test(data.ciphertext)) {
           throw kmsFailure(NAME, "unavailable", new Error("encrypt returned no ciphertext."));

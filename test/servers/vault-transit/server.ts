@@ -1,6 +1,7 @@
 /**
  * A loopback HashiCorp Vault transit engine, speaking Vault's HTTP API as the real server does:
- * `POST /v1/<mount>/encrypt/:key` (creates the key on first use, like Vault's upsert),
+ * `POST /v1/<mount>/encrypt/:key` (creates the key on first use, like Vault's upsert; a
+ * `key_version` chooses the version, refused above the latest or below `min_encryption_version`),
  * `decrypt`, `rewrap`, `GET /v1/<mount>/keys/:key`, `POST .../keys/:key/rotate` and
  * `.../keys/:key/config` (`min_decryption_version`); ciphertexts `vault:v<N>:<base64>`;
  * `associated_data` authenticated with AES-256-GCM; `{"errors":[...]}` bodies with Vault's
@@ -8,7 +9,7 @@
  * quota, 500 internal error); `X-Vault-Token` checked on every request.
  *
  * Test controls: `fault(kind, times)`, `calls` (paths seen), `rotate(key)`,
- * `setMinDecryptionVersion(key, n)`.
+ * `setMinDecryptionVersion(key, n)`, `setMinEncryptionVersion(key, n)`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -17,6 +18,8 @@ import type { AddressInfo } from "node:net";
 interface TransitKey {
   readonly versions: Buffer[];
   minDecryptionVersion: number;
+  /** 0 (any version) or the lowest version `encrypt` may use. */
+  minEncryptionVersion: number;
   readonly created: string[];
 }
 
@@ -39,6 +42,7 @@ export interface VaultTransitServer {
   fault(kind: VaultTransitFault, times?: number): void;
   rotate(key: string): void;
   setMinDecryptionVersion(key: string, version: number): void;
+  setMinEncryptionVersion(key: string, version: number): void;
   close(): Promise<void>;
 }
 
@@ -75,7 +79,12 @@ export async function startVaultTransitServer(mount = "transit"): Promise<VaultT
   const keyOf = (name: string, create: boolean): TransitKey => {
     let key = keys.get(name);
     if (!key && create) {
-      key = { versions: [randomBytes(32)], minDecryptionVersion: 1, created: [new Date().toISOString()] };
+      key = {
+        versions: [randomBytes(32)],
+        minDecryptionVersion: 1,
+        minEncryptionVersion: 0,
+        created: [new Date().toISOString()],
+      };
       keys.set(name, key);
     }
     if (!key) throw new VaultError(400, "encryption key not found");
@@ -98,11 +107,20 @@ export async function startVaultTransitServer(mount = "transit"): Promise<VaultT
     }
   };
 
+  /** Vault's `key_version` rules: 0 or absent is the latest; never above it nor below the minimum. */
   const seal = (key: TransitKey, plaintext: Buffer, aad: Buffer, requested?: unknown) => {
-    const version = requested === undefined ? key.versions.length : Number(requested);
-    if (!Number.isInteger(version) || version < 1) throw new VaultError(400, "invalid key version");
+    const asked = requested === undefined ? 0 : Number(requested);
+    if (!Number.isInteger(asked)) throw new VaultError(400, "invalid key version");
+    const version = asked === 0 ? key.versions.length : asked;
+    if (version < 0) throw new VaultError(400, "requested version for encryption is negative");
     if (version > key.versions.length) {
       throw new VaultError(400, "requested version for encryption is higher than the latest key version");
+    }
+    if (version < key.minEncryptionVersion) {
+      throw new VaultError(
+        400,
+        "requested version for encryption is less than the minimum encryption key version",
+      );
     }
     const sealed = encrypt(key.versions[version - 1] as Buffer, plaintext, aad);
     return { ciphertext: `vault:v${version}:${sealed.toString("base64")}`, key_version: version };
@@ -112,7 +130,12 @@ export async function startVaultTransitServer(mount = "transit"): Promise<VaultT
 
   const routes: Record<string, (name: string, body: Record<string, unknown>) => unknown> = {
     "POST encrypt": (name, body) =>
-      seal(keyOf(name, true), Buffer.from(String(body.plaintext ?? ""), "base64"), aadOf(body)),
+      seal(
+        keyOf(name, true),
+        Buffer.from(String(body.plaintext ?? ""), "base64"),
+        aadOf(body),
+        body.key_version,
+      ),
     "POST decrypt": (name, body) => {
       const plaintext = open(keyOf(name, false), body.ciphertext, aadOf(body));
       if (faults[0] === "flip-plaintext") {
@@ -123,7 +146,7 @@ export async function startVaultTransitServer(mount = "transit"): Promise<VaultT
     },
     "POST rewrap": (name, body) => {
       const key = keyOf(name, false);
-      return seal(key, open(key, body.ciphertext, aadOf(body)), aadOf(body));
+      return seal(key, open(key, body.ciphertext, aadOf(body)), aadOf(body), body.key_version);
     },
     "GET keys": (name) => {
       if (!keys.has(name)) throw new VaultError(404, "");
@@ -133,7 +156,7 @@ export async function startVaultTransitServer(mount = "transit"): Promise<VaultT
         type: "aes256-gcm96",
         latest_version: key.versions.length,
         min_decryption_version: key.minDecryptionVersion,
-        min_encryption_version: 0,
+        min_encryption_version: key.minEncryptionVersion,
         supports_encryption: true,
         supports_decryption: true,
         keys: Object.fromEntries(
@@ -192,6 +215,9 @@ export async function startVaultTransitServer(mount = "transit"): Promise<VaultT
     },
     setMinDecryptionVersion(name, version) {
       keyOf(name, false).minDecryptionVersion = version;
+    },
+    setMinEncryptionVersion(name, version) {
+      keyOf(name, false).minEncryptionVersion = version;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
