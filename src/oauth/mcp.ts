@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { CredentialManager } from "../core/credential-manager.js";
-import { NotFoundError, ValidationError } from "../core/errors.js";
+import { IntegrityError, NotFoundError, ValidationError } from "../core/errors.js";
 
 /** The SDK's `OAuthTokens`. */
 export interface McpOAuthTokens {
@@ -104,7 +104,15 @@ export class CredkitMcpOAuthProvider<Metadata extends { redirect_uris: string[] 
 
   async clientInformation(): Promise<McpClientInformation | undefined> {
     const stored = await this.#read("client");
-    return stored?.information ? (JSON.parse(stored.information) as McpClientInformation) : undefined;
+    if (!stored?.information) return undefined;
+    try {
+      return JSON.parse(stored.information) as McpClientInformation;
+    } catch {
+      // why: JSON.parse quotes the start of its input in its message, and the input holds a client secret.
+      throw new IntegrityError(
+        "The stored MCP client registration is not valid JSON; register the client again.",
+      );
+    }
   }
 
   async saveClientInformation(information: McpClientInformation): Promise<void> {

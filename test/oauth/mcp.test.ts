@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { inspect } from "node:util";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -15,11 +16,15 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CredentialManager } from "../../src/core/credential-manager.js";
 import { credkitMcpOAuthProvider } from "../../src/oauth/index.js";
+import { assertNoLeak, canary } from "../support/fixtures.js";
+import { guardOutput } from "../support/output.js";
 import { REDIRECT_URI, startTestProvider, type TestProvider } from "./support/provider.js";
 import { memoryManager } from "./support/setup.js";
 
 let server: TestProvider;
 let mcp: Server;
+const secrets: string[] = [];
+guardOutput(() => secrets);
 let mcpUrl: string;
 
 beforeAll(async () => {
@@ -159,5 +164,49 @@ describe("MCP OAuth client provider", () => {
     await again.invalidateCredentials("tokens");
     expect(await again.tokens()).toBeUndefined();
     expect(await again.clientInformation()).toBeDefined();
+  });
+
+  it("keeps its stored tokens, code verifier and client secret out of every error, audit event and view", async () => {
+    const credentials = memoryManager();
+    const redirects: URL[] = [];
+    const provider = providerFor(credentials, "user-c", redirects);
+    const client = new Client({ name: "credkit-test-client", version: "1.0.0" });
+    const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
+    await expect(client.connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
+    secrets.push(await provider.codeVerifier());
+    const callback = await server.authorize((redirects[0] as URL).href);
+    await transport.finishAuth(callback.searchParams.get("code") ?? "");
+    const tokens = await provider.tokens();
+    secrets.push(tokens?.access_token ?? "", tokens?.refresh_token ?? "");
+
+    // a registration with a client secret, then a stored registration that is no longer JSON
+    const clientSecret = canary("mcp-client-secret");
+    secrets.push(clientSecret);
+    await provider.saveClientInformation({ client_id: "registered", client_secret: clientSecret });
+    expect((await provider.clientInformation())?.client_secret).toBe(clientSecret);
+    const failures: unknown[] = [];
+    await credentials.updateCredentials(
+      (await credentials.listCredentials("user-c")).items.find((item) =>
+        item.connectionId.startsWith("mcp-client-"),
+      )?.connectionId ?? "",
+      "user-c",
+      { information: clientSecret },
+    );
+    failures.push(await provider.clientInformation().catch((error) => error));
+    await provider.invalidateCredentials("verifier");
+    failures.push(await provider.codeVerifier().catch((error) => error));
+
+    expect(failures.every((failure) => failure instanceof Error)).toBe(true);
+    expect((failures[0] as { code?: string }).code).toBe("integrity");
+    expect(String(failures[0])).not.toContain(clientSecret.slice(0, 8));
+    const listing = await credentials.listCredentials("user-c");
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(10);
+      for (const failure of failures) assertNoLeak(failure, secret);
+      assertNoLeak(credentials.audit.events(), secret);
+      assertNoLeak(listing, secret);
+      assertNoLeak(inspect(provider, { depth: null, showHidden: true, getters: true }), secret);
+      assertNoLeak(JSON.stringify(provider), secret);
+    }
   });
 });
