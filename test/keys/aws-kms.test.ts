@@ -92,6 +92,56 @@ describe("aws-kms specifics", () => {
     expect((await manager.getCredentials("after", "acme")).apiKey?.reveal()).toBe("sk-after-rotation-00002");
   });
 
+  it("rotation runbook: records under the alias's key, alias moved to a new key, records under it, rewrap, old key disabled, everything reads back", async () => {
+    const alias = uniqueId("runbook");
+    const oldKey = server.createKey(alias);
+    const kms = provider(`alias/${alias}`);
+    const backend = memoryBackend({ env: {} });
+    const manager = new CredentialManager({ backend, encryption: kms, cache: false });
+    await kms.check(); // as createCredentialManager does: the key behind the alias is known
+    await manager.storeCredentials("first", "acme", { apiKey: "sk-under-the-old-key-001" });
+    const newKey = server.createKey();
+    server.updateAlias(alias, newKey);
+    await kms.refresh();
+    await manager.storeCredentials("second", "acme", { apiKey: "sk-under-the-new-key-002" });
+    expect((await manager.describeCredentials("first", "acme")).keyId).toBe(
+      `aws-kms:alias/${alias}#${oldKey}`,
+    );
+    expect((await manager.describeCredentials("second", "acme")).keyId).toBe(
+      `aws-kms:alias/${alias}#${newKey}`,
+    );
+    const fresh = () =>
+      new CredentialManager({
+        backend,
+        encryption: provider(`alias/${alias}`, { cache: false }),
+        cache: false,
+      });
+    // mixed keys read fine during the rotation
+    expect((await fresh().getCredentials("first", "acme")).apiKey?.reveal()).toBe("sk-under-the-old-key-001");
+    expect(await manager.rewrap()).toMatchObject({ rewrapped: 1 });
+    server.disable(oldKey);
+    const reader = fresh();
+    expect((await reader.getCredentials("first", "acme")).apiKey?.reveal()).toBe("sk-under-the-old-key-001");
+    expect((await reader.getCredentials("second", "acme")).apiKey?.reveal()).toBe("sk-under-the-new-key-002");
+    expect((await reader.describeCredentials("first", "acme")).keyId).toBe(
+      `aws-kms:alias/${alias}#${newKey}`,
+    );
+    expect(await reader.verifyKeys()).toMatchObject({ keyProvider: "usable", checked: 2, openable: 2 });
+  });
+
+  it("a record naming a key outside the alias's account is IntegrityError, and KMS is not asked to decrypt", async () => {
+    const alias = uniqueId("home");
+    server.createKey(alias);
+    const kms = provider(`alias/${alias}`, { cache: false });
+    const wrapped = await kms.wrapKey(new Uint8Array(32).fill(3), new Uint8Array([1]));
+    const foreign = `aws-kms:alias/${alias}#arn:aws:kms:us-east-1:999999999999:key/${uniqueId("k")}`;
+    const before = server.calls.filter((call) => call === "Decrypt").length;
+    await expect(kms.unwrapKey(foreign, wrapped, new Uint8Array([1]))).rejects.toMatchObject({
+      code: "integrity",
+    });
+    expect(server.calls.filter((call) => call === "Decrypt").length).toBe(before);
+  });
+
   it("a key scheduled for deletion is KeyDisabledError; an unauthorised principal is AuthError, neither retried", async () => {
     const scheduled = server.createKey();
     const kms = provider(scheduled, { cache: false });

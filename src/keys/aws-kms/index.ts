@@ -4,6 +4,9 @@
  * binds the record's tenant and credential name, so a wrapped key moved to another record does
  * not decrypt. (`Encrypt` wraps the probe key of `check()`.)
  * Automatic key rotation in KMS needs nothing from credkit: old key material keeps decrypting.
+ * A key addressed by alias has a visible version: the key the alias points to (its ARN, from
+ * `DescribeKey`), recorded in the key id, used to wrap and named again to unwrap, so moving the
+ * alias to a new key is a rotation (old records keep decrypting under their own key).
  */
 import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
@@ -64,6 +67,11 @@ function classify(error: unknown, secrets: readonly string[]): Error {
   return kmsFailure(NAME, kind, scrubError(error, secrets));
 }
 
+/** Whether `keyId` is an alias name or alias ARN (the key behind it can change). */
+function isAlias(keyId: string): boolean {
+  return keyId.startsWith("alias/") || /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(keyId);
+}
+
 /** The record's context as an encryption context: one entry, the context bytes in base64. */
 function encryptionContext(context: Uint8Array): Record<string, string> {
   return { "credkit:context": Buffer.from(context).toString("base64") };
@@ -98,14 +106,37 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
       if (client !== options.client) client.destroy();
     },
   );
+  const describe = async (signal: AbortSignal) => {
+    const { sdk, client } = await connection.get();
+    const command = new sdk.DescribeKeyCommand({ KeyId: options.keyId });
+    return (await client.send(command, { abortSignal: signal })).KeyMetadata?.Arn;
+  };
+  const prefix = `${NAME}:${options.keyId}#`;
+  /** `arn:…:kms:<region>:<account>:key/` of the alias's key: a record may name only keys there. */
+  let home: string | undefined;
+  /** The key a record names (`#<key ARN>` behind an alias), else the configured one. */
+  const keyOfRecord = async (keyId: string, signal: AbortSignal) => {
+    if (!keyId.startsWith(prefix)) return options.keyId;
+    const named = keyId.slice(prefix.length);
+    home ??= (await describe(signal))?.replace(/[^/]*$/, "");
+    // why: a stored record must not make us ask KMS to decrypt under a key of another account
+    if (!home || !named.startsWith(home) || named.slice(home.length).includes("/")) {
+      throw kmsFailure(
+        NAME,
+        "integrity",
+        new Error("The record names a key outside the alias's account and region."),
+      );
+    }
+    return named;
+  };
   return kmsKeyProvider(
     {
       name: NAME,
       keyId: `${NAME}:${options.keyId}`,
-      async wrap(dataKey, context, signal) {
+      async wrap(dataKey, context, signal, version) {
         const { sdk, client } = await connection.get();
         const command = new sdk.EncryptCommand({
-          KeyId: options.keyId,
+          KeyId: version ?? options.keyId,
           Plaintext: dataKey,
           EncryptionContext: encryptionContext(context),
         });
@@ -114,10 +145,10 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
           throw kmsFailure(NAME, "unavailable", new Error("Encrypt returned no ciphertext."));
         return answer.CiphertextBlob;
       },
-      async generate(context, signal) {
+      async generate(context, signal, version) {
         const { sdk, client } = await connection.get();
         const command = new sdk.GenerateDataKeyCommand({
-          KeyId: options.keyId,
+          KeyId: version ?? options.keyId,
           KeySpec: "AES_256",
           EncryptionContext: encryptionContext(context),
         });
@@ -131,10 +162,10 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
         }
         return { dataKey: answer.Plaintext, wrapped: answer.CiphertextBlob };
       },
-      async unwrap(_keyId, wrapped, context, signal) {
+      async unwrap(keyId, wrapped, context, signal) {
         const { sdk, client } = await connection.get();
         const command = new sdk.DecryptCommand({
-          KeyId: options.keyId,
+          KeyId: await keyOfRecord(keyId, signal),
           CiphertextBlob: wrapped,
           EncryptionContext: encryptionContext(context),
         });
@@ -145,6 +176,11 @@ export function awsKmsKeyProvider(options: AwsKmsOptions): KmsKeyProvider {
         return answer.Plaintext;
       },
       classify: (error) => classify(error, secrets),
+      ...(isAlias(options.keyId)
+        ? {
+            currentVersion: describe,
+          }
+        : {}),
       close: connection.close,
     },
     options,

@@ -3,12 +3,14 @@
  * on `x-amz-target: TrentService.<Operation>`, base64 blobs, `{"__type","message"}` errors with the
  * real codes (400; 500 for KMSInternalException), symmetric keys addressed by id, ARN, alias name or
  * alias ARN, Encrypt and GenerateDataKey (KeySpec or NumberOfBytes, exactly one), an encryption
- * context that must match byte for byte on Decrypt (InvalidCiphertextException otherwise), key states (Enabled, Disabled → DisabledException,
- * PendingDeletion → KMSInvalidStateException), rotation (new key material; old ciphertexts still
- * decrypt), and refusal of unknown access keys (UnrecognizedClientException).
+ * context that must match byte for byte on Decrypt (InvalidCiphertextException otherwise), key
+ * states (Enabled, Disabled → DisabledException, PendingDeletion → KMSInvalidStateException),
+ * DescribeKey (in any state), rotation (new key material; old ciphertexts still decrypt), and
+ * refusal of unknown access keys (UnrecognizedClientException).
  *
  * Test controls: `fault(kind, times)` (throttle, 500, flip a byte of the next Decrypt plaintext),
- * `calls` (operations seen), `disable/enable/scheduleDeletion/rotate(keyId)`, `deny(keyId)`.
+ * `calls` (operations seen), `disable/enable/scheduleDeletion/rotate(keyId)`, `updateAlias(alias,
+ * keyId)`, `deny(keyId)`.
  */
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -50,6 +52,8 @@ export interface AwsKmsServer {
   scheduleDeletion(keyId: string): void;
   /** New key material: new ciphertexts use it, old ones still decrypt. */
   rotate(keyId: string): void;
+  /** Points `alias` (without `alias/`) at another key, as UpdateAlias does. */
+  updateAlias(alias: string, keyId: string): void;
   /** Refuses every request for this key with AccessDeniedException. */
   deny(keyId: string): void;
   close(): Promise<void>;
@@ -93,7 +97,8 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
   const faults: AwsKmsFault[] = [];
   const calls: string[] = [];
 
-  const find = (keyId: unknown): StoredKey => {
+  /** The key `keyId` names (id, ARN, alias or alias ARN) if the caller may use it, in any state. */
+  const resolve = (keyId: unknown): StoredKey => {
     const text = String(keyId ?? "");
     const aliasName =
       text.startsWith("arn:") && text.includes(":alias/") ? text.slice(text.indexOf(":alias/") + 1) : text;
@@ -113,6 +118,12 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
         `User: arn:aws:iam::${ACCOUNT}:user/credkit-test is not authorized to perform this operation on resource: ${key.arn}`,
       );
     }
+    return key;
+  };
+
+  /** The key `keyId` names, usable for cryptographic operations. */
+  const find = (keyId: unknown): StoredKey => {
+    const key = resolve(keyId);
     if (key.state === "Disabled") throw new KmsError("DisabledException", `${key.arn} is disabled.`);
     if (key.state === "PendingDeletion")
       throw new KmsError("KMSInvalidStateException", `${key.arn} is pending deletion.`);
@@ -168,6 +179,24 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
         CiphertextBlob: wrapUnder(key, plaintext, body.EncryptionContext).toString("base64"),
         Plaintext: plaintext.toString("base64"),
         KeyId: key.arn,
+      };
+    },
+    DescribeKey(body) {
+      const key = resolve(body.KeyId);
+      return {
+        KeyMetadata: {
+          AWSAccountId: ACCOUNT,
+          KeyId: key.id,
+          Arn: key.arn,
+          Enabled: key.state === "Enabled",
+          KeyState: key.state,
+          KeyUsage: "ENCRYPT_DECRYPT",
+          KeySpec: "SYMMETRIC_DEFAULT",
+          KeyManager: "CUSTOMER",
+          Origin: "AWS_KMS",
+          EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+          MultiRegion: false,
+        },
       };
     },
     Decrypt(body) {
@@ -273,6 +302,7 @@ export async function startAwsKmsServer(accessKeyId = "AKIDKMSTEST"): Promise<Aw
     enable: (keyId) => setState(keyId, "Enabled"),
     scheduleDeletion: (keyId) => setState(keyId, "PendingDeletion"),
     rotate: (keyId) => void mustFind(keyId).materials.push(randomBytes(32)),
+    updateAlias: (alias, keyId) => void aliases.set(`alias/${alias}`, mustFind(keyId).id),
     deny: (keyId) => void denied.add(mustFind(keyId).id),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
