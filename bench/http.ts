@@ -1,13 +1,18 @@
 /**
- * HTTP overhead: requests per second listing one tenant's 50 integrations through the router
- * (node adapter, authenticate hook, routing, validation, the connection store, views, JSON)
+ * HTTP overhead: requests per second listing one tenant's 50 integrations (cached) through the
+ * router on its defaults (the embedded file store, connections stored beside the credentials; the
+ * node adapter, authenticate hook, routing, validation, the connection store, views, JSON)
  * against a bare `node:http` handler answering the same JSON, both on 127.0.0.1, measured with
  * autocannon for a bounded time each in one run. Target: the router keeps ≥ 0.5× the bare rate.
  *
  *   npm run build && tsx bench/http.ts
  */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { type Measurement, measurement, report, roundTo } from "./verdict.js";
@@ -32,22 +37,17 @@ async function requestsPerSecond(url: string, headers: Record<string, string>): 
 
 /** The measurement: router req/s over bare handler req/s. */
 export async function httpListing(): Promise<Measurement[]> {
-  const { CredentialManager, LocalKeyring, memoryConnectionStore } = (await import(
-    built("index.js")
-  )) as typeof import("../src/index.js");
-  const { memoryBackend } = (await import(
-    built("backends/memory/index.js")
-  )) as typeof import("../src/backends/memory/index.js");
+  const { createCredentialManager } = (await import(built("index.js"))) as typeof import("../src/index.js");
   const { createRouter, toNodeHandler } = (await import(
     built("http/index.js")
   )) as typeof import("../src/http/index.js");
-  const credentials = new CredentialManager({
-    backend: memoryBackend({ env: {} }),
-    encryption: new LocalKeyring(new Uint8Array(32).fill(7)),
+  // The default a README user gets: the embedded file store, connections stored beside credentials.
+  const directory = mkdtempSync(join(tmpdir(), "credkit-bench-http-"));
+  const credentials = await createCredentialManager({
+    env: { CREDKIT_FILE_DIR: directory, CREDENTIAL_ENCRYPTION_KEY: randomBytes(32).toString("base64") },
   });
   const router = createRouter({
     credentials,
-    connections: memoryConnectionStore(),
     authenticate: (request) =>
       request.headers.get("x-tenant") === "acme" ? { tenantId: "acme", actor: "bench" } : null,
   });
@@ -96,6 +96,7 @@ export async function httpListing(): Promise<Measurement[]> {
   } finally {
     bare.server.close();
     routed.server.close();
+    rmSync(directory, { recursive: true, force: true });
   }
 }
 

@@ -66,6 +66,13 @@ interface Watch {
   readonly invalidated: Set<string>;
 }
 
+/**
+ * Told of every invalidation: of one credential's latest value (`allVersions` false) or every
+ * version, or of everything (`name` and `tenant` undefined, after `clear`). For caches derived
+ * from stored records (listings), which must drop what a write changed.
+ */
+export type InvalidationListener = (tenant: string | undefined, name: string | undefined) => void;
+
 interface InFlight {
   readonly promise: Promise<CacheLoad>;
   invalidated: boolean;
@@ -109,6 +116,9 @@ function namePrefix(tenant: string, name: string): string {
 
 export class CredentialCache {
   readonly enabled: boolean;
+  /** How long a value is served without asking the backend; 0 when the cache is off. */
+  readonly ttlMs: number;
+  readonly #listeners = new Set<InvalidationListener>();
   readonly #maxStaleMs: number;
   readonly #entries: LRUCache<string, CachedCredential> | undefined;
   readonly #inFlight = new Map<string, InFlight>();
@@ -117,6 +127,7 @@ export class CredentialCache {
   constructor(options: CacheOptions = {}) {
     const ttl = options.ttlMs ?? DEFAULT_TTL_MS;
     this.enabled = ttl > 0;
+    this.ttlMs = this.enabled ? ttl : 0;
     this.#maxStaleMs = options.maxStaleMs ?? DEFAULT_MAX_STALE_MS;
     this.#entries = this.enabled
       ? new LRUCache({
@@ -184,6 +195,7 @@ export class CredentialCache {
 
   /** Drops the latest value of a credential (after a write); with `allVersions`, every version. */
   invalidate(tenant: string, name: string, allVersions = false): void {
+    for (const listener of this.#listeners) listener(tenant, name);
     const latest = cacheKey(tenant, name);
     this.#drop(latest);
     if (!allVersions || !this.#entries) return;
@@ -209,8 +221,14 @@ export class CredentialCache {
     for (const [key, value] of this.#entries.entries()) if (key.endsWith("@latest")) yield value;
   }
 
+  /** Calls `listener` on every invalidation and clear, for as long as the cache lives. */
+  onInvalidate(listener: InvalidationListener): void {
+    this.#listeners.add(listener);
+  }
+
   /** Empties the cache. */
   clear(): void {
+    for (const listener of this.#listeners) listener(undefined, undefined);
     this.#entries?.clear();
     for (const watch of this.#watches) for (const key of watch.keys) watch.invalidated.add(key);
     for (const flight of this.#inFlight.values()) flight.invalidated = true;

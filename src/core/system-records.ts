@@ -109,6 +109,11 @@ export function reservedName(namespace: string, id: string): string {
   return checkId(`${RESERVED_PREFIX}${checkNamespace(namespace)}${NAMESPACE_END}${id}`, "id");
 }
 
+/** What every reserved name in `namespace` begins with: `~namespace:`. */
+export function namespacePrefix(namespace: string): string {
+  return `${RESERVED_PREFIX}${checkNamespace(namespace)}${NAMESPACE_END}`;
+}
+
 /** The (namespace, id) of a reserved name, or undefined when `name` is not one. */
 export function parseReservedName(name: string): { namespace: string; id: string } | undefined {
   if (!name.startsWith(RESERVED_PREFIX)) return undefined;
@@ -130,7 +135,7 @@ export function ownedCredentials(manager: CredentialManager): CredentialManager 
 /** The JSON records of `namespace`, stored through `manager`'s backend and keys. */
 export function systemRecords<T>(manager: CredentialManager, namespace: string): SystemRecordStore<T> {
   const core = managerCore(manager);
-  const prefix = `${RESERVED_PREFIX}${checkNamespace(namespace)}${NAMESPACE_END}`;
+  const prefix = namespacePrefix(namespace);
   const keyOf = (tenantId: string, id: string) =>
     core.key(checkId(tenantId, "tenantId"), reservedName(namespace, id));
   return {

@@ -5,16 +5,27 @@
  * durable as credentials on every `VAULT_TYPE`, the embedded file store included. A record's
  * `revision` is its stored version; `put` is a compare-and-set on it.
  */
-import type { CredentialManager } from "../../core/credential-manager.js";
+import { type CredentialManager, managerCore } from "../../core/credential-manager.js";
 import { IntegrityError, NotFoundError } from "../../core/errors.js";
-import { type SystemRecord, type SystemRecordStore, systemRecords } from "../../core/system-records.js";
+import {
+  namespacePrefix,
+  type SystemRecord,
+  type SystemRecordStore,
+  systemRecords,
+} from "../../core/system-records.js";
 import type { ConnectionPage, ConnectionRecord, ConnectionStore } from "../connection-store.js";
+import { type ListingCache, listingCache } from "./listing-cache.js";
 import { type ConnectionListOptions, pageLimit } from "./paging.js";
 
 /** The system-record namespace of connection records. */
 export const CONNECTIONS_NAMESPACE = "connections";
 /** Records read at once while filling a page. */
 const READ_CONCURRENCY = 8;
+
+/** The reserved-name prefix of connection records, `~connections:`. */
+const RECORD_PREFIX = namespacePrefix(CONNECTIONS_NAMESPACE);
+/** The listing cache of each manager (by its core), shared by every store over it. */
+const listings = new WeakMap<object, ListingCache>();
 
 /** What is stored: the record without its revision, which is the stored version. */
 type StoredConnection = Omit<ConnectionRecord, "revision">;
@@ -70,15 +81,32 @@ async function listPage(
   return cursor !== undefined ? { items, cursor } : { items };
 }
 
-/** A `ConnectionStore` over `credentials`' backend: the `ConnectorService` default. */
+function listingsOf(credentials: CredentialManager): ListingCache {
+  const core = managerCore(credentials);
+  let cache = listings.get(core);
+  if (!cache) {
+    cache = listingCache(core.cache, RECORD_PREFIX);
+    listings.set(core, cache);
+  }
+  return cache;
+}
+
+/**
+ * A `ConnectionStore` over `credentials`' backend: the `ConnectorService` default. Listings are
+ * served from the manager's listing cache (see `./listing-cache.ts`) while fresh.
+ */
 export function credentialConnectionStore(credentials: CredentialManager): ConnectionStore {
   const records = systemRecords<StoredConnection>(credentials, CONNECTIONS_NAMESPACE);
+  const cached = listingsOf(credentials);
   return {
     async get(tenantId, id) {
       const stored = await records.get(tenantId, id);
       return stored && fromStored(tenantId, id, stored);
     },
-    list: (tenantId, options = {}) => listPage(records, tenantId, options),
+    async list(tenantId, options = {}) {
+      const pageKey = `${pageLimit(options)}\0${options.cursor ?? ""}`;
+      return cached.page(tenantId, pageKey, () => listPage(records, tenantId, options));
+    },
     async put(record, expectedRevision) {
       const { revision: _revision, ...stored } = record;
       await records.put(record.tenantId, record.id, stored, { ifVersion: expectedRevision });
