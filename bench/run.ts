@@ -12,7 +12,8 @@
  * 6. KMS key providers (bench/kms.ts): unwrap calls for uncached reads, read cost vs the local key.
  * 7. Fleet invalidation (bench/invalidation.ts): p50/p99 lag per adapter and with the TTL alone.
  * 8. Brokered generateText vs the bare openai SDK call to one loopback server (bench/brokered.ts). target ≤ 1.1×
- * 9. PostgreSQL audit sink (bench/audit.ts): what it adds to a cache hit.            target ≤ 1.1×
+ * 9. PostgreSQL audit sink (bench/audit.ts): what it adds to a cache hit paced at 10,000/s from
+ *    4 callers (target ≤ 1.1×), and events lost: reads − rows in PostgreSQL (target = 0).
  * 10. OAuth (bench/oauth.ts): token calls for 1,000 concurrent getAccessToken on an expired
  *     token (target = 1); a valid-token lookup vs a cache hit of getCredentials (target ≤ 3×).
  * 11. Remote stores (bench/remote.ts): uncached getCredentials vs a bare SDK read of the same

@@ -62,8 +62,30 @@ export interface AuditEvent {
   readonly correlationId?: string | undefined;
 }
 
-/** Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads. */
-export type AuditSink = (event: AuditEvent) => void;
+/**
+ * A successful read given field by field: what `AuditSink.recordRead` receives instead of an
+ * event object (action `read`, outcome `success`).
+ */
+export type ReadRecorder = (
+  time: number,
+  tenant: string,
+  name: string,
+  accessor: string,
+  version: number,
+  cache: CacheOutcome,
+  correlationId: string | undefined,
+) => void;
+
+/**
+ * Receives every audit event. Must not throw; errors are swallowed so audit never breaks reads.
+ * A sink that keeps fields rather than objects (a batching sink) may also carry `recordRead`:
+ * successful reads, the cache hit's path, then go there field by field and no event object is
+ * built for it.
+ */
+export type AuditSink = ((event: AuditEvent) => void) & {
+  /** Takes a successful read without an event object; when present, the sink itself never sees reads. */
+  readonly recordRead?: ReadRecorder | undefined;
+};
 
 /** Per-credential usage derived from read events. */
 export interface AccessStats {
@@ -329,8 +351,8 @@ export class AuditTrail {
   }
 
   /**
-   * Records a successful read and counts the access. The hot path of every cache hit: it builds
-   * an event object only when there are sinks (one, shared by all of them).
+   * Records a successful read and counts the access. The hot path of every cache hit: sinks with
+   * `recordRead` take the fields; an event object is built only for the others (one, shared).
    */
   read(
     credential: string,
@@ -356,12 +378,31 @@ export class AuditTrail {
       undefined,
       correlationId,
     );
-    if (this.#sinks.length === 0) return;
-    this.#send(
-      correlationId === undefined
-        ? { time, tenant, name, accessor, action: "read", outcome: "success", version, cache }
-        : { time, tenant, name, accessor, action: "read", outcome: "success", version, cache, correlationId },
-    );
+    let event: AuditEvent | undefined;
+    for (const sink of this.#sinks) {
+      try {
+        if (sink.recordRead) sink.recordRead(time, tenant, name, accessor, version, cache, correlationId);
+        else {
+          event ??=
+            correlationId === undefined
+              ? { time, tenant, name, accessor, action: "read", outcome: "success", version, cache }
+              : {
+                  time,
+                  tenant,
+                  name,
+                  accessor,
+                  action: "read",
+                  outcome: "success",
+                  version,
+                  cache,
+                  correlationId,
+                };
+          sink(event);
+        }
+      } catch {
+        // why: a broken sink must not turn a successful read into a failure.
+      }
+    }
   }
 
   #send(event: AuditEvent): void {

@@ -127,6 +127,39 @@ describe("audit", () => {
     expect((await manager.getCredentials("c", "t")).apiKey?.reveal()).toBe("sink-failure-value");
   });
 
+  it("a sink with recordRead takes successful reads field by field, the others as events", async () => {
+    const events: AuditEvent[] = [];
+    const reads: unknown[][] = [];
+    const fieldSink = Object.assign((event: AuditEvent) => void events.push(event), {
+      recordRead: (...fields: unknown[]) => void reads.push(fields),
+    });
+    const plain: AuditEvent[] = [];
+    const manager = new CredentialManager({
+      backend: memoryBackend({ env: {} }),
+      encryption: keyring(),
+      audit: { sinks: [fieldSink, (event) => plain.push(event)] },
+    });
+    await manager.storeCredentials("c", "t", { apiKey: "field-sink-value" });
+    await manager.getCredentials("c", "t", { accessor: "svc", correlationId: "req-1" });
+    await manager.getCredentials("c", "t");
+    await manager.getCredentials("missing", "t").catch(() => undefined);
+    expect(events.map((event) => `${event.action}:${event.outcome}`)).toEqual([
+      "write:success",
+      "read:failure",
+    ]);
+    expect(reads).toEqual([
+      [expect.any(Number), "t", "c", "svc", 1, "miss", "req-1"],
+      [expect.any(Number), "t", "c", "unknown", 1, "hit", undefined],
+    ]);
+    // a sink without recordRead still gets every read as an event object
+    expect(plain.map((event) => `${event.action}:${event.outcome}`)).toEqual([
+      "write:success",
+      "read:success",
+      "read:success",
+      "read:failure",
+    ]);
+  });
+
   it("audits a failed batch read once for every credential in it", async () => {
     const inner = memoryBackend({ env: {} });
     const backend = {

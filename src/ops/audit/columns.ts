@@ -15,9 +15,10 @@ export interface UsageRollup {
 
 /** One batch of queued events, field by field. */
 export class AuditBatch {
-  // Slots are written by index; a reused batch keeps its arrays' room, so refilling allocates nothing.
-  readonly #time: number[] = [];
-  readonly #version: Array<number | null> = [];
+  // Numbers in typed arrays (NaN: no version) and strings in arrays written by index: a reused
+  // batch keeps its room, so refilling it allocates nothing.
+  readonly #time: Float64Array;
+  readonly #version: Float64Array;
   readonly #tenant: string[] = [];
   readonly #name: Array<string | null> = [];
   readonly #accessor: string[] = [];
@@ -28,7 +29,10 @@ export class AuditBatch {
   readonly #correlationId: Array<string | null> = [];
   #length = 0;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.#time = new Float64Array(capacity);
+    this.#version = new Float64Array(capacity);
+  }
 
   get length(): number {
     return this.#length;
@@ -42,7 +46,7 @@ export class AuditBatch {
   push(event: AuditEvent): void {
     const slot = this.#length++;
     this.#time[slot] = event.time;
-    this.#version[slot] = event.version ?? null;
+    this.#version[slot] = event.version ?? Number.NaN;
     this.#tenant[slot] = event.tenant;
     this.#name[slot] = event.name ?? null;
     this.#accessor[slot] = event.accessor;
@@ -51,6 +55,29 @@ export class AuditBatch {
     this.#cache[slot] = event.cache ?? null;
     this.#errorCode[slot] = event.errorCode ?? null;
     this.#correlationId[slot] = event.correlationId ?? null;
+  }
+
+  /** Stores a successful read given field by field (no event object); the caller checks `full`. */
+  pushRead(
+    time: number,
+    tenant: string,
+    name: string,
+    accessor: string,
+    version: number,
+    cache: CacheOutcome,
+    correlationId: string | undefined,
+  ): void {
+    const slot = this.#length++;
+    this.#time[slot] = time;
+    this.#version[slot] = version;
+    this.#tenant[slot] = tenant;
+    this.#name[slot] = name;
+    this.#accessor[slot] = accessor;
+    this.#action[slot] = "read";
+    this.#outcome[slot] = "success";
+    this.#cache[slot] = cache;
+    this.#errorCode[slot] = null;
+    this.#correlationId[slot] = correlationId ?? null;
   }
 
   /** Empties the batch for reuse. */
@@ -84,11 +111,14 @@ export class AuditBatch {
       }
       return `{${out.join(",")}}`;
     };
-    const numbers = (column: Array<number | null>) =>
-      `{${column
-        .slice(0, count)
-        .map((value) => value ?? "NULL")
-        .join(",")}}`;
+    const numbers = (column: Float64Array) => {
+      const out = new Array<number | string>(count);
+      for (let at = 0; at < count; at++) {
+        const value = column[at] as number;
+        out[at] = Number.isNaN(value) ? "NULL" : value;
+      }
+      return `{${out.join(",")}}`;
+    };
     const columns = [
       numbers(this.#time),
       indexes(this.#tenant),
@@ -106,15 +136,16 @@ export class AuditBatch {
 
   /** The event at `index`, rebuilt (for `onDrop`). */
   event(index: number): AuditEvent {
-    const [name, version, cache, errorCode, correlationId] = [
+    const time = this.#time[index] as number;
+    const version = Number.isNaN(this.#version[index]) ? null : (this.#version[index] as number);
+    const [name, cache, errorCode, correlationId] = [
       this.#name[index],
-      this.#version[index],
       this.#cache[index],
       this.#errorCode[index],
       this.#correlationId[index],
     ];
     return {
-      time: this.#time[index] as number,
+      time,
       tenant: this.#tenant[index] as string,
       ...(name != null ? { name } : {}),
       accessor: this.#accessor[index] as string,
@@ -179,13 +210,32 @@ export class AuditQueue {
   }
 
   push(event: AuditEvent): void {
+    this.#open().push(event);
+    this.#length++;
+  }
+
+  /** Queues a successful read given field by field (see `AuditBatch.pushRead`). */
+  pushRead(
+    time: number,
+    tenant: string,
+    name: string,
+    accessor: string,
+    version: number,
+    cache: CacheOutcome,
+    correlationId: string | undefined,
+  ): void {
+    this.#open().pushRead(time, tenant, name, accessor, version, cache, correlationId);
+    this.#length++;
+  }
+
+  /** The batch the next event goes to: the newest, or a fresh one when that is full. */
+  #open(): AuditBatch {
     let last = this.#batches[this.#batches.length - 1];
     if (last === undefined || last.full) {
       last = this.#fresh();
       this.#batches.push(last);
     }
-    last.push(event);
-    this.#length++;
+    return last;
   }
 
   /**

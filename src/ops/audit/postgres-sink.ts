@@ -17,7 +17,7 @@ import {
   type PostgresConnectionOptions,
   poolConfigOf,
 } from "../../backends/postgres/connection.js";
-import type { AuditEvent, AuditSink } from "../../core/audit.js";
+import type { AuditEvent, AuditSink, ReadRecorder } from "../../core/audit.js";
 import { UnavailableError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
@@ -117,16 +117,52 @@ export class PostgresAuditSink {
 
   /**
    * The audit sink: queues the event's fields, or drops the event when the queue is full or the
-   * sink closed. A whole batch queued starts a flush.
+   * sink closed. A successful read comes through `recordRead`, field by field, so the cache hit
+   * builds no event object. A whole batch queued starts a flush.
    */
-  readonly sink: AuditSink = (event) => {
+  readonly sink: AuditSink = Object.assign(
+    (event: AuditEvent) => {
+      if (!this.#admit()) {
+        this.#options.onDrop?.(event);
+        return;
+      }
+      this.#queue.push(event);
+      this.#queued();
+    },
+    {
+      recordRead: ((time, tenant, name, accessor, version, cache, correlationId) => {
+        if (!this.#admit()) {
+          this.#options.onDrop?.({
+            time,
+            tenant,
+            name,
+            accessor,
+            action: "read",
+            outcome: "success",
+            version,
+            cache,
+            ...(correlationId !== undefined ? { correlationId } : {}),
+          });
+          return;
+        }
+        this.#queue.pushRead(time, tenant, name, accessor, version, cache, correlationId);
+        this.#queued();
+      }) satisfies ReadRecorder,
+    },
+  );
+
+  /** Whether the queue takes one more event; counts a drop when it does not. */
+  #admit(): boolean {
     if (this.#closed || this.#queue.length >= this.#maxQueue) {
       this.#counts.dropped++;
-      this.#options.onDrop?.(event);
-      return;
+      return false;
     }
-    this.#queue.push(event);
     this.#counts.received++;
+    return true;
+  }
+
+  /** After an event is queued: a whole batch waiting starts a flush on the next turn. */
+  #queued(): void {
     if (this.#queue.batchReady && !this.#scheduled) {
       // why: the insert is built on the event loop's next turn, never inside the caller's read.
       this.#scheduled = true;
@@ -135,7 +171,7 @@ export class PostgresAuditSink {
         this.#kick();
       }).unref();
     }
-  };
+  }
 
   stats(): PostgresAuditStats {
     return { ...this.#counts, queued: this.#queue.length };
