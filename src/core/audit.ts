@@ -87,6 +87,20 @@ export type AuditSink = ((event: AuditEvent) => void) & {
   readonly recordRead?: ReadRecorder | undefined;
 };
 
+/** The event object of a successful read given field by field. */
+export const readEvent: (...read: Parameters<ReadRecorder>) => AuditEvent = (
+  time,
+  tenant,
+  name,
+  accessor,
+  version,
+  cache,
+  correlationId,
+) =>
+  correlationId === undefined
+    ? { time, tenant, name, accessor, action: "read", outcome: "success", version, cache }
+    : { time, tenant, name, accessor, action: "read", outcome: "success", version, cache, correlationId };
+
 /** Per-credential usage derived from read events. */
 export interface AccessStats {
   readonly accessCount: number;
@@ -354,16 +368,16 @@ export class AuditTrail {
    * Records a successful read and counts the access. The hot path of every cache hit: sinks with
    * `recordRead` take the fields; an event object is built only for the others (one, shared).
    */
-  read(
-    credential: string,
-    time: number,
-    tenant: string,
-    name: string,
-    accessor: string,
-    version: number,
-    cache: CacheOutcome,
-    correlationId?: string,
-  ): void {
+  readonly read: (credential: string, ...read: Parameters<ReadRecorder>) => void = (
+    credential,
+    time,
+    tenant,
+    name,
+    accessor,
+    version,
+    cache,
+    correlationId,
+  ) => {
     this.#countAccess(credential, time);
     this.#ring.record(
       time,
@@ -383,27 +397,14 @@ export class AuditTrail {
       try {
         if (sink.recordRead) sink.recordRead(time, tenant, name, accessor, version, cache, correlationId);
         else {
-          event ??=
-            correlationId === undefined
-              ? { time, tenant, name, accessor, action: "read", outcome: "success", version, cache }
-              : {
-                  time,
-                  tenant,
-                  name,
-                  accessor,
-                  action: "read",
-                  outcome: "success",
-                  version,
-                  cache,
-                  correlationId,
-                };
+          event ??= readEvent(time, tenant, name, accessor, version, cache, correlationId);
           sink(event);
         }
       } catch {
         // why: a broken sink must not turn a successful read into a failure.
       }
     }
-  }
+  };
 
   #send(event: AuditEvent): void {
     for (const sink of this.#sinks) {

@@ -2,9 +2,9 @@
  * Credential alerts, computed from metadata only (no secret is read or decrypted): expiring within
  * N days (`expiresAt`), rotation due (a maximum age per credential type or per connector, from the
  * latest version's write time), unused for N days (last use), and undecryptable (the key check).
- * Each finding is published as a `credential.*` alert event. Run `checkAlerts` on a schedule
- * (daily, say); every run reports every current finding, so a receiver sees reminders until the
- * credential is fixed.
+ * Each finding is published as a `credential.*` alert event. `checkAlerts` reports every current
+ * finding each time it is called; `createAlertScheduler` runs the checks on a schedule and
+ * publishes a finding once, until it changes or clears.
  */
 import type { ConnectionRecord } from "../connectors/connection-store.js";
 import { ConnectorService } from "../connectors/service.js";
@@ -59,7 +59,8 @@ export interface CheckAlertsOptions extends AlertPolicy {
   now?: () => number;
 }
 
-type Alert = Omit<CredentialAlertEvent, "id" | "time">;
+/** A finding before it is published: an alert event without its id and time. */
+export type Alert = Omit<CredentialAlertEvent, "id" | "time">;
 
 /** A credential with the connections that use it and the connectors they belong to. */
 interface Subject {
@@ -187,6 +188,24 @@ async function keyAlerts(options: CheckAlertsOptions, tenantId: string): Promise
   }));
 }
 
+/** The current findings of one tenant, not yet published. */
+export async function findAlerts(
+  options: CheckAlertsOptions,
+  tenantId: string,
+  now: number,
+): Promise<Alert[]> {
+  const alerts: Alert[] = [];
+  for (const subject of await subjectsOf(options, tenantId))
+    alerts.push(...(await metadataAlerts(options, subject, now)));
+  alerts.push(...(await keyAlerts(options, tenantId)));
+  return alerts;
+}
+
+/** Publishes `alert` on `stream` with the time of the check. */
+export function publishAlert(stream: EventStream, alert: Alert, now: number): CredentialAlertEvent {
+  return stream.emit({ ...alert, time: new Date(now).toISOString() } as EventInput) as CredentialAlertEvent;
+}
+
 /**
  * Checks every credential of the tenants against the policy and publishes one alert event per
  * finding; returns them.
@@ -196,15 +215,8 @@ export async function checkAlerts(options: CheckAlertsOptions): Promise<Credenti
   const stream = options.events ?? createEventStream({ now: () => now });
   const found: CredentialAlertEvent[] = [];
   for (const tenantId of await tenantsOf(options.tenants)) {
-    const alerts: Alert[] = [];
-    for (const subject of await subjectsOf(options, tenantId))
-      alerts.push(...(await metadataAlerts(options, subject, now)));
-    alerts.push(...(await keyAlerts(options, tenantId)));
-    for (const alert of alerts) {
-      found.push(
-        stream.emit({ ...alert, time: new Date(now).toISOString() } as EventInput) as CredentialAlertEvent,
-      );
-    }
+    for (const alert of await findAlerts(options, tenantId, now))
+      found.push(publishAlert(stream, alert, now));
   }
   return found;
 }

@@ -5,6 +5,12 @@
  * `versionPolling` for stores with neither).
  */
 
+export {
+  AlertScheduler,
+  type AlertSchedulerOptions,
+  type AlertSchedulerStats,
+  createAlertScheduler,
+} from "./alert-scheduler.js";
 export { type AlertPolicy, type CheckAlertsOptions, checkAlerts } from "./alerts.js";
 export * from "./audit/index.js";
 export {

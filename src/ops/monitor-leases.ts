@@ -61,11 +61,15 @@ const SKEW_MS = 1000;
 
 /**
  * Leases kept in the credential store beside the connections (reserved names, encrypted like
- * everything else), claimed with its compare-and-set. Atomic on every store whose
+ * everything else), claimed with its compare-and-set; `namespace` keeps one user's leases (the
+ * monitor's, the alert scheduler's) apart from another's. Atomic on every store whose
  * `compareAndSet` is `atomic`; on a best-effort store two replicas may rarely both claim.
  */
-export function credentialStoreLeases(credentials: CredentialManager): LeaseStore {
-  const records = systemRecords<LeaseRecord>(credentials, "monitor-lease");
+export function credentialStoreLeases(
+  credentials: CredentialManager,
+  namespace = "monitor-lease",
+): LeaseStore {
+  const records = systemRecords<LeaseRecord>(credentials, namespace);
   return {
     async claim(tenantId, connectionId, owner, now, ttlMs) {
       const current = await records.get(tenantId, connectionId);

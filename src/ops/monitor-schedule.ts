@@ -3,7 +3,31 @@
  * exponential backoff after failures) and how many tests a provider may receive (a token bucket
  * per provider).
  */
+import type { Clock } from "../core/clock.js";
 import { ConfigurationError } from "../core/errors.js";
+
+/** What every scheduled runner (the health monitor, the alert scheduler) takes besides its own options. */
+export interface ScheduledRunnerOptions {
+  /** Each delay is multiplied by a random factor in [1 − jitter, 1 + jitter]. @default 0.1 */
+  jitter?: number;
+  /** This replica's name in leases. @default random */
+  replicaId?: string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Uniform in [0, 1), for jitter. @default Math.random */
+  random?: () => number;
+  /** Told about failures of the runner itself (a store or list that fails); never a secret. */
+  onError?: (error: unknown) => void;
+}
+
+/** Tells `onError` of `error`; a hook that throws is ignored, so it never stops a runner. */
+export function reportTo(onError: ((error: unknown) => void) | undefined, error: unknown): void {
+  try {
+    onError?.(error);
+  } catch {
+    // a reporting hook must not stop the runner
+  }
+}
 
 /** Timing options, all in ms except `jitter`. */
 export interface ScheduleRules {

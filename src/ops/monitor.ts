@@ -28,12 +28,14 @@ import {
   ProviderRateLimiter,
   positiveOption,
   type RateLimit,
+  reportTo,
+  type ScheduledRunnerOptions,
   type ScheduleRules,
 } from "./monitor-schedule.js";
 import { type TenantSource, tenantsOf } from "./monitor-tenants.js";
 
 /** Options of `createHealthMonitor`. */
-export interface HealthMonitorOptions {
+export interface HealthMonitorOptions extends ScheduledRunnerOptions {
   /** Where the connections' secrets (and, by default, the connections and leases) live. */
   credentials: CredentialManager;
   /** The tenants whose connections are watched: a list, or a function returning one (read at each scan). */
@@ -49,8 +51,6 @@ export interface HealthMonitorOptions {
   events?: EventStream;
   /** Time between checks of a healthy connection, ms. @default 300000 (5 minutes) */
   intervalMs?: number;
-  /** Each delay is multiplied by a random factor in [1 − jitter, 1 + jitter]. @default 0.1 */
-  jitter?: number;
   /** First delay after a failed check, ms; doubles with each further failure. @default 60000 */
   backoffBaseMs?: number;
   /** Longest delay after failures, ms. @default 3600000 (1 hour) */
@@ -68,14 +68,6 @@ export interface HealthMonitorOptions {
   leaseMs?: number;
   /** The leases replicas share. @default credentialStoreLeases(credentials) */
   leases?: LeaseStore;
-  /** This replica's name in leases. @default random */
-  replicaId?: string;
-  /** @default systemClock */
-  clock?: Clock;
-  /** Uniform in [0, 1), for jitter. @default Math.random */
-  random?: () => number;
-  /** Told about failures of the monitor itself (a store or list that fails); never a secret. */
-  onError?: (error: unknown) => void;
 }
 
 /** What the monitor has done since it started. */
@@ -344,11 +336,7 @@ export class HealthMonitor {
   }
 
   #report(error: unknown): void {
-    try {
-      this.#options.onError?.(error);
-    } catch {
-      // a reporting hook must not stop the monitor
-    }
+    reportTo(this.#options.onError, error);
   }
 }
 

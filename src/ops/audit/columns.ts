@@ -3,7 +3,7 @@
  * kept, so it dies young and costs the garbage collector nothing); a full batch is handed to the
  * insert whole, so nothing is copied or shifted on the read path.
  */
-import type { AuditAction, AuditEvent, CacheOutcome } from "../../core/audit.js";
+import type { AuditAction, AuditEvent, CacheOutcome, ReadRecorder } from "../../core/audit.js";
 
 /** Per credential: reads in a batch and the latest read's time. */
 export interface UsageRollup {
@@ -58,15 +58,7 @@ export class AuditBatch {
   }
 
   /** Stores a successful read given field by field (no event object); the caller checks `full`. */
-  pushRead(
-    time: number,
-    tenant: string,
-    name: string,
-    accessor: string,
-    version: number,
-    cache: CacheOutcome,
-    correlationId: string | undefined,
-  ): void {
+  readonly pushRead: ReadRecorder = (time, tenant, name, accessor, version, cache, correlationId) => {
     const slot = this.#length++;
     this.#time[slot] = time;
     this.#version[slot] = version;
@@ -78,7 +70,7 @@ export class AuditBatch {
     this.#cache[slot] = cache;
     this.#errorCode[slot] = null;
     this.#correlationId[slot] = correlationId ?? null;
-  }
+  };
 
   /** Empties the batch for reuse. */
   reset(): void {
@@ -209,32 +201,17 @@ export class AuditQueue {
     return this.#batches.length > 1 || this.#batches[0]?.full === true;
   }
 
-  push(event: AuditEvent): void {
-    this.#open().push(event);
-    this.#length++;
-  }
-
-  /** Queues a successful read given field by field (see `AuditBatch.pushRead`). */
-  pushRead(
-    time: number,
-    tenant: string,
-    name: string,
-    accessor: string,
-    version: number,
-    cache: CacheOutcome,
-    correlationId: string | undefined,
-  ): void {
-    this.#open().pushRead(time, tenant, name, accessor, version, cache, correlationId);
-    this.#length++;
-  }
-
-  /** The batch the next event goes to: the newest, or a fresh one when that is full. */
-  #open(): AuditBatch {
+  /**
+   * The batch the next event goes to (the newest, or a fresh one when that is full), counted as
+   * queued: the caller stores exactly one event in it (`push` or `pushRead`).
+   */
+  next(): AuditBatch {
     let last = this.#batches[this.#batches.length - 1];
     if (last === undefined || last.full) {
       last = this.#fresh();
       this.#batches.push(last);
     }
+    this.#length++;
     return last;
   }
 

@@ -17,7 +17,7 @@ import {
   type PostgresConnectionOptions,
   poolConfigOf,
 } from "../../backends/postgres/connection.js";
-import type { AuditEvent, AuditSink, ReadRecorder } from "../../core/audit.js";
+import { type AuditEvent, type AuditSink, type ReadRecorder, readEvent } from "../../core/audit.js";
 import { UnavailableError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { scrubError } from "../../core/redact.js";
@@ -126,26 +126,16 @@ export class PostgresAuditSink {
         this.#options.onDrop?.(event);
         return;
       }
-      this.#queue.push(event);
+      this.#queue.next().push(event);
       this.#queued();
     },
     {
       recordRead: ((time, tenant, name, accessor, version, cache, correlationId) => {
         if (!this.#admit()) {
-          this.#options.onDrop?.({
-            time,
-            tenant,
-            name,
-            accessor,
-            action: "read",
-            outcome: "success",
-            version,
-            cache,
-            ...(correlationId !== undefined ? { correlationId } : {}),
-          });
+          this.#options.onDrop?.(readEvent(time, tenant, name, accessor, version, cache, correlationId));
           return;
         }
-        this.#queue.pushRead(time, tenant, name, accessor, version, cache, correlationId);
+        this.#queue.next().pushRead(time, tenant, name, accessor, version, cache, correlationId);
         this.#queued();
       }) satisfies ReadRecorder,
     },
