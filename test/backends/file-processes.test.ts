@@ -6,13 +6,19 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fileBackend } from "../../src/backends/file/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { keyring } from "../support/fixtures.js";
+import { childScript } from "../support/node-bundle.js";
 
 const WRITER = join(import.meta.dirname, "../support/file-store-writer.ts");
 let directory: string;
+let writerScript: string;
+
+beforeAll(async () => {
+  writerScript = await childScript(WRITER);
+});
 
 beforeEach(async () => {
   directory = await mkdtemp(join(tmpdir(), "credkit-procs-"));
@@ -23,7 +29,7 @@ afterEach(async () => {
 });
 
 function writer(...args: string[]): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", WRITER, ...args], {
+  return spawn(process.execPath, [writerScript, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
 }

@@ -20,6 +20,7 @@ import { CredentialManager } from "../../src/core/credential-manager.js";
 import { runConnectionStoreContract } from "../contract/connection-store-contract.js";
 import { startVaultServer, type VaultServer } from "../servers/vault/server.js";
 import { keyring, uniqueId } from "../support/fixtures.js";
+import { childScript } from "../support/node-bundle.js";
 import {
   adminPool,
   describePostgres,
@@ -100,9 +101,10 @@ describe("credential store on the loopback Vault", () => {
 
 const CHILD = join(import.meta.dirname, "list-connections.ts");
 
-function listInChild(dir: string, tenantId: string): Promise<string> {
+async function listInChild(dir: string, tenantId: string): Promise<string> {
+  const script = await childScript(CHILD);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, tenantId], {
+    const child = spawn(process.execPath, [script, dir, tenantId], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let text = "";

@@ -14,9 +14,10 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { providerKey } from "../connectors/support.js";
 import { startVaultServer, type VaultServer } from "../servers/vault/server.js";
+import { childScript } from "../support/node-bundle.js";
 import { adminPool, describePostgres, dropTestObjects, uniqueIdentifier } from "../support/postgres.js";
 
-const script = new URL("./restart-process.ts", import.meta.url).pathname;
+const script = childScript(new URL("./restart-process.ts", import.meta.url).pathname);
 const keys = [providerKey("sk-"), providerKey("sk-"), providerKey("sk-")];
 /** Variables an SDK could read to reach a real service: cleared for the child processes. */
 const PINNED = [
@@ -31,7 +32,7 @@ const PINNED = [
 async function run(...args: string[]): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, RESTART_KEYS: keys.join(",") };
   for (const name of PINNED) delete env[name];
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, ...args], {
+  const { stdout } = await promisify(execFile)(process.execPath, [await script, ...args], {
     encoding: "utf8",
     timeout: 90_000,
     env,

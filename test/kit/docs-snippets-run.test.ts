@@ -12,10 +12,10 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/http/index.js";
 import { canary } from "../../src/testing/index.js";
+import { bundleForNode } from "../support/node-bundle.js";
 import { type DocBlock, docBlocks, root } from "./doc-blocks.js";
 
 // why: bare imports in a block (express, hono, pg) resolve from the repository's node_modules.
@@ -51,19 +51,10 @@ async function bundle(blocks: DocBlock[]): Promise<void> {
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(workspace, "offline.mjs"), offline);
   for (const block of blocks) writeFileSync(join(workspace, block.file), `${block.code}\nexport {};\n`);
-  await build({
-    entryPoints: blocks.map((block) => join(workspace, block.file)),
-    outdir: join(workspace, "out"),
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    packages: "external",
-    tsconfig: join(root, "tsconfig.json"),
-    logLevel: "error",
-  });
+  await bundleForNode(
+    blocks.map((block) => join(workspace, block.file)),
+    join(workspace, "out"),
+  );
 }
 
 function runBlock(block: DocBlock): Promise<Outcome> {

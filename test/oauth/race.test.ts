@@ -17,6 +17,7 @@ import { tokenCredentialName } from "../../src/oauth/index.js";
 import { FakeSecretsManager } from "../servers/aws-secrets-manager/server.js";
 import { startVaultServer, type VaultServer } from "../servers/vault/server.js";
 import { keyring } from "../support/fixtures.js";
+import { childScript } from "../support/node-bundle.js";
 import {
   adminPool,
   dropTestObjects,
@@ -41,6 +42,7 @@ let aws: FakeSecretsManager;
 let awsEndpoint: string;
 let vault: VaultServer;
 let directory: string;
+let workerScript: string;
 const schema = uniqueIdentifier("oauth_race");
 const admin = unreachable ? undefined : adminPool();
 
@@ -50,6 +52,7 @@ beforeAll(async () => {
   awsEndpoint = await aws.start();
   vault = await startVaultServer();
   directory = await mkdtemp(join(tmpdir(), "credkit-oauth-race-"));
+  workerScript = await childScript(WORKER);
 });
 afterAll(async () => {
   await server.close();
@@ -63,7 +66,7 @@ afterAll(async () => {
 });
 
 function worker(config: WorkerConfig): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(config)], {
+  return spawn(process.execPath, [workerScript, JSON.stringify(config)], {
     stdio: ["ignore", "pipe", "inherit"],
     env: CHILD_ENV,
   });

@@ -16,6 +16,7 @@ import { UnavailableError, ValidationError } from "../../src/core/errors.js";
 import { checkAlerts } from "../../src/ops/alerts.js";
 import { type PostgresAuditSink, postgresAuditSink } from "../../src/ops/audit/index.js";
 import { assertNoLeak, canary, keyring, rejection, uniqueId } from "../support/fixtures.js";
+import { childScript } from "../support/node-bundle.js";
 import {
   adminPool,
   describePostgres,
@@ -198,7 +199,7 @@ describePostgres("PostgreSQL audit sink", () => {
 
   it("a SIGTERM mid-run flushes every queued event before the process ends", async () => {
     const tenant = uniqueId("tenant");
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, schema, tenant], {
+    const child = spawn(process.execPath, [await childScript(CHILD), schema, tenant], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let output = "";

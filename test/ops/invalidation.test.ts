@@ -20,6 +20,7 @@ import {
   redisInvalidation,
 } from "../../src/ops/invalidation/index.js";
 import { assertNoLeak, canary, keyring, uniqueId } from "../support/fixtures.js";
+import { childScript } from "../support/node-bundle.js";
 import {
   adminPool,
   describePostgres,
@@ -57,8 +58,9 @@ class Replica {
   #next = 0;
   readonly ready: Promise<void>;
 
-  constructor(args: string[]) {
-    this.#child = spawn(process.execPath, ["--import", "tsx", REPLICA, ...args], {
+  /** `script`: ops-replica.ts bundled for node (childScript). */
+  constructor(script: string, args: string[]) {
+    this.#child = spawn(process.execPath, [script, ...args], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     this.ready = new Promise((resolve, reject) => {
@@ -166,7 +168,7 @@ describePostgres("fleet invalidation", () => {
       const bystander = manager(); // same store and TTL, not in the fleet
       await writer.storeCredentials(name, tenant, { apiKey: before });
 
-      const replica = new Replica([schema, adapter, privateRedis.url]);
+      const replica = new Replica(await childScript(REPLICA), [schema, adapter, privateRedis.url]);
       closers.push(async () => replica.stop());
       await replica.ready;
       expect(await replica.read(tenant, name)).toMatchObject({ version: 1, apiKey: before, cache: "miss" });
