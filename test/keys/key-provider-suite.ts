@@ -1,6 +1,6 @@
 /**
- * What every KMS key provider must show, run against its loopback KMS: round trips through the
- * manager on the memory and file stores, a data key bound to its record, the bounded data-key
+ * What every KMS key provider must show, run against its loopback KMS: the backend contract suite
+ * on the memory and file stores with the provider's key, round trips through the manager, a data key bound to its record, the bounded data-key
  * cache, typed failures (disabled key, throttling, a corrupted answer) and canaries.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,6 +11,7 @@ import { fileBackend } from "../../src/backends/file/index.js";
 import { memoryBackend } from "../../src/backends/memory/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import type { KmsKeyProvider, KmsProviderOptions } from "../../src/kit/key-provider.js";
+import { runBackendContract } from "../contract/backend-contract.js";
 import { assertNoLeak, canary, uniqueId } from "../support/fixtures.js";
 import { tapOutput } from "../support/output.js";
 
@@ -50,7 +51,28 @@ function contextOf(index: number): Uint8Array {
   return new TextEncoder().encode(`tenant-${index}\0credential-${index}`);
 }
 
+/** The backend contract on the memory and file stores, every manager encrypting with a provider. */
+function runContractOnStores(options: KeyProviderSuiteOptions): void {
+  const encryption = async () => (await options.setup()).create({ retry: RETRY });
+  runBackendContract({
+    name: `memory, keys from ${options.name}`,
+    create: async () => memoryBackend({ env: {} }),
+    encryption,
+  });
+  let directory: string;
+  runBackendContract({
+    name: `file, keys from ${options.name}`,
+    create: async () => {
+      directory = await mkdtemp(join(tmpdir(), "credkit-kms-contract-"));
+      return fileBackend({ directory });
+    },
+    cleanup: () => rm(directory, { recursive: true, force: true }),
+    encryption,
+  });
+}
+
 export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
+  runContractOnStores(options);
   describe(`key provider: ${options.name}`, () => {
     it("stores and reads credentials on the memory and file stores", async () => {
       const kms = (await options.setup()).create({ retry: RETRY });
