@@ -1,7 +1,8 @@
 /**
  * What every KMS key provider must show, run against its loopback KMS: the backend contract suite
- * on the memory and file stores with the provider's key, round trips through the manager, a data key bound to its record, the bounded data-key
- * cache, typed failures (disabled key, throttling, a corrupted answer) and canaries.
+ * on the memory and file stores with the provider's key, a data key bound to its record, the
+ * bounded data-key cache and its single flights, typed failures (disabled key, throttling, a
+ * corrupted answer) and canaries.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -74,26 +75,6 @@ function runContractOnStores(options: KeyProviderSuiteOptions): void {
 export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
   runContractOnStores(options);
   describe(`key provider: ${options.name}`, () => {
-    it("stores and reads credentials on the memory and file stores", async () => {
-      const kms = (await options.setup()).create({ retry: RETRY });
-      const directory = await mkdtemp(join(tmpdir(), "credkit-kms-"));
-      try {
-        for (const backend of [memoryBackend({ env: {} }), fileBackend({ directory })]) {
-          const manager = new CredentialManager({ backend, encryption: kms, cache: false });
-          await manager.storeCredentials("openai", "acme", { apiKey: "sk-kms-round-trip-000001" });
-          await manager.rotateCredentials("openai", "acme", { apiKey: "sk-kms-round-trip-000002" });
-          expect((await manager.getCredentials("openai", "acme")).apiKey?.reveal()).toBe(
-            "sk-kms-round-trip-000002",
-          );
-          const first = await manager.getCredentials("openai", "acme", { version: 1 });
-          expect(first.apiKey?.reveal()).toBe("sk-kms-round-trip-000001");
-          expect((await manager.describeCredentials("openai", "acme")).keyId).toBe(kms.currentKeyId);
-        }
-      } finally {
-        await rm(directory, { recursive: true, force: true });
-      }
-    });
-
     it("binds a wrapped data key to its record: another context does not unwrap it", async () => {
       const kms = (await options.setup()).create({ retry: RETRY, cache: false });
       const dataKey = new Uint8Array(32).fill(9);
