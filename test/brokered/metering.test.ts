@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  type BrokeredConnector,
   type Budget,
   createBroker,
   createUsageMeter,
@@ -14,6 +15,7 @@ import {
   postgresUsageStore,
   type UsageStore,
 } from "../../src/connectors/brokered/index.js";
+import type { ConnectorTypes } from "../../src/connectors/registry.js";
 import { BudgetExceededError } from "../../src/core/errors.js";
 import { providerKey, rejection, SDK_ENV } from "../connectors/support.js";
 import { startAnthropicServer } from "../servers/providers/anthropic.js";
@@ -140,6 +142,89 @@ describe("usage metering", () => {
       outputTokens: expected.output,
     });
   });
+});
+
+/** One streamed call through each SDK; returns the usage the SDK's events reported. */
+const streamedCall = {
+  openai: (connector: BrokeredConnector<ConnectorTypes["openai"]>, prompt: string) =>
+    connector.call(async (client) => {
+      const stream = await client.chat.completions.create({
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: prompt }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let usage = { input: 0, output: 0 };
+      for await (const chunk of stream) {
+        if (chunk.usage) usage = { input: chunk.usage.prompt_tokens, output: chunk.usage.completion_tokens };
+      }
+      return usage;
+    }),
+  anthropic: (connector: BrokeredConnector<ConnectorTypes["anthropic"]>, prompt: string) =>
+    connector.call(async (client) => {
+      const stream = await client.messages.create({
+        model: "claude-3-haiku-20240307",
+        max_tokens: 64,
+        messages: [{ role: "user", content: prompt }],
+        stream: true,
+      });
+      const usage = { input: 0, output: 0 };
+      for await (const event of stream) {
+        if (event.type === "message_start") usage.input = event.message.usage.input_tokens;
+        if (event.type === "message_delta") usage.output = event.usage.output_tokens;
+      }
+      return usage;
+    }),
+  gemini: (connector: BrokeredConnector<ConnectorTypes["gemini"]>, prompt: string) =>
+    connector.call(async (client) => {
+      const stream = await client.models.generateContentStream({
+        model: "gemini-2.5-flash",
+        contents: prompt,
+      });
+      let usage = { input: 0, output: 0 };
+      for await (const chunk of stream) {
+        const metadata = chunk.usageMetadata;
+        if (metadata)
+          usage = { input: metadata.promptTokenCount ?? 0, output: metadata.candidatesTokenCount ?? 0 };
+      }
+      return usage;
+    }),
+};
+
+describe("streamed usage", () => {
+  it.each(["openai", "anthropic", "gemini"] as const)(
+    "%s: the usage a stream reports is recorded as it passes, exactly, not estimated",
+    async (id) => {
+      const store = new MemoryUsageStore();
+      const meter = createUsageMeter({ store });
+      const broker = await brokerWith(meter, ["tenant-s"]);
+      await using connector = await broker.connect(id, "tenant-s", { baseURL: baseURL(id), maxRetries: 0 });
+      const call = streamedCall[id] as (
+        c: typeof connector,
+        prompt: string,
+      ) => Promise<{ input: number; output: number }>;
+      const reported = (
+        await Promise.all(
+          Array.from({ length: 3 }, async (_, caller) => {
+            const seen: Array<{ input: number; output: number }> = [];
+            for (let index = 0; index < 5; index++)
+              seen.push(await call(connector, `${id} ${caller} ${"z".repeat(index * 7)}`));
+            return seen;
+          }),
+        )
+      ).flat();
+      const expected = sum(reported);
+      expect(expected.input).toBeGreaterThan(0);
+      expect(expected.output).toBeGreaterThan(0);
+      expect(await meter.totals({ tenantId: "tenant-s", provider: id })).toMatchObject({
+        calls: 15,
+        inputTokens: expected.input,
+        outputTokens: expected.output,
+      });
+      const records = store.records({ tenantId: "tenant-s" });
+      expect(records.filter((record) => record.estimated)).toEqual([]);
+    },
+  );
 });
 
 describe("hard budgets", () => {

@@ -18,8 +18,10 @@ export const anthropicSpec = {
   docsUrl: "https://console.anthropic.com/settings/keys",
   auth: { header: "x-api-key" },
   usage: {
-    inputTokens: ["usage.input_tokens"],
-    outputTokens: ["usage.output_tokens"],
+    // why: a stream reports input in `message_start` (`message.usage`) and output so far in each
+    // `message_delta` (`usage`); the last figure of a stream wins.
+    inputTokens: ["usage.input_tokens", "message.usage.input_tokens"],
+    outputTokens: ["usage.output_tokens", "message.usage.output_tokens"],
     maxOutputTokens: ["max_tokens"],
     model: "model",
   },

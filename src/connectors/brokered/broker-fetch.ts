@@ -14,8 +14,9 @@ import type { Secret } from "../../core/secret.js";
 import { findField } from "../define.js";
 import type { AuthHeaderSpec, ConnectorSpec } from "../types.js";
 import type { CredentialReference, KeySource } from "./key-policy.js";
-import type { Reservation, UsageMeter } from "./meter.js";
-import { readUsage, requestBounds } from "./usage.js";
+import type { UsageMeter } from "./meter.js";
+import { meteredResponse } from "./metered-response.js";
+import { requestBounds } from "./usage.js";
 
 /** What the SDK client holds instead of the key. */
 export const BROKERED_PLACEHOLDER = "credkit-brokered-placeholder";
@@ -67,29 +68,6 @@ async function scrubbed(response: Response, key: Secret): Promise<Response> {
   });
 }
 
-/** Settles the reservation with the usage the response reports, and returns a readable response. */
-async function metered(response: Response, reservation: Reservation, spec: ConnectorSpec): Promise<Response> {
-  const type = response.headers.get("content-type") ?? "";
-  if (!/json/i.test(type) || spec.usage === undefined) {
-    // why: a stream (SSE) is handed on untouched; its usage is not read, the reservation is charged.
-    await reservation.settle(undefined);
-    return response;
-  }
-  const text = await response.text();
-  let usage: ReturnType<typeof readUsage> | undefined;
-  try {
-    usage = readUsage(spec.usage, JSON.parse(text));
-  } catch {
-    usage = undefined;
-  }
-  await reservation.settle(usage);
-  return new Response(text, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-}
-
 /** Builds the broker fetch for one brokered connector. */
 export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetch {
   const { manager, reference, spec, accessor } = options;
@@ -118,9 +96,9 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
     const headers = new Headers(outgoing.init.headers);
     // why: an SDK may carry the placeholder in a header of its own choosing (Anthropic 1.x sends
     // `Authorization: Bearer`); the provider gets exactly the one header the spec declares.
-    for (const [name, value] of [...headers]) {
-      if (value.includes(BROKERED_PLACEHOLDER)) headers.delete(name);
-    }
+    const placeholders: string[] = [];
+    for (const [name, value] of headers) if (value.includes(BROKERED_PLACEHOLDER)) placeholders.push(name);
+    for (const name of placeholders) headers.delete(name);
     headers.set(header, `${prefix}${key.reveal()}`);
     const started = performance.now();
     try {
@@ -148,7 +126,7 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
   };
 
   const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
+    const url = input instanceof URL ? input : new URL(input instanceof Request ? input.url : String(input));
     const outgoing: Outgoing = { url, method: (init.method ?? "GET").toUpperCase(), init };
     if (!options.origins.has(url.origin)) {
       audit(outgoing, 0, performance.now(), false);
@@ -172,7 +150,7 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
         reservation.release();
         return response;
       }
-      return await metered(response, reservation, spec);
+      return await meteredResponse(response, reservation, spec.usage);
     } catch (error) {
       reservation.release();
       throw error;

@@ -174,7 +174,10 @@ export class UsageMeter {
     const scoped = this.#budgets.flatMap((budget, index) =>
       applies(budget, call) ? [{ budget, index }] : [],
     );
-    const states = await Promise.all(scoped.map(({ budget, index }) => this.#state(budget, index)));
+    const states =
+      scoped.length === 0
+        ? []
+        : await Promise.all(scoped.map(({ budget, index }) => this.#state(budget, index)));
     const price = this.#price(call.provider, bounds.model);
     const most: CallUsage = {
       inputTokens: bounds.inputTokens,

@@ -35,13 +35,18 @@ function at(value: unknown, path: string): unknown {
   return current;
 }
 
-/** The first count found at `paths`: a finite number ≥ 0, else 0. */
-function count(value: unknown, paths: readonly string[] | undefined): number {
+/** The first count found at `paths`: a finite number ≥ 0, else undefined. */
+export function countAt(value: unknown, paths: readonly string[] | undefined): number | undefined {
   for (const path of paths ?? []) {
     const found = at(value, path);
     if (typeof found === "number" && Number.isFinite(found) && found >= 0) return found;
   }
-  return 0;
+  return undefined;
+}
+
+/** The first count found at `paths`, else 0. */
+function count(value: unknown, paths: readonly string[] | undefined): number {
+  return countAt(value, paths) ?? 0;
 }
 
 /** The usage a parsed response body reports, by the spec's paths. */

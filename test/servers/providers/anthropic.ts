@@ -3,7 +3,14 @@
  * `x-api-key` or `Authorization: Bearer` (tests read which one the SDK sent) and requires an
  * `anthropic-version` header, as the API does. Anthropic-shaped error bodies.
  */
-import { type LoopbackServer, presented, type RecordedRequest, type Reply, startLoopback } from "./base.js";
+import {
+  eventStream,
+  type LoopbackServer,
+  presented,
+  type RecordedRequest,
+  type Reply,
+  startLoopback,
+} from "./base.js";
 
 export const ANTHROPIC_MODELS = ["claude-3-haiku-20240307", "claude-3-5-haiku-latest"];
 
@@ -25,6 +32,32 @@ export function anthropicError(status: number, sent = ""): Reply {
 
 export function sentKey(request: RecordedRequest): string | undefined {
   return presented(request, "x-api-key") ?? presented(request, "authorization");
+}
+
+/** A streamed message: input usage in `message_start`, cumulative output usage in `message_delta`. */
+function streamedMessage(model: string, last: string): Reply {
+  const message = {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: last.length, output_tokens: 1 },
+  };
+  const named = (event: string, data: object) => ({ event, data: { type: event, ...data } });
+  return eventStream([
+    named("message_start", { message }),
+    named("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    named("content_block_delta", { index: 0, delta: { type: "text_delta", text: `echo: ${last}` } }),
+    named("content_block_stop", { index: 0 }),
+    named("message_delta", {
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: last.length + 6 },
+    }),
+    named("message_stop", {}),
+  ]);
 }
 
 export async function startAnthropicServer(options: {
@@ -76,6 +109,7 @@ export async function startAnthropicServer(options: {
         }
         const messages = (body.messages ?? []) as Array<{ content: string }>;
         const last = messages.at(-1)?.content ?? "";
+        if (body.stream === true) return streamedMessage(String(body.model), last);
         return {
           status: 200,
           body: {

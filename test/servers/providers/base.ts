@@ -127,6 +127,19 @@ export async function startLoopback(
   };
 }
 
+/** A server-sent-event stream answering in one body: each event's `data` as JSON, named when given. */
+export function eventStream(
+  events: ReadonlyArray<{ readonly event?: string; readonly data: unknown }>,
+): Reply {
+  const text = events
+    .map(
+      ({ event, data }) =>
+        `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`,
+    )
+    .join("");
+  return { status: 200, body: text, headers: { "content-type": "text/event-stream" } };
+}
+
 /** The credential a request presented in `header` (Bearer stripped), if any. */
 export function presented(request: RecordedRequest, header: string): string | undefined {
   const value = request.headers[header.toLowerCase()];

@@ -1,10 +1,40 @@
 /**
  * Gemini API on loopback: `GET /v1beta/models` and `POST /v1beta/models/{model}:generateContent`
- * (and the same under `/v1`, which the API also serves and `@google/genai` 3.x uses).
+ * (and the same under `/v1`, which the API also serves and `@google/genai` 3.x uses), and
+ * `:streamGenerateContent` as server-sent events.
  * The key is accepted in `x-goog-api-key` or `?key=`; a bad key gets the real API's answer: 400
  * INVALID_ARGUMENT with reason API_KEY_INVALID (not 401).
  */
-import { type LoopbackServer, presented, type RecordedRequest, type Reply, startLoopback } from "./base.js";
+import {
+  eventStream,
+  type LoopbackServer,
+  presented,
+  type RecordedRequest,
+  type Reply,
+  startLoopback,
+} from "./base.js";
+
+/** A streamed answer (`?alt=sse`): every chunk reports usage so far, the last one the final figures. */
+function streamedContent(model: string, prompt: string): Reply {
+  const chunk = (text: string, candidatesTokenCount: number, finishReason?: string) => ({
+    data: {
+      candidates: [
+        {
+          content: { parts: [{ text }], role: "model" },
+          index: 0,
+          ...(finishReason ? { finishReason } : {}),
+        },
+      ],
+      usageMetadata: {
+        promptTokenCount: prompt.length,
+        candidatesTokenCount,
+        totalTokenCount: prompt.length + candidatesTokenCount,
+      },
+      modelVersion: model,
+    },
+  });
+  return eventStream([chunk("echo: ", 2), chunk(prompt, prompt.length + 6, "STOP")]);
+}
 
 export const GEMINI_MODELS = ["gemini-2.5-flash", "gemini-2.5-pro"];
 
@@ -73,7 +103,9 @@ export async function startGeminiServer(options: {
           },
         };
       }
-      const generate = /^\/v1(?:beta)?\/models\/([^:]+):generateContent$/.exec(request.path);
+      const generate = /^\/v1(?:beta)?\/models\/([^:]+):(generateContent|streamGenerateContent)$/.exec(
+        request.path,
+      );
       if (request.method === "POST" && generate) {
         const body = (request.body ?? {}) as { contents?: Array<{ parts?: Array<{ text?: string }> }> };
         const prompt =
@@ -81,6 +113,7 @@ export async function startGeminiServer(options: {
             ?.at(-1)
             ?.parts?.map((part) => part.text ?? "")
             .join("") ?? "";
+        if (generate[2] === "streamGenerateContent") return streamedContent(generate[1] as string, prompt);
         return {
           status: 200,
           body: {

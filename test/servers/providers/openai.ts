@@ -4,7 +4,14 @@
  * bodies. `echoKey` makes error bodies repeat the key the client sent (the real API echoes a
  * partly masked key), to prove scrubbing.
  */
-import { type LoopbackServer, presented, type RecordedRequest, type Reply, startLoopback } from "./base.js";
+import {
+  eventStream,
+  type LoopbackServer,
+  presented,
+  type RecordedRequest,
+  type Reply,
+  startLoopback,
+} from "./base.js";
 
 export const OPENAI_MODELS = ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"];
 
@@ -35,10 +42,15 @@ function embedding(text: string, index: number): number[] {
   return [text.length, index, 0.5];
 }
 
-/** An OpenAI chat completion answering the last user message with `echo: <message>`. */
+/**
+ * An OpenAI chat completion answering the last user message with `echo: <message>`; streamed
+ * as chunks when the request asks (`stream`), with a last usage chunk when it sets
+ * `stream_options.include_usage`.
+ */
 export function chatCompletion(body: Record<string, unknown>): Reply {
   const messages = (body.messages ?? []) as Array<{ role: string; content: string }>;
   const last = messages.filter((message) => message.role === "user").at(-1)?.content ?? "";
+  if (body.stream === true) return streamedCompletion(body, last);
   return {
     status: 200,
     body: {
@@ -61,6 +73,42 @@ export function chatCompletion(body: Record<string, unknown>): Reply {
       },
     },
   };
+}
+
+function streamedCompletion(body: Record<string, unknown>, last: string): Reply {
+  const withUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  const chunk = (delta: object, finish: string | null) => ({
+    data: {
+      id: "chatcmpl-1",
+      object: "chat.completion.chunk",
+      created: 1700000000,
+      model: body.model,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      ...(withUsage ? { usage: null } : {}),
+    },
+  });
+  const usage = {
+    data: {
+      id: "chatcmpl-1",
+      object: "chat.completion.chunk",
+      created: 1700000000,
+      model: body.model,
+      choices: [],
+      usage: {
+        prompt_tokens: last.length,
+        completion_tokens: last.length + 6,
+        total_tokens: 2 * last.length + 6,
+      },
+    },
+  };
+  return eventStream([
+    chunk({ role: "assistant", content: "" }, null),
+    chunk({ content: "echo: " }, null),
+    chunk({ content: last }, null),
+    chunk({}, "stop"),
+    ...(withUsage ? [usage] : []),
+    { data: "[DONE]" },
+  ]);
 }
 
 export async function startOpenAIServer(options: {

@@ -1,0 +1,109 @@
+/**
+ * The response a metered brokered call hands its SDK, and the settling of the call's reservation
+ * with the usage the response reports.
+ *
+ * - JSON: the provider's own response, read once. Its body readers (`json`, `text`,
+ *   `arrayBuffer`) are shadowed on the instance: the SDK's read parses the body as it would
+ *   anyway, the usage is taken from that value, and the reservation is settled before the SDK
+ *   gets it. No copy of the body, no second stream, no second parse for `json()`.
+ * - Server-sent events: the body is passed on chunk by chunk while `StreamUsage` reads the
+ *   usage events; the reservation is settled to the reported figures when the stream ends (or
+ *   charged in full when it is cancelled or fails before then).
+ * - Anything else (or an empty body): the reservation is charged in full, marked estimated.
+ */
+import type { UsageSpec } from "../types.js";
+import type { Reservation } from "./meter.js";
+import { StreamUsage } from "./stream-usage.js";
+import { readUsage } from "./usage.js";
+
+/** Settles the reservation with the usage the response reports, as the SDK reads it. */
+export async function meteredResponse(
+  response: Response,
+  reservation: Reservation,
+  spec: UsageSpec,
+): Promise<Response> {
+  const type = response.headers.get("content-type") ?? "";
+  const empty = response.body === null || response.headers.get("content-length") === "0";
+  if (!empty && /^text\/event-stream/i.test(type)) return streamed(response, reservation, spec);
+  if (empty || !/json/i.test(type)) {
+    await reservation.settle(undefined);
+    return response;
+  }
+  return settledOnRead(response, reservation, spec);
+}
+
+function settledOnRead(response: Response, reservation: Reservation, spec: UsageSpec): Response {
+  const { json, text, arrayBuffer } = response;
+  let settled: Promise<unknown> | undefined;
+  const settle = (read: () => unknown) => {
+    settled ??= reservation.settle(usageOf(spec, read));
+    return settled;
+  };
+  const reader =
+    <T>(method: () => Promise<T>, parse: (value: T) => unknown) =>
+    async (): Promise<T> => {
+      let value: T;
+      try {
+        value = await method.call(response);
+      } catch (error) {
+        await settle(() => undefined);
+        throw error;
+      }
+      await settle(() => parse(value));
+      return value;
+    };
+  // why: own properties shadow Response.prototype's readers on this one instance; the body itself
+  // stays the provider's stream, read once by whichever reader the SDK calls.
+  Object.defineProperties(response, {
+    json: { value: reader(json, (value) => value) },
+    text: { value: reader(text, (value) => JSON.parse(value)) },
+    arrayBuffer: { value: reader(arrayBuffer, (value) => JSON.parse(Buffer.from(value).toString())) },
+  });
+  return response;
+}
+
+/** The usage in a parsed body, or undefined when reading it fails (the reservation is charged). */
+function usageOf(spec: UsageSpec, read: () => unknown) {
+  try {
+    const body = read();
+    return body === undefined ? undefined : readUsage(spec, body);
+  } catch {
+    return undefined;
+  }
+}
+
+function streamed(response: Response, reservation: Reservation, spec: UsageSpec): Response {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const usage = new StreamUsage(spec);
+  let settled: Promise<unknown> | undefined;
+  const settle = (reported: boolean) => {
+    settled ??= reservation.settle(reported ? usage.usage() : undefined);
+    return settled;
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await reader.read().catch(async (error: unknown) => {
+        await settle(false);
+        throw error;
+      });
+      if (chunk.done) {
+        usage.observe(decoder.decode());
+        await settle(true);
+        controller.close();
+        return;
+      }
+      usage.observe(decoder.decode(chunk.value, { stream: true }));
+      controller.enqueue(chunk.value);
+    },
+    async cancel(reason) {
+      await settle(false);
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
