@@ -22,17 +22,24 @@ export function checkClientExclusive<T extends { client?: unknown }>(
 }
 
 /**
+ * An existing SDK client, used as is and never closed by credkit, or the settings (each optional)
+ * for the client credkit builds: with `client`, every key of `Settings` is refused by the types.
+ */
+export type ExistingClientOr<Client, Settings extends object> =
+  | ({
+      /** An existing client, used as is; credkit never closes or destroys it. */
+      client: Client;
+    } & { [Name in keyof Settings]?: never | undefined })
+  | ({ client?: never | undefined } & Settings);
+
+/** The `clientOptions` setting of a provider whose client is built from one settings object. */
+export interface ClientOptionsSetting<Settings> {
+  /** Settings for the client credkit builds; without them, the SDK's own defaults and credential chain. */
+  clientOptions?: Settings | undefined;
+}
+
+/**
  * An existing SDK client, used as is and never closed by credkit, or the settings for the client
  * credkit builds (and closes). The provider's options type says what the settings default to.
  */
-export type ClientOrSettings<Client, Settings> =
-  | {
-      /** An existing client, used as is; credkit never closes or destroys it. */
-      client: Client;
-      clientOptions?: never | undefined;
-    }
-  | {
-      client?: never | undefined;
-      /** Settings for the client credkit builds; without them, the SDK's own defaults and credential chain. */
-      clientOptions?: Settings | undefined;
-    };
+export type ClientOrSettings<Client, Settings> = ExistingClientOr<Client, ClientOptionsSetting<Settings>>;

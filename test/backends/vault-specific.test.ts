@@ -11,7 +11,8 @@ import nodeVault from "node-vault";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   definition,
-  type VaultBackendOptions,
+  type VaultClientSettings,
+  type VaultSharedOptions,
   type VaultTokenEvent,
   vaultBackend,
 } from "../../src/backends/vault/index.js";
@@ -44,7 +45,10 @@ let server: VaultServer;
 let directory: string;
 const backends: Backend[] = [];
 
-function backend(options: VaultBackendOptions = {}): Backend {
+/** Options of a backend credkit builds the client of (no `client`). */
+type BuiltClientOptions = VaultSharedOptions & VaultClientSettings;
+
+function backend(options: BuiltClientOptions = {}): Backend {
   const created = vaultBackend({
     endpoint: server.url,
     auth: { method: "token", token: server.rootToken },
@@ -199,6 +203,25 @@ describe("vault: record guard", () => {
       for (const name of names) delete custom[name];
       custom[`${names[0]?.split(".").slice(0, 3).join(".")}.0`] = JSON.stringify(malformed(metadata));
     });
+  });
+});
+
+describe("vault: a ready client or client settings", () => {
+  it("uses a given node-vault client as is, and refuses it beside endpoint, namespace or tls", async () => {
+    const client = nodeVault({ endpoint: server.url, token: server.rootToken });
+    const given = vaultBackend({ client, retry: FAST_RETRY });
+    backends.push(given);
+    const tenant = uniqueId("tenant");
+    await manager(given).storeCredentials("given", tenant, { apiKey: "given-client-value-1" });
+    expect((await manager(backend()).getCredentials("given", tenant)).apiKey?.reveal()).toBe(
+      "given-client-value-1",
+    );
+    // @ts-expect-error: the types forbid a client with client settings; a JavaScript caller gets ConfigurationError.
+    expect(() => vaultBackend({ client, endpoint: server.url })).toThrow(/got client and endpoint/);
+    // @ts-expect-error: `client` and `namespace`, `tls` exclude each other.
+    expect(() => vaultBackend({ client, namespace: "team-a", tls: {} })).toThrow(
+      /got client and namespace, tls/,
+    );
   });
 });
 
@@ -446,7 +469,7 @@ describe("vault: TLS", () => {
     await https?.close();
     await mutual?.close();
   });
-  const over = (target: VaultServer, options: VaultBackendOptions) =>
+  const over = (target: VaultServer, options: BuiltClientOptions) =>
     backend({ endpoint: target.url, auth: { method: "token", token: target.rootToken }, ...options });
 
   it("verifies Vault's certificate against the CA bundle; an unknown CA is a configuration error, not retried", async () => {

@@ -12,6 +12,7 @@ import type NodeVault from "node-vault";
 import type { Backend } from "../../core/backend.js";
 import type { LibOption } from "../../core/import-optional.js";
 import type { RetryOptions } from "../../core/retry.js";
+import { checkClientExclusive, type ExistingClientOr } from "../../kit/client-options.js";
 import type { BackendDefinition } from "../../kit/definition.js";
 import type { TokenLifecycleOptions, VaultAuth, VaultClient } from "./auth.js";
 import { missingVariables, optionsFromEnv, VARIABLES, vaultSettings } from "./config.js";
@@ -43,17 +44,33 @@ export interface VaultTlsOptions {
   insecureSkipVerify?: boolean | undefined;
 }
 
-/** Options of `vaultBackend`. */
-export interface VaultBackendOptions extends TokenLifecycleOptions {
+/**
+ * Options of `vaultBackend`: a ready node-vault `client`, or the `endpoint`, `namespace` and `tls`
+ * to build one (the types refuse both; so does a check at creation).
+ */
+export type VaultBackendOptions = VaultSharedOptions & ExistingClientOr<VaultClient, VaultClientSettings>;
+
+/** Settings of the node-vault client credkit builds (which ignores node-vault's environment variables). */
+export interface VaultClientSettings {
   /**
    * Vault's address.
    * @default "http://127.0.0.1:8200"
    */
   endpoint?: string | undefined;
-  /** How to authenticate. Required unless `client` is given (its token is then used as is). */
-  auth?: VaultAuth | undefined;
   /** Enterprise namespace, sent as `X-Vault-Namespace`. */
   namespace?: string | undefined;
+  /** TLS settings for an `https://` endpoint. */
+  tls?: VaultTlsOptions | undefined;
+}
+
+/**
+ * The options of `vaultBackend` that apply with or without a ready client. A given `client` is
+ * switched to `noCustomHTTPVerbs` (lists as `GET ?list=true`) and its `token` is managed when
+ * `auth` is given.
+ */
+export interface VaultSharedOptions extends TokenLifecycleOptions {
+  /** How to authenticate. Required unless `client` is given (its token is then used as is). */
+  auth?: VaultAuth | undefined;
   /**
    * Mount path of the KV version 2 engine.
    * @default "secret"
@@ -70,22 +87,15 @@ export interface VaultBackendOptions extends TokenLifecycleOptions {
    * @default the mount's setting
    */
   maxVersions?: number | undefined;
-  /** TLS settings for an `https://` endpoint. */
-  tls?: VaultTlsOptions | undefined;
   /** Retries of transient failures (429, 5xx, connection errors) and the time limit of each attempt. */
   retry?: RetryOptions | undefined;
-  /**
-   * A ready node-vault client instead of `endpoint`, `namespace` and `tls`. credkit switches
-   * it to `noCustomHTTPVerbs` (lists as `GET ?list=true`) and manages its `token` when `auth`
-   * is given.
-   */
-  client?: VaultClient | undefined;
   /** The `node-vault` module (or a loader), for bundlers; imported lazily otherwise. */
   lib?: LibOption<typeof NodeVault> | undefined;
 }
 
 /** Creates a Vault KV v2 backend. No request is made until the first call. */
 export function vaultBackend(options: VaultBackendOptions = {}): Backend {
+  checkClientExclusive(options, ["endpoint", "namespace", "tls"], NAME);
   let connection: Promise<VaultConnection> | undefined;
   const kv: Kv = {
     settings: vaultSettings(options),
