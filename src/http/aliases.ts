@@ -13,10 +13,11 @@ type Params = Readonly<Record<string, string>>;
 /** One alias: a method and path in front of a canonical route. */
 export interface Alias {
   /**
-   * The group the path belongs to, e.g. `seed 002`: the route's OpenAPI tag and the prefix of its
-   * `operationId`.
+   * The path family the alias belongs to, e.g. `/api/v1/integrations/{org}`: its OpenAPI tag is
+   * "`<group>` (alias paths)" and its `operationId` the group's words in camel case, then the
+   * target's (`apiV1IntegrationsGetIntegration`).
    */
-  readonly seed: string;
+  readonly group: string;
   readonly method: Method;
   readonly path: string;
   /** The `operationId` of the route it stands for. */
@@ -36,42 +37,42 @@ type CredentialsInput = z.output<typeof Credentials>;
 const fields = (credentials: CredentialsInput) =>
   typeof credentials === "string" ? { apiKey: credentials } : credentials;
 
-const Seed002Setup = z.strictObject({
+const ProviderSetupBody = z.strictObject({
   credentials: Credentials,
   config: z.record(z.string(), z.unknown()).optional(),
   name: z.string().optional(),
 });
-const Seed002Update = z.strictObject({ config: z.record(z.string(), z.unknown()) });
-const Seed002Rotate = z.strictObject({ new_credentials: Credentials });
+const ProviderUpdateBody = z.strictObject({ config: z.record(z.string(), z.unknown()) });
+const ProviderRotateBody = z.strictObject({ new_credentials: Credentials });
 
 const byProvider = (params: Params) => ({ id: params.provider! });
 
 /** The compatibility paths, grouped by the API shape they keep. */
 export const SEED_ALIASES: readonly Alias[] = [
   // /api/credentials: credentials by id
-  { seed: "seed 001", method: "GET", path: "/api/credentials", target: "listCredentials" },
-  { seed: "seed 001", method: "POST", path: "/api/credentials", target: "createCredential" },
-  { seed: "seed 001", method: "GET", path: "/api/credentials/{id}", target: "getCredential" },
-  { seed: "seed 001", method: "PUT", path: "/api/credentials/{id}", target: "replaceCredential" },
-  { seed: "seed 001", method: "DELETE", path: "/api/credentials/{id}", target: "deleteCredential" },
-  { seed: "seed 001", method: "POST", path: "/api/credentials/{id}/test", target: "testCredential" },
+  { group: "/api/credentials", method: "GET", path: "/api/credentials", target: "listCredentials" },
+  { group: "/api/credentials", method: "POST", path: "/api/credentials", target: "createCredential" },
+  { group: "/api/credentials", method: "GET", path: "/api/credentials/{id}", target: "getCredential" },
+  { group: "/api/credentials", method: "PUT", path: "/api/credentials/{id}", target: "replaceCredential" },
+  { group: "/api/credentials", method: "DELETE", path: "/api/credentials/{id}", target: "deleteCredential" },
+  { group: "/api/credentials", method: "POST", path: "/api/credentials/{id}/test", target: "testCredential" },
   // /api/v1/integrations/{org}/{provider}: one integration per provider
   {
-    seed: "seed 002",
+    group: "/api/v1/integrations/{org}",
     method: "GET",
     path: "/api/v1/integrations/{org}",
     target: "listIntegrations",
     params: () => ({}),
   },
   {
-    seed: "seed 002",
+    group: "/api/v1/integrations/{org}",
     method: "POST",
     path: "/api/v1/integrations/{org}/{provider}/setup",
     target: "createIntegration",
     params: () => ({}),
     body: {
-      schema: Seed002Setup,
-      map: (body: z.output<typeof Seed002Setup>, params) => ({
+      schema: ProviderSetupBody,
+      map: (body: z.output<typeof ProviderSetupBody>, params) => ({
         id: params.provider,
         connector: params.provider,
         name: body.name ?? params.provider,
@@ -81,69 +82,85 @@ export const SEED_ALIASES: readonly Alias[] = [
     },
   },
   {
-    seed: "seed 002",
+    group: "/api/v1/integrations/{org}",
     method: "POST",
     path: "/api/v1/integrations/{org}/{provider}/validate",
     target: "testIntegration",
     params: byProvider,
   },
   {
-    seed: "seed 002",
+    group: "/api/v1/integrations/{org}",
     method: "GET",
     path: "/api/v1/integrations/{org}/{provider}",
     target: "getIntegration",
     params: byProvider,
   },
   {
-    seed: "seed 002",
+    group: "/api/v1/integrations/{org}",
     method: "PUT",
     path: "/api/v1/integrations/{org}/{provider}",
     target: "updateIntegration",
     params: byProvider,
     body: {
-      schema: Seed002Update,
-      map: (body: z.output<typeof Seed002Update>) => ({ configuration: body.config }),
+      schema: ProviderUpdateBody,
+      map: (body: z.output<typeof ProviderUpdateBody>) => ({ configuration: body.config }),
     },
   },
   {
-    seed: "seed 002",
+    group: "/api/v1/integrations/{org}",
     method: "DELETE",
     path: "/api/v1/integrations/{org}/{provider}",
     target: "deleteIntegration",
     params: byProvider,
   },
   {
-    seed: "seed 002",
+    group: "/api/v1/integrations/{org}",
     method: "POST",
     path: "/api/v1/integrations/{org}/{provider}/rotate",
     target: "rotateIntegration",
     params: byProvider,
     body: {
-      schema: Seed002Rotate,
-      map: (body: z.output<typeof Seed002Rotate>) => ({ credentials: fields(body.new_credentials) }),
+      schema: ProviderRotateBody,
+      map: (body: z.output<typeof ProviderRotateBody>) => ({ credentials: fields(body.new_credentials) }),
     },
   },
   // /api/integrations: integrations by id
-  { seed: "seed 003", method: "GET", path: "/api/integrations", target: "listIntegrations" },
-  { seed: "seed 003", method: "POST", path: "/api/integrations", target: "createIntegration" },
-  { seed: "seed 003", method: "GET", path: "/api/integrations/{id}", target: "getIntegration" },
-  { seed: "seed 003", method: "PUT", path: "/api/integrations/{id}", target: "updateIntegration" },
-  { seed: "seed 003", method: "DELETE", path: "/api/integrations/{id}", target: "deleteIntegration" },
-  { seed: "seed 003", method: "POST", path: "/api/integrations/{id}/test", target: "testIntegration" },
+  { group: "/api/integrations", method: "GET", path: "/api/integrations", target: "listIntegrations" },
+  { group: "/api/integrations", method: "POST", path: "/api/integrations", target: "createIntegration" },
+  { group: "/api/integrations", method: "GET", path: "/api/integrations/{id}", target: "getIntegration" },
+  { group: "/api/integrations", method: "PUT", path: "/api/integrations/{id}", target: "updateIntegration" },
+  {
+    group: "/api/integrations",
+    method: "DELETE",
+    path: "/api/integrations/{id}",
+    target: "deleteIntegration",
+  },
+  {
+    group: "/api/integrations",
+    method: "POST",
+    path: "/api/integrations/{id}/test",
+    target: "testIntegration",
+  },
   // /features/connectors/{id}: a connector's test and credentials
   {
-    seed: "seed 000",
+    group: "/features/connectors",
     method: "POST",
     path: "/features/connectors/{id}/test-connection",
     target: "testIntegration",
   },
   {
-    seed: "seed 000",
+    group: "/features/connectors",
     method: "GET",
     path: "/features/connectors/{id}/credentials",
     target: "getIntegrationCredentials",
   },
 ];
+
+/** A path's literal segments in camel case: `/api/v1/integrations/{org}` → `apiV1Integrations`. */
+function groupWords(path: string): string {
+  const words = path.split(/[/-]/).filter((word) => word !== "" && !word.startsWith("{"));
+  return words.map((word, index) => (index === 0 ? word : word[0]!.toUpperCase() + word.slice(1))).join("");
+}
 
 function paramNames(path: string): string[] {
   return [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
@@ -155,13 +172,13 @@ function aliasRoute(alias: Alias, target: Route): Route {
   const params = names.length
     ? z.strictObject(Object.fromEntries(names.map((name) => [name, z.string().min(1).max(200)])))
     : undefined;
-  const seed = alias.seed.replace(/\D/g, "");
+  const prefix = groupWords(alias.group);
   return {
     ...target,
-    operationId: `seed${seed}${target.operationId[0]!.toUpperCase()}${target.operationId.slice(1)}`,
+    operationId: `${prefix}${target.operationId[0]!.toUpperCase()}${target.operationId.slice(1)}`,
     method: alias.method,
     path: alias.path,
-    tag: alias.seed,
+    tag: `${alias.group} (alias paths)`,
     ...(params ? { params } : {}),
     ...(alias.body ? { body: alias.body.schema } : {}),
     handle(context) {
