@@ -23,6 +23,7 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     backend: "src/kit/index.ts",
+    connector: "src/connectors/index.ts",
     testing: "src/testing/index.ts",
     "http/index": "src/http/index.ts",
     "http/client": "src/http/client.ts",

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Builds, then checks the package as published: publint, and @arethetypeswrong/cli on the root
-# and on every credkit/backends/<name>, credkit/keys/<name> and credkit/connectors/<name> entry (attw cannot expand
-# the wildcard exports itself).
+# Builds, then checks the package as published: publint, and @arethetypeswrong/cli on every
+# fixed subpath of package.json's exports (the root, credkit/backend, credkit/connector, …) and on
+# every credkit/backends/<name>, credkit/keys/<name> and credkit/connectors/<name> entry (attw
+# cannot expand the wildcard exports itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent build >/dev/null
 npx publint --strict
-entries=()
+fixed=$(node -p 'Object.keys(require("./package.json").exports).filter((key) => !key.includes("*") && !key.endsWith(".json")).join(" ")')
+read -r -a entries <<<"$fixed"
 for folder in src/backends/*/ src/keys/*/ src/connectors/*/; do
   kind=$(basename "$(dirname "$folder")")
   if [ "$kind" = connectors ] && [ ! -f "$folder/spec.ts" ]; then continue; fi
   entries+=("./$kind/$(basename "$folder")")
 done
-npx attw --pack . --profile node16 --entrypoints . ./backend ./testing "${entries[@]}"
+npx attw --pack . --profile node16 --entrypoints "${entries[@]}"

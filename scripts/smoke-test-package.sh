@@ -64,6 +64,22 @@ const brokered = await import("credkit/brokered");
 await missing(() => brokered.postgresUsageStore({ connectionString: "postgres://127.0.0.1:9/none" }).totals(), "pg");
 const { getConnector } = await import("credkit");
 await missing(() => getConnector("openai", { apiKey: "sk-smoke-connector-123" }), "openai");
+// credkit/connector: a connector written outside the package, in a registry of its own.
+const { createConnectorRegistry, defineConnector } = await import("credkit/connector");
+const echo = defineConnector({
+  spec: {
+    id: "echo", displayName: "Echo", category: "test", description: "Says what it is given",
+    fields: [{ name: "apiKey", label: "API key", secret: true, required: true, pattern: "^ek-" }],
+    docsUrl: "https://example.com",
+  },
+  async setup(ctx) {
+    const key = ctx.secret("apiKey");
+    return { client: {}, methods: { say: async (text) => `${text} (${String(key)})` }, verify: async () => ({}) };
+  },
+});
+const registry = createConnectorRegistry({ builtins: false }).register(echo);
+const said = await registry.with("echo", { apiKey: "ek-smoke-connector-1" }, (connector) => connector.say("hi"));
+assert.ok(said.startsWith("hi (***") && !said.includes("ek-smoke"), said);
 console.log("smoke (ESM): ok");
 
 // The admin page is served from the built package (its files are bundled, not read from disk).
@@ -101,6 +117,7 @@ node smoke.cjs
 # off: every declaration the root entry reaches compiles without any optional package.
 cat > app.ts <<'TS'
 import { createCredentialManager, type CredentialManager, getConnector } from "credkit";
+import { defineConnector, registerConnector } from "credkit/connector";
 
 const maybeDate: Date | undefined = process.env.EXPIRES ? new Date(process.env.EXPIRES) : undefined;
 const manager: CredentialManager = await createCredentialManager({
@@ -112,7 +129,21 @@ await manager.storeCredentials("openai", "tenant-1", { apiKey: "sk-value" }, { e
 const openai = await getConnector("openai", await manager.getCredentials("openai", "tenant-1"));
 const text: string = (await openai.generateText("Hello")).text;
 const vectors: number[][] = (await openai.createEmbeddings(["a", "b"])).embeddings;
-console.log(text, vectors);
+// A connector declared through credkit/connector is typed by the root entry's getConnector.
+const echo = defineConnector({
+  spec: { id: "echo", displayName: "Echo", category: "test", description: "Echo", fields: [], docsUrl: "https://example.com" },
+  async setup() {
+    return { client: {}, methods: { say: async (value: string) => value }, verify: async () => ({}) };
+  },
+});
+registerConnector(echo);
+const said: string = await (await getConnector("echo", {})).say("hi");
+console.log(text, vectors, said);
+declare module "credkit/connector" {
+  interface ConnectorTypes {
+    echo: Awaited<ReturnType<typeof echo.create>>;
+  }
+}
 TS
 cat > tsconfig.json <<'JSON'
 {

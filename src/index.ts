@@ -1,26 +1,14 @@
 /**
  * credkit: store, resolve and use other people's credentials safely.
- * The root entry is what application code uses; it imports no cloud or provider SDK. Backend
- * authors import from credkit/backend, test suites from credkit/testing, each backend from
- * credkit/backends/<type> and each connector from credkit/connectors/<id>.
+ * The root entry is what application code uses; it imports no cloud or provider SDK. Backend and
+ * key provider authors import from credkit/backend, connector and connection store authors from
+ * credkit/connector, test suites from credkit/testing, each backend from credkit/backends/<type>
+ * and each connector's types from credkit/connectors/<id>.
  */
 
-export {
-  type ConnectionRecord,
-  type ConnectionStore,
-  memoryConnectionStore,
-} from "./connectors/connection-store.js";
+export { type ConnectionRecord, memoryConnectionStore } from "./connectors/connection-store.js";
 export { credentialConnectionStore } from "./connectors/connection-stores/credential-store.js";
-export { defineConnector } from "./connectors/define.js";
-export {
-  ConnectorRegistry,
-  type ConnectorTypes,
-  connectorCatalog,
-  createConnectorRegistry,
-  getConnector,
-  registerConnector,
-  withConnector,
-} from "./connectors/registry.js";
+export { getConnector, withConnector } from "./connectors/registry.js";
 export {
   ConnectorMismatchError,
   ConnectorService,
@@ -30,12 +18,7 @@ export {
   type ReferencePolicy,
   UnresolvedReferenceError,
 } from "./connectors/service.js";
-export type {
-  Connector,
-  ConnectorCredentials,
-  ConnectorOptions,
-  TestConnectionResult,
-} from "./connectors/types.js";
+export type { Connector, TestConnectionResult } from "./connectors/types.js";
 export {
   type AuditEvent,
   type AuditSink,
@@ -82,6 +65,6 @@ export {
   UnsupportedError,
   ValidationError,
 } from "./core/errors.js";
-export { type KeyProvider, LocalKeyring } from "./core/keyring.js";
+export { LocalKeyring } from "./core/keyring.js";
 export { migrateCredentials } from "./core/migrate.js";
 export { maskFields, maskSecret, Secret } from "./core/secret.js";

@@ -13,7 +13,7 @@ import type { Connector, ConnectorCredentials, ConnectorOptions, ConnectorSpec }
 
 /**
  * Connector id → connector type. Extend it for your own connectors:
- * `declare module "credkit" { interface ConnectorTypes { weather: WeatherConnector } }`.
+ * `declare module "credkit/connector" { interface ConnectorTypes { weather: WeatherConnector } }`.
  */
 export interface ConnectorTypes extends BuiltinConnectorTypes {}
 
@@ -171,7 +171,7 @@ export function withConnector<Id extends keyof ConnectorTypes & string, T>(
 
 /**
  * Adds a connector to the default registry. For typed `getConnector` calls, also declare it:
- * `declare module "credkit" { interface ConnectorTypes { weather: WeatherConnector } }`.
+ * `declare module "credkit/connector" { interface ConnectorTypes { weather: WeatherConnector } }`.
  */
 export function registerConnector<Id extends string, C extends Connector>(
   definition: ConnectorDefinition<Id, C, never> | ConnectorDefinition<Id, C>,
