@@ -60,23 +60,64 @@ export interface AttemptContext {
   readonly attempt: number;
 }
 
-/** Settles with `promise`, or rejects when `signal` aborts first: a hung call cannot outlive it. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    if (signal.aborted) abort();
-    signal.addEventListener("abort", abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", abort);
-        reject(error);
-      },
-    );
-  });
+/** The reason an attempt past its time limit is abandoned with, as `AbortSignal.timeout` gives. */
+function timeoutReason(): DOMException {
+  return new DOMException("The operation was aborted due to timeout", "TimeoutError");
+}
+
+/**
+ * The time limit of one attempt: one timer, cleared as soon as the attempt settles. The abort
+ * signal is made only when the operation reads it; a timer of `AbortSignal.timeout` per call
+ * (never cleared, tracked through a weak reference) cost more than a loopback round trip's
+ * share of the client's work.
+ */
+class AttemptLimit implements AttemptContext {
+  readonly attempt: number;
+  #controller: AbortController | undefined;
+  #timedOut = false;
+
+  constructor(attempt: number) {
+    this.attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.#timedOut && !this.#controller.signal.aborted) this.#controller.abort(timeoutReason());
+    return this.#controller.signal;
+  }
+
+  /** Whether the attempt ran out of time. */
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  /**
+   * Settles with `operation`, or rejects when `timeoutMs` passes first (aborting the signal): a
+   * hung call cannot outlive it. The timer does not keep the process alive.
+   */
+  run<T>(operation: (context: AttemptContext) => Promise<T>, timeoutMs: number): Promise<T> {
+    const pending = operation(this);
+    if (!Number.isFinite(timeoutMs)) return pending;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#timedOut = true;
+        const reason = timeoutReason();
+        this.#controller?.abort(reason);
+        reject(reason);
+      }, timeoutMs);
+      timer.unref?.();
+      pending.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
 }
 
 /** What a caller may add to the retry policy. */
@@ -90,14 +131,9 @@ export interface RetryHooks {
   onRetry?(error: unknown, attempt: number): void;
 }
 
-/** A signal that aborts after `timeoutMs`; never, when it is `Infinity`. */
-function attemptSignal(timeoutMs: number): AbortSignal {
-  return Number.isFinite(timeoutMs) ? AbortSignal.timeout(timeoutMs) : new AbortController().signal;
-}
-
 /** The error an attempt ends with: the classified failure, or a timeout wrapping it. */
-function attemptFailure(classified: Error, signal: AbortSignal, timeoutMs: number): Error {
-  if (!signal.aborted) return classified;
+function attemptFailure(classified: Error, limit: AttemptLimit, timeoutMs: number): Error {
+  if (!limit.timedOut) return classified;
   return new UnavailableError(`Call timed out after ${timeoutMs} ms.`, {
     cause: classified,
     ...(CredkitError.isInstance(classified) && classified.source ? { source: classified.source } : {}),
@@ -119,14 +155,14 @@ export async function withRetry<T>(
 ): Promise<T> {
   const settings = resolveRetryOptions(options);
   for (let attempt = 0; ; attempt++) {
-    const signal = attemptSignal(settings.timeoutMs);
+    const limit = new AttemptLimit(attempt);
     let failure: Error;
     let original: unknown;
     try {
-      return await raceAbort(operation({ signal, attempt }), signal);
+      return await limit.run(operation, settings.timeoutMs);
     } catch (error) {
       original = error;
-      failure = attemptFailure(classify(error), signal, settings.timeoutMs);
+      failure = attemptFailure(classify(error), limit, settings.timeoutMs);
     }
     const retryable = isTransientError(failure) && (hooks.retryable?.(original) ?? true);
     if (!retryable || attempt + 1 >= settings.attempts) throw failure;

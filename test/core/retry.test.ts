@@ -95,4 +95,39 @@ describe("withRetry", () => {
     expect(UnavailableError.isInstance(error)).toBe(true);
     expect((error as Error).message).toBe("[credkit] [test] Call timed out after 30 ms.");
   });
+  it("aborts the signal of an attempt at its time limit, with a TimeoutError as the reason", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let reason: unknown;
+    const run = withRetry(
+      ({ signal }) =>
+        new Promise((_, reject) => {
+          signal.addEventListener("abort", () => {
+            reason = signal.reason;
+            reject(signal.reason);
+          });
+        }),
+      (error) => new UnavailableError("hung", { cause: error }),
+      { attempts: 1, timeoutMs: 500 },
+    ).catch((caught: unknown) => caught);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(reason).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect((reason as Error).name).toBe("TimeoutError");
+    expect(UnavailableError.isInstance(await run)).toBe(true);
+  });
+
+  it("never aborts the signal of an attempt that settled in time", async () => {
+    let kept: AbortSignal | undefined;
+    const result = await withRetry(
+      async ({ signal }) => {
+        kept = signal;
+        return "ok";
+      },
+      (error) => error as Error,
+      { attempts: 1, timeoutMs: 10 },
+    );
+    expect(result).toBe("ok");
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(kept?.aborted).toBe(false);
+  });
 });
