@@ -47,6 +47,7 @@ runKeyProviderSuite({
       disable: () => server.disable(arn),
       enable: () => server.enable(arn),
       throttleNext: (times) => server.fault("throttle", times),
+      failNext: (times) => server.fault("error500", times),
       flipNextUnwrap: () => server.fault("flip-plaintext"),
     };
   },

@@ -49,6 +49,7 @@ runKeyProviderSuite({
       disable: () => server.setEnabled(name, 1, false),
       enable: () => server.setEnabled(name, 1, true),
       throttleNext: (times) => server.fault("throttle", times),
+      failNext: (times) => server.fault("error503", times),
       flipNextUnwrap: () => server.fault("flip-unwrap"),
     };
   },

@@ -56,6 +56,7 @@ runKeyProviderSuite({
       disable: () => server.setState(keyName, 1, "DISABLED"),
       enable: () => server.setState(keyName, 1, "ENABLED"),
       throttleNext: (times) => server.fault("throttle", times),
+      failNext: (times) => server.fault("unavailable", times),
       flipNextUnwrap: () => server.fault("flip-plaintext"),
     };
   },

@@ -29,6 +29,8 @@ export interface KeyProviderFixture {
   enable?(): void;
   /** The next `times` calls are throttled. */
   throttleNext(times: number): void;
+  /** The next `times` calls fail as the KMS does when it is down (5xx, gRPC UNAVAILABLE). */
+  failNext(times: number): void;
   /** The next unwrap answer has one byte flipped. */
   flipNextUnwrap(): void;
 }
@@ -256,14 +258,19 @@ export function runKeyProviderSuite(options: KeyProviderSuiteOptions): void {
       expect((await fresh.getCredentials("c", "acme")).apiKey?.reveal()).toBe("sk-disabled-key-test-01");
     });
 
-    it("throttling is retried within bounds, then reported as ThrottledError", async () => {
+    it.each([
+      ["throttling", "throttled"],
+      ["a 5xx answer", "unavailable"],
+    ] as const)("%s is retried within bounds, then reported as code %s", async (_, code) => {
       const fixture = await options.setup();
       const kms = fixture.create({ retry: RETRY, cache: false });
-      fixture.throttleNext(2);
+      const failNext = code === "throttled" ? fixture.throttleNext : fixture.failNext;
+      failNext(RETRY.attempts - 1);
       await kms.check();
-      fixture.throttleNext(3);
+      failNext(RETRY.attempts);
       await expect(kms.wrapKey(new Uint8Array(32), contextOf(0))).rejects.toMatchObject({
-        code: "throttled",
+        code,
+        source: options.name,
       });
     });
 

@@ -42,6 +42,7 @@ runKeyProviderSuite({
       unwrapCalls: () => server.calls.filter((call) => call === `decrypt ${key}`).length,
       wrapCalls: () => server.calls.filter((call) => call === `encrypt ${key}`).length,
       throttleNext: (times) => server.fault("rate-limit", times),
+      failNext: (times) => server.fault("error500", times),
       flipNextUnwrap: () => server.fault("flip-plaintext"),
     };
   },
