@@ -135,6 +135,11 @@ describePostgres("PostgreSQL audit sink", () => {
     await rejection(credentials.getCredentials("missing", tenant, { accessor: "svc" }));
     await sink.flush();
 
+    // every row keeps its event's millisecond (times travel as offsets from the batch's first)
+    const times = (events: AuditEvent[]) => events.map((event) => event.time).sort();
+    expect(times((await sink.query({ tenantId: tenant })).events)).toEqual(
+      times(credentials.audit.events({ tenant })),
+    );
     const names = (events: AuditEvent[]) => events.map((event) => `${event.action}:${event.name}`);
     expect((await sink.query({ tenantId: tenant })).events).toHaveLength(9);
     expect(names((await sink.query({ tenantId: tenant, name: "b" })).events)).toEqual(["read:b", "write:b"]);

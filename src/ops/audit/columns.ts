@@ -72,6 +72,11 @@ export class AuditBatch {
     this.#correlationId[slot] = correlationId ?? null;
   };
 
+  /** The first event's time: the times in `parameters()` are milliseconds after it (short numbers to print). */
+  get baseTime(): number {
+    return this.#length > 0 ? (this.#time[0] as number) : 0;
+  }
+
   /** Empties the batch for reuse. */
   reset(): void {
     this.#length = 0;
@@ -79,7 +84,8 @@ export class AuditBatch {
 
   /**
    * The queued events as the insert's parameters: the distinct strings (1-based; NULL is 0,
-   * which PostgreSQL reads as NULL), then as PostgreSQL array literals the times, each string
+   * which PostgreSQL reads as NULL), then as PostgreSQL array literals the times (ms after
+   * `baseTime`), each string
    * column as indexes into the strings, and the versions. A batch of 1,000 reads of one
    * credential sends each string once, and builds one string per column instead of one per value.
    */
@@ -88,37 +94,36 @@ export class AuditBatch {
     const words = new Map<string, number>();
     const indexes = (column: Array<string | null>) => {
       const out = new Array<number>(count);
+      // why: runs of one value are the rule (one credential read again and again): compared by
+      // reference, a repeat costs no hash lookup.
+      let last: string | null | undefined;
+      let lastIndex = 0;
       for (let at = 0; at < count; at++) {
-        const value = column[at];
-        if (value == null) {
-          out[at] = 0;
-          continue;
+        const value = column[at] as string | null;
+        if (value !== last) {
+          last = value;
+          lastIndex = value === null ? 0 : (words.get(value) ?? words.set(value, words.size + 1).size);
         }
-        let index = words.get(value);
-        if (index === undefined) {
-          index = words.size + 1;
-          words.set(value, index);
-        }
-        out[at] = index;
+        out[at] = lastIndex;
       }
       return `{${out.join(",")}}`;
     };
-    const numbers = (column: Float64Array) => {
+    const numbers = (column: Float64Array, base: number) => {
       const out = new Array<number | string>(count);
       for (let at = 0; at < count; at++) {
         const value = column[at] as number;
-        out[at] = Number.isNaN(value) ? "NULL" : value;
+        out[at] = Number.isNaN(value) ? "NULL" : value - base;
       }
       return `{${out.join(",")}}`;
     };
     const columns = [
-      numbers(this.#time),
+      numbers(this.#time, this.baseTime),
       indexes(this.#tenant),
       indexes(this.#name),
       indexes(this.#accessor),
       indexes(this.#action),
       indexes(this.#outcome),
-      numbers(this.#version),
+      numbers(this.#version, 0),
       indexes(this.#cache),
       indexes(this.#errorCode),
       indexes(this.#correlationId),
@@ -154,15 +159,22 @@ export class AuditBatch {
   rollup(): UsageRollup {
     const index = new Map<string, number>();
     const rollup: UsageRollup = { tenants: [], names: [], counts: [], lastTimes: [] };
+    let lastTenant: string | undefined;
+    let lastName: string | undefined;
+    let lastSlot: number | undefined;
     for (let at = 0; at < this.#length; at++) {
       const name = this.#name[at];
       if (this.#action[at] !== "read" || this.#outcome[at] !== "success" || name == null) continue;
       const tenant = this.#tenant[at] as string;
       const time = this.#time[at] as number;
-      const id = `${tenant.length}:${tenant}${name}`;
-      const slot = index.get(id);
+      // why: the same credential as the previous read (the rule) needs no key string or lookup.
+      const id = tenant === lastTenant && name === lastName ? undefined : `${tenant.length}:${tenant}${name}`;
+      const slot = id === undefined ? lastSlot : index.get(id);
+      lastTenant = tenant;
+      lastName = name;
+      lastSlot = slot ?? rollup.tenants.length;
       if (slot === undefined) {
-        index.set(id, rollup.tenants.length);
+        index.set(id as string, rollup.tenants.length);
         rollup.tenants.push(tenant);
         rollup.names.push(name);
         rollup.counts.push(1);

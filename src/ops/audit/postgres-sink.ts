@@ -277,7 +277,7 @@ async function insertBatch(pool: Pool, tables: AuditTables, batch: AuditBatch): 
     `WITH written AS (
        INSERT INTO ${tables.events}
          (time, tenant, name, accessor, action, outcome, version, cache, error_code, correlation_id)
-       SELECT to_timestamp(e.t / 1000.0), d.w[e.tenant], d.w[e.name], d.w[e.accessor], d.w[e.action],
+       SELECT to_timestamp(($16::float8 + e.t) / 1000.0), d.w[e.tenant], d.w[e.name], d.w[e.accessor], d.w[e.action],
               d.w[e.outcome], e.version, d.w[e.cache], d.w[e.error_code], d.w[e.correlation_id]
        FROM (SELECT $1::text[] AS w) AS d,
             unnest($2::float8[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[],
@@ -290,7 +290,7 @@ async function insertBatch(pool: Pool, tables: AuditTables, batch: AuditBatch): 
      ON CONFLICT (tenant, name) DO UPDATE
        SET access_count = u.access_count + excluded.access_count,
            last_used_at = greatest(u.last_used_at, excluded.last_used_at)`,
-    [...batch.parameters(), rollup.tenants, rollup.names, rollup.counts, rollup.lastTimes],
+    [...batch.parameters(), rollup.tenants, rollup.names, rollup.counts, rollup.lastTimes, batch.baseTime],
   );
 }
 
