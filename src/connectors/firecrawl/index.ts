@@ -103,9 +103,10 @@ export const definition = defineConnector<"firecrawl", FirecrawlApp, FirecrawlMe
     ) => AnyRecord;
     const { options, signal } = context;
     if (options.brokered) {
-      // why: firecrawl-js sends through axios and takes no fetch, so a broker cannot put the key on its requests.
+      // why: firecrawl-js sends through axios and takes no fetch, so a broker cannot put the key on
+      // its requests: 1.x uses the module-wide axios, 4.x a per-client instance in a private field.
       throw new UnsupportedError(
-        "The Firecrawl SDK sends its requests through axios and takes no fetch, so it cannot be brokered; use a plain connector.",
+        "The Firecrawl SDK sends its requests through axios and takes no fetch, adapter or HTTP client in any version (1.x uses the module-wide axios instance, 4.x a private per-client one), so it cannot be brokered; use a plain connector.",
         { source: "firecrawl" },
       );
     }
