@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { knownBody } from "./known-bodies.js";
+import { ANSWER, type AnswersDirectly, knownBody, type TextAnswer } from "./known-bodies.js";
 
 /** Anything with a web-standard `fetch(request)`, such as the router. */
 export interface FetchHandler {
@@ -35,10 +35,20 @@ export function toWebRequest(request: IncomingMessage): Request {
   } as RequestInit);
 }
 
+/** An answer given before the body was read (413, 401…): close rather than drain the rest. */
+function closeIfUnread(request: IncomingMessage, response: ServerResponse): void {
+  if (!request.complete) response.setHeader("connection", "close");
+}
+
+function write(answer: TextAnswer, request: IncomingMessage, response: ServerResponse): void {
+  closeIfUnread(request, response);
+  response.writeHead(answer.status, answer.headers);
+  response.end(answer.body ?? undefined);
+}
+
 async function send(answer: Response, request: IncomingMessage, response: ServerResponse): Promise<void> {
   response.statusCode = answer.status;
-  // An answer given before the body was read (413, 401…): close rather than drain the rest.
-  if (!request.complete) response.setHeader("connection", "close");
+  closeIfUnread(request, response);
   answer.headers.forEach((value, name) => {
     if (name !== "set-cookie") response.setHeader(name, value);
   });
@@ -49,12 +59,20 @@ async function send(answer: Response, request: IncomingMessage, response: Server
   else response.end(answer.body ? Buffer.from(await answer.arrayBuffer()) : undefined);
 }
 
-/** The router (or any fetch handler) as a `node:http` listener. */
+/**
+ * The router (or any fetch handler) as a `node:http` listener. The router's own answers are
+ * written without building a `Response` (see `known-bodies.ts`).
+ */
 export function toNodeHandler(router: FetchHandler): NodeHandler {
+  const answer: (request: Request) => Promise<Response | TextAnswer> =
+    ANSWER in router
+      ? (request) => (router as FetchHandler & AnswersDirectly)[ANSWER](request)
+      : (request) => router.fetch(request);
   return (request, response) => {
-    router
-      .fetch(toWebRequest(request))
-      .then((answer) => send(answer, request, response))
+    answer(toWebRequest(request))
+      .then((answered) =>
+        answered instanceof Response ? send(answered, request, response) : write(answered, request, response),
+      )
       .catch(() => {
         if (!response.headersSent) response.statusCode = 500;
         response.end();

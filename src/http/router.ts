@@ -22,7 +22,7 @@ import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.js";
 import type { CsrfCheck } from "./csrf.js";
 import { etagOf, parseIfMatch, preconditionFailed } from "./etag.js";
 import { guardRevision } from "./guarded-store.js";
-import { textResponse } from "./known-bodies.js";
+import { ANSWER, type AnswersDirectly, type TextAnswer, toResponse } from "./known-bodies.js";
 import { compilePath, type PathMatcher, pathSegments } from "./match.js";
 import { type OpenApiDocument, openApiDocument } from "./openapi.js";
 import { HttpProblem, problemResponse, toProblem } from "./problem.js";
@@ -125,13 +125,13 @@ function normalPrefix(prefix: string | undefined): string {
   return trimmed;
 }
 
-function reply(route: Route, answer: Reply): Response {
+function reply(route: Route, answer: Reply): TextAnswer {
   const status = answer.status ?? route.success.status;
   const headers: Record<string, string> = { ...BASE_HEADERS };
   if (route.etag && answer.version !== undefined) headers.etag = etagOf(route.etag, answer.version);
-  if (status === 204 || answer.body === undefined) return new Response(null, { status, headers });
+  if (status === 204 || answer.body === undefined) return { status, headers, body: null };
   headers["content-type"] = "application/json";
-  return textResponse(JSON.stringify(answer.body), { status, headers });
+  return { status, headers, body: JSON.stringify(answer.body) };
 }
 
 /**
@@ -269,7 +269,7 @@ export function createRouter(options: RouterOptions): Router {
     }
   }
 
-  async function dispatch(request: Request): Promise<Response> {
+  async function dispatch(request: Request): Promise<Response | TextAnswer> {
     const url = new URL(request.url);
     const segments = pathSegments(url.pathname, prefix);
     if (!segments) throw new HttpProblem("route_not_found", "No route matches this path.");
@@ -292,17 +292,21 @@ export function createRouter(options: RouterOptions): Router {
     return serve(request, hit.route, hit.params, url);
   }
 
-  return {
+  async function answer(request: Request): Promise<Response | TextAnswer> {
+    try {
+      return await dispatch(request);
+    } catch (error) {
+      const { problem, headers } = toProblem(error);
+      if (problem.status >= 500) options.onError?.(error, request);
+      return problemResponse(problem, { ...BASE_HEADERS, ...headers });
+    }
+  }
+
+  const router: Router & AnswersDirectly = {
     prefix,
     openapi,
-    async fetch(request) {
-      try {
-        return await dispatch(request);
-      } catch (error) {
-        const { problem, headers } = toProblem(error);
-        if (problem.status >= 500) options.onError?.(error, request);
-        return problemResponse(problem, { ...BASE_HEADERS, ...headers });
-      }
-    },
+    fetch: async (request) => toResponse(await answer(request)),
+    [ANSWER]: answer,
   };
+  return router;
 }

@@ -1,0 +1,59 @@
+/**
+ * The `node:http` adapter writes the router's own answers without building a `Response`: over
+ * real HTTP they carry the same status, headers and body as `router.fetch` gives for the same
+ * request, whether the adapter is handed the router itself or a handler wrapping `router.fetch`.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { createRouter } from "../../src/http/index.js";
+import { as, memoryManager, type Served, serveNode, testAuthenticate } from "./support.js";
+
+/** Headers the HTTP layer adds, not the router. */
+const TRANSPORT = new Set(["date", "connection", "keep-alive", "content-length", "transfer-encoding"]);
+
+async function shape(response: Response) {
+  const headers = [...response.headers].filter(([name]) => !TRANSPORT.has(name));
+  return { status: response.status, headers, body: await response.text() };
+}
+
+describe("node adapter", () => {
+  const router = createRouter({ credentials: memoryManager(), authenticate: testAuthenticate });
+  const served: Served[] = [];
+  afterAll(() => Promise.all(served.map((server) => server.close())));
+
+  it("answers as router.fetch does: reads, 201 with an ETag, 204, 404 and 405 problems", async () => {
+    const direct = await serveNode(router, "");
+    const wrapped = await serveNode({ fetch: (request) => router.fetch(request) }, "");
+    served.push(direct, wrapped);
+    const created = await direct.fetch(`${direct.base}/integrations`, {
+      method: "POST",
+      headers: { ...as("acme"), "content-type": "application/json" },
+      body: JSON.stringify({
+        id: "one",
+        connector: "openai",
+        name: "One",
+        configuration: { model: "gpt-4o-mini" },
+        secretsReferences: { apiKey: { secret_name: "openai-shared" } },
+      }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("etag")).toBe('"i1"');
+    const requests: Array<[string, RequestInit]> = [
+      ["/integrations", { headers: as("acme") }],
+      ["/integrations/one", { headers: as("acme") }],
+      ["/integrations/missing", { headers: as("acme") }],
+      ["/integrations", { method: "PUT", headers: as("acme") }],
+      ["/integrations", {}],
+      ["/nowhere", { headers: as("acme") }],
+    ];
+    for (const [path, init] of requests) {
+      const expected = await shape(await router.fetch(new Request(`http://localhost${path}`, init)));
+      expect(await shape(await direct.fetch(`${direct.base}${path}`, init)), path).toEqual(expected);
+      expect(await shape(await wrapped.fetch(`${wrapped.base}${path}`, init)), path).toEqual(expected);
+    }
+    const deleted = await direct.fetch(`${direct.base}/integrations/one`, {
+      method: "DELETE",
+      headers: as("acme"),
+    });
+    expect([deleted.status, await deleted.text()]).toEqual([204, ""]);
+  });
+});
