@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL table connection store on the real server: the connection store contract (plain
- * and with row-level security as an ordinary role), seed 002's columns, isolation enforced by the
+ * and with row-level security as an ordinary role), the org_integrations columns, isolation enforced by the
  * policy itself, and records that outlive the store instance.
  */
 import type pg from "pg";
@@ -37,7 +37,7 @@ describePostgres("postgres connection store", () => {
     { describe, it, beforeAll, afterAll },
   );
 
-  it("keeps seed 002's org_integrations columns, readable with plain SQL", async () => {
+  it("keeps the org_integrations columns, readable with plain SQL", async () => {
     const store = postgresConnectionStore({ connectionString: POSTGRES_URL, schema, actor: "alice" });
     try {
       const record = {

@@ -1,7 +1,8 @@
 /**
  * The built-in per-organisation X-API-Key authentication over real HTTP (node adapter on
- * 127.0.0.1): keys stored hashed, the key opens its own organisation only, seed 002's `{org}`
- * paths answer 404 for another organisation, and no key appears in any answer.
+ * 127.0.0.1): keys stored hashed, the key opens its own organisation only, the
+ * `/api/v1/integrations/{org}` paths answer 404 for another organisation, and no key appears in
+ * any answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
@@ -60,7 +61,7 @@ describe("X-API-Key authentication", () => {
     }
   });
 
-  it("each key opens its own organisation: seed 002 paths of another org are 404", async () => {
+  it("each key opens its own organisation: /api/v1/integrations/{org} paths of another org are 404", async () => {
     const setup = await call("/api/v1/integrations/acme/openai/setup", acme.key, {
       method: "POST",
       headers: { "content-type": "application/json" },

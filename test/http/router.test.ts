@@ -243,7 +243,7 @@ describe.each([
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    // seed 001
+    // credentials by id
     expect((await raw("/api/credentials", json("POST", { id: "s1", values: { apiKey: key } }))).status).toBe(
       201,
     );
@@ -259,7 +259,7 @@ describe.each([
       ).success,
     ).toBe(true);
     expect((await raw("/api/credentials/s1", { method: "DELETE" })).status).toBe(204);
-    // seed 002, one integration per provider, behind {org}
+    // one integration per provider, behind {org}
     const org = `/api/v1/integrations/${tenant}`;
     expect((await raw(`${org}/anthropic/setup`, json("POST", { credentials: "sk-ant-short" }))).status).toBe(
       400,
@@ -288,7 +288,7 @@ describe.each([
     ).toBe("gpt-4o-mini");
     expect((await raw(`${org}/openai/rotate`, json("POST", { new_credentials: rotated }))).status).toBe(200);
     expect((await raw(`${org}/openai`, { method: "DELETE" })).status).toBe(204);
-    // seed 003
+    // integrations by id
     expect(
       (
         await raw(
@@ -303,7 +303,7 @@ describe.each([
         .success,
     ).toBe(true);
     expect(((await (await raw("/api/integrations/s3")).json()) as { name: string }).name).toBe("y");
-    // seed 000
+    // a connector's test and credentials
     expect(
       (
         (await (await raw("/features/connectors/s3/test-connection", { method: "POST" })).json()) as {
