@@ -101,8 +101,10 @@ class KmsProvider implements KmsKeyProvider {
   readonly #cache: DataKeyCache | undefined;
   /** Generated data keys with their wrapped form, by key id and context: reused by writes. */
   readonly #writes: DataKeyCache | undefined;
-  /** Unwraps and generations in flight, by cache id: one KMS call per burst of misses. */
-  readonly #loading = new Map<string, Promise<unknown>>();
+  /** Unwraps in flight, by `#cache` id: one KMS call per burst of misses. */
+  readonly #unwrapping = new Map<string, Promise<unknown>>();
+  /** Generations in flight, by `#writes` id. */
+  readonly #generating = new Map<string, Promise<unknown>>();
   /** The envelope keeps no cache beside this one, so the bounds above hold. */
   readonly cachesDataKeys = true;
   #version: string | undefined;
@@ -140,18 +142,24 @@ class KmsProvider implements KmsKeyProvider {
       throw new IntegrityError(`Data key was wrapped under ${keyId}, not under this provider's key.`);
     }
     const cache = this.#cache;
-    const unwrap = () => this.#call((signal) => this.#operations.unwrap(keyId, wrapped, context, signal));
-    if (!cache) return unwrap();
+    if (!cache) return this.#unwrap(keyId, wrapped, context);
     const id = cacheId(wrapped, context);
+    const cached = cache.take(id);
+    if (cached) return cached.dataKey;
     return this.#takeOrLoad(
-      `read\0${id}`,
+      this.#unwrapping,
+      id,
       () => cache.take(id)?.dataKey,
       async () => {
-        const dataKey = await unwrap();
+        const dataKey = await this.#unwrap(keyId, wrapped, context);
         cache.put(id, Uint8Array.from(dataKey));
         return dataKey;
       },
     );
+  }
+
+  #unwrap(keyId: string, wrapped: Uint8Array, context: Uint8Array): Promise<Uint8Array> {
+    return this.#call((signal) => this.#operations.unwrap(keyId, wrapped, context, signal));
   }
 
   generateDataKey(context: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: Uint8Array }> {
@@ -162,7 +170,7 @@ class KmsProvider implements KmsKeyProvider {
       const reused = writes.take(writeId);
       return reused?.wrapped ? { dataKey: reused.dataKey, wrapped: reused.wrapped } : undefined;
     };
-    return this.#takeOrLoad(`write\0${writeId}`, reuse, async () => {
+    return this.#takeOrLoad(this.#generating, writeId, reuse, async () => {
       const generated = await this.#generate(context);
       writes.put(writeId, Uint8Array.from(generated.dataKey), generated.wrapped);
       this.#cache?.put(cacheId(generated.wrapped, context), Uint8Array.from(generated.dataKey));
@@ -176,17 +184,22 @@ class KmsProvider implements KmsKeyProvider {
    * use of the key; when the bounds have used it up, it starts the next load. A failed load
    * fails its waiters with the same typed error and caches nothing.
    */
-  async #takeOrLoad<T>(id: string, take: () => T | undefined, load: () => Promise<T>): Promise<T> {
+  async #takeOrLoad<T>(
+    loading: Map<string, Promise<unknown>>,
+    id: string,
+    take: () => T | undefined,
+    load: () => Promise<T>,
+  ): Promise<T> {
     for (;;) {
       const cached = take();
       if (cached !== undefined) return cached;
-      const inFlight = this.#loading.get(id);
+      const inFlight = loading.get(id);
       if (!inFlight) break;
       await inFlight;
     }
-    const loading = load().finally(() => this.#loading.delete(id));
-    this.#loading.set(id, loading);
-    return loading;
+    const flight = load().finally(() => loading.delete(id));
+    loading.set(id, flight);
+    return flight;
   }
 
   /** A new data key from the KMS (or drawn here and wrapped), under the version in use. */
