@@ -13,7 +13,14 @@ import { UnavailableError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { syncDirectory, tempPath, writeDurably } from "./durable.js";
 import { fileError, isCode, NAME } from "./errors.js";
-import { DELETED_MARKER, EMPTY_FOLDER, folderState, readVersion, versionFile } from "./folder.js";
+import {
+  DELETED_MARKER,
+  EMPTY_FOLDER,
+  type FolderState,
+  folderState,
+  readVersion,
+  versionFile,
+} from "./folder.js";
 
 /** Temporary files older than this are leftovers of a killed writer. */
 const STALE_TEMP_MS = 60_000;
@@ -65,10 +72,16 @@ export async function publish(
 ): Promise<{ version: number }> {
   const temp = tempPath(folder);
   const content = JSON.stringify(write);
+  // why: the first listing needs nothing from the temporary file (the writer's own is filtered
+  // out below), so it runs while that file is written and fsynced, not after.
+  let listing: Promise<FolderState | undefined> | undefined = folderState(folder);
+  listing.catch(() => undefined);
+  let published = false;
   await writeTemp(folder, temp, content);
   try {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const { versions, deleted, temps } = (await folderState(folder)) ?? EMPTY_FOLDER;
+      const { versions, deleted, temps } = (await (listing ?? folderState(folder))) ?? EMPTY_FOLDER;
+      listing = undefined;
       const latest = versions.at(-1) ?? 0;
       const current = deleted ? 0 : latest;
       if (options.ifVersion !== undefined && options.ifVersion !== current) {
@@ -89,7 +102,10 @@ export async function publish(
         }
         throw fileError(error, "publish a credential version");
       }
-      await syncDirectory(folder);
+      // why: the temporary name goes while the directory is fsynced; if a crash keeps it, it
+      // is a leftover that a later write tidies.
+      published = true;
+      await Promise.all([syncDirectory(folder), unlink(temp).catch(() => undefined)]);
       if (deleted) await unlink(join(folder, DELETED_MARKER)).catch(() => undefined);
       const otherTemps = temps.filter((name) => !temp.endsWith(name));
       await tidy(folder, [...versions, latest + 1], otherTemps, maxVersions);
@@ -97,7 +113,7 @@ export async function publish(
     }
     throw new UnavailableError("Too many concurrent writers to one credential.", { source: NAME });
   } finally {
-    await unlink(temp).catch(() => undefined);
+    if (!published) await unlink(temp).catch(() => undefined);
   }
 }
 
