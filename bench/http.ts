@@ -3,7 +3,7 @@
  * router on its defaults (the embedded file store, connections stored beside the credentials; the
  * node adapter, authenticate hook, routing, validation, the connection store, views, JSON)
  * against a bare `node:http` handler answering the same JSON, both on 127.0.0.1, measured with
- * autocannon for a bounded time each in one run. Target: the router keeps ≥ 0.5× the bare rate.
+ * autocannon for a bounded time each in one run, in alternating rounds. Target: the router keeps ≥ 0.5× the bare rate.
  *
  *   npm run build && tsx bench/http.ts
  */
@@ -18,7 +18,10 @@ import autocannon from "autocannon";
 import { type Measurement, measurement, report, roundTo } from "./verdict.js";
 
 const built = (path: string) => new URL(`../dist/${path}`, import.meta.url).href;
-const DURATION_SECONDS = 5;
+/** Seconds per side in all, split over `ROUNDS` alternating rounds (bare, router, router, bare…). */
+const DURATION_SECONDS = 8;
+/** Alternating rounds, so a load change on the shared machine falls on both sides alike. */
+const ROUNDS = 4;
 const CONNECTIONS = 10;
 const INTEGRATIONS = 50;
 
@@ -28,11 +31,23 @@ async function listen(listener: RequestListener): Promise<{ server: Server; url:
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-async function requestsPerSecond(url: string, headers: Record<string, string>): Promise<number> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_SECONDS, headers });
+/** Requests answered in one round of `DURATION_SECONDS / ROUNDS` seconds. */
+async function requestsInRound(url: string, headers: Record<string, string>): Promise<number> {
+  const duration = DURATION_SECONDS / ROUNDS;
+  const result = await autocannon({ url, connections: CONNECTIONS, duration, headers });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors.`);
-  return result.requests.average;
+  return result.requests.total;
+}
+
+/** Requests per second of each URL over `ROUNDS` rounds in ABBA order. */
+async function interleavedRates(urls: [string, string], headers: Record<string, string>) {
+  const totals = [0, 0];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const side of order) totals[side]! += await requestsInRound(urls[side]!, headers);
+  }
+  return totals.map((total) => total / DURATION_SECONDS) as [number, number];
 }
 
 /** The measurement: router req/s over bare handler req/s. */
@@ -77,8 +92,10 @@ export async function httpListing(): Promise<Measurement[]> {
   });
   const routed = await listen(toNodeHandler(router));
   try {
-    const bareRate = await requestsPerSecond(`${bare.url}/integrations`, headers);
-    const routerRate = await requestsPerSecond(`${routed.url}/integrations`, headers);
+    const [bareRate, routerRate] = await interleavedRates(
+      [`${bare.url}/integrations`, `${routed.url}/integrations`],
+      headers,
+    );
     return [
       measurement(
         `router req/s listing ${INTEGRATIONS} integrations / bare node:http handler`,
@@ -89,6 +106,7 @@ export async function httpListing(): Promise<Measurement[]> {
           routerRequestsPerSecond: roundTo(routerRate),
           bareRequestsPerSecond: roundTo(bareRate),
           durationSecondsEach: DURATION_SECONDS,
+          rounds: ROUNDS,
           connections: CONNECTIONS,
         },
       ),
