@@ -67,6 +67,10 @@ if (process.argv[2]) {
       test: { issuer: config.issuer, clientId: config.clientId, clientSecret: config.clientSecret },
     },
     allowInsecureRequests: true,
+    // why: the ten workers start at once and fetch the discovery document from one loopback
+    // provider in the test process; on a loaded machine an answer can take longer than the 10 s
+    // default, and a slow answer is not what this test is about.
+    timeoutMs: 60_000,
     refreshSkewMs: 5_000,
     refreshLeaseMs: config.leaseMs,
     ...(config.mode === "stall" ? { fetch: stall } : {}),
