@@ -2,13 +2,18 @@
  * The admin page end to end in headless Chromium (Debian's /usr/bin/chromium driven by
  * playwright-core; no browser is downloaded), against the router on 127.0.0.1 with a loopback
  * OpenAI stand-in: add an OpenAI integration (pending), test it (active), a key the stand-in
- * answers 401 for (error, with the seed's message), rotate, disable, enable, delete. Canary keys
+ * answers 401 for (error, with its 'invalid or expired' message), rotate, disable, enable, delete. Canary keys
  * typed into the forms appear in no page content, attribute, input, storage, console message or
- * network response. axe-core checks every screen; screenshots land in docs/admin/.
+ * network response. axe-core checks every screen. Screenshots land in a temporary folder, or in
+ * docs/admin/ with CREDKIT_SCREENSHOTS=docs (how the docs' pictures are refreshed), so a test run
+ * leaves the working tree as it was.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import axe from "axe-core";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -21,7 +26,10 @@ import { type AdminServer, jsonOf, PREFIX, sessionCookie, startAdminServer, tran
 
 const CHROMIUM = "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
-const SCREENSHOTS = new URL("../../docs/admin/", import.meta.url);
+const TO_DOCS = process.env.CREDKIT_SCREENSHOTS === "docs";
+const SCREENSHOTS = TO_DOCS
+  ? new URL("../../docs/admin/", import.meta.url)
+  : pathToFileURL(`${mkdtempSync(join(tmpdir(), "credkit-admin-"))}/`);
 /** Generous waits: CI runs on a loaded 2-core machine. */
 const WAIT = 20_000;
 
@@ -141,6 +149,7 @@ describe.skipIf(!HAS_CHROMIUM)(
 
     afterAll(async () => {
       vi.unstubAllEnvs();
+      if (!TO_DOCS) rmSync(SCREENSHOTS, { recursive: true, force: true });
       await browser?.close();
       await admin?.close();
       await provider?.close();
@@ -211,7 +220,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(after.status).toBe("active");
     });
 
-    it("a key the stand-in answers 401 for: rotate, test → error with the seed's message", async () => {
+    it("a key the stand-in answers 401 for: rotate, test → error with the 'invalid or expired' message", async () => {
       await card("Assistant").getByRole("button", { name: "Rotate key" }).click();
       const dialog = page.getByRole("dialog", { name: "Rotate key: Assistant" });
       await dialog.getByLabel("API key").fill(wrongKey);

@@ -99,7 +99,7 @@ describe("openai connector over the official SDK", () => {
     [500, "unreachable", "Unable to connect to OpenAI"],
     [503, "unreachable", "Unable to connect to OpenAI"],
   ])(
-    "HTTP %i maps to %s with the seeds' message, key echoed in the body never leaks",
+    "HTTP %i maps to %s with the documented message, key echoed in the body never leaks",
     async (status, code, message) => {
       echo.fail(openaiError(status, key));
       await using openai = await open({ baseURL: `${echo.url}/v1` });

@@ -67,7 +67,7 @@ function connect<Id extends "anthropic" | "gemini" | "firecrawl">(
 }
 
 describe("anthropic", () => {
-  it("generateText takes the seed's model id and sends the key on the wire with a dated anthropic-version", async () => {
+  it("generateText takes the default model id and sends the key on the wire with a dated anthropic-version", async () => {
     const server = servers.anthropic;
     server.requests.length = 0;
     await using anthropic = await connect("anthropic");
@@ -179,7 +179,7 @@ describe("firecrawl", () => {
 });
 
 describe.each(["anthropic", "gemini", "firecrawl"] as const)(
-  "%s: failures map to the seeds' messages",
+  "%s: failures map to the documented messages",
   (id) => {
     const provider = names[id];
     it.each([

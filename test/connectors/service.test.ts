@@ -309,7 +309,7 @@ describe("ConnectorService", () => {
     });
   });
 
-  it("a failed test → error with the seeds' message; rotation → pending; re-test → active", async () => {
+  it("a failed test → error with the documented message; rotation → pending; re-test → active", async () => {
     const { service, manager, tenantId, events } = setup();
     const record = await service.create({
       connector: "openai",
@@ -352,7 +352,7 @@ describe("ConnectorService", () => {
     assertNoLeak(updated, rotated);
   });
 
-  it("rate limit and unreachable provider map to the seeds' messages through the service", async () => {
+  it("rate limit and unreachable provider map to the documented messages through the service", async () => {
     const { service } = setup();
     const record = await service.create({
       connector: "openai",

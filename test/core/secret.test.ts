@@ -5,7 +5,7 @@ import { maskFields, maskSecret, Secret } from "../../src/core/secret.js";
 import { assertNoLeak, canary } from "../support/fixtures.js";
 
 describe("maskSecret", () => {
-  it("gives the seeds' format for a long API key", () => {
+  it("gives the documented masked format for a long API key", () => {
     expect(maskSecret("sk-your-api-key-here-key123")).toBe("***key123");
   });
 

@@ -169,7 +169,7 @@ describe.each([
     expect((await problemOf(api.integrations.get("assistant"))).status).toBe(404);
   });
 
-  it("integrations: the seeds' messages for a malformed key and a duplicate", async () => {
+  it("integrations: the documented messages for a malformed key and a duplicate", async () => {
     const api = client();
     const malformed = await problemOf(
       api.integrations.create({ connector: "openai", name: "x", credentials: { api_key: "not-a-key" } }),
@@ -237,7 +237,7 @@ describe.each([
     expect((await client().credentials.get("mine")).version).toBe(1);
   });
 
-  it("aliases at the seeds' paths reach the same operations", async () => {
+  it("aliases at the alias paths reach the same operations", async () => {
     const json = (method: string, body: unknown) => ({
       method,
       headers: { "content-type": "application/json" },
