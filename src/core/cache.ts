@@ -1,7 +1,7 @@
 /**
  * The read cache the core puts in front of every backend.
  *
- * - Keyed by tenant, name and version (`latest` or a number); a hit is one map lookup.
+ * - Keyed by tenant id, connection id and version (`latest` or a number); a hit is one map lookup.
  * - Short TTL, bounded size with LRU eviction (lru-cache).
  * - Concurrent misses for one key share one load (single-flight).
  * - Stale-if-error: when a load fails with a transient error, the last good value is served if
@@ -68,10 +68,10 @@ interface Watch {
 
 /**
  * Told of every invalidation: of one credential's latest value (`allVersions` false) or every
- * version, or of everything (`name` and `tenant` undefined, after `clear`). For caches derived
+ * version, or of everything (`connectionId` and `tenantId` undefined, after `clear`). For caches derived
  * from stored records (listings), which must drop what a write changed.
  */
-export type InvalidationListener = (tenant: string | undefined, name: string | undefined) => void;
+export type InvalidationListener = (tenantId: string | undefined, connectionId: string | undefined) => void;
 
 interface InFlight {
   readonly promise: Promise<CacheLoad>;
@@ -84,34 +84,34 @@ const DEFAULT_MAX_STALE_MS = 60_000;
 
 /** Most memoised latest-version keys before the memo starts over. */
 const MAX_MEMOISED_KEYS = 10_000;
-/** tenant → name → key. Building and hashing a fresh key string costs more than a whole hit. */
+/** tenant id → connection id → key. Building and hashing a fresh key string costs more than a whole hit. */
 const latestKeys = new Map<string, Map<string, string>>();
 let memoisedKeys = 0;
 
 /** The cache key of a credential version; `version` undefined means latest. */
-export function cacheKey(tenant: string, name: string, version?: number): string {
-  if (version !== undefined) return `${namePrefix(tenant, name)}${version}`;
-  let names = latestKeys.get(tenant);
-  let key = names?.get(name);
+export function cacheKey(tenantId: string, connectionId: string, version?: number): string {
+  if (version !== undefined) return `${keyPrefix(tenantId, connectionId)}${version}`;
+  let connectionKeys = latestKeys.get(tenantId);
+  let key = connectionKeys?.get(connectionId);
   if (key === undefined) {
-    key = `${namePrefix(tenant, name)}latest`;
+    key = `${keyPrefix(tenantId, connectionId)}latest`;
     if (memoisedKeys >= MAX_MEMOISED_KEYS) {
       latestKeys.clear();
       memoisedKeys = 0;
-      names = undefined;
+      connectionKeys = undefined;
     }
-    if (!names) {
-      names = new Map();
-      latestKeys.set(tenant, names);
+    if (!connectionKeys) {
+      connectionKeys = new Map();
+      latestKeys.set(tenantId, connectionKeys);
     }
-    names.set(name, key);
+    connectionKeys.set(connectionId, key);
     memoisedKeys++;
   }
   return key;
 }
 
-function namePrefix(tenant: string, name: string): string {
-  return `${tenant.length}:${tenant}${name.length}:${name}@`;
+function keyPrefix(tenantId: string, connectionId: string): string {
+  return `${tenantId.length}:${tenantId}${connectionId.length}:${connectionId}@`;
 }
 
 export class CredentialCache {
@@ -194,12 +194,12 @@ export class CredentialCache {
   }
 
   /** Drops the latest value of a credential (after a write); with `allVersions`, every version. */
-  invalidate(tenant: string, name: string, allVersions = false): void {
-    for (const listener of this.#listeners) listener(tenant, name);
-    const latest = cacheKey(tenant, name);
+  invalidate(tenantId: string, connectionId: string, allVersions = false): void {
+    for (const listener of this.#listeners) listener(tenantId, connectionId);
+    const latest = cacheKey(tenantId, connectionId);
     this.#drop(latest);
     if (!allVersions || !this.#entries) return;
-    const prefix = namePrefix(tenant, name);
+    const prefix = keyPrefix(tenantId, connectionId);
     for (const key of [...this.#entries.keys(), ...this.#inFlight.keys()]) {
       if (key.startsWith(prefix)) this.#drop(key);
     }

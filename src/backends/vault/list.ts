@@ -11,7 +11,7 @@ import { listPath, parseBody, readEntry, recordPaths, refsFor } from "./records.
 /** Metadata reads in flight at once while listing. */
 const LIST_CONCURRENCY = 16;
 
-type Position = readonly [tenant: string, name: string];
+type Position = readonly [tenantSegment: string, nameSegment: string];
 
 const positionOf = (record: Position) => `${record[0]}/${record[1]}`;
 
@@ -26,8 +26,8 @@ async function recordNames(kv: Kv, tenantSegment: string | undefined): Promise<P
           .map((name) => name.slice(0, -1));
   const records: Position[] = [];
   for (const tenant of tenants) {
-    for (const name of await listKeys(kv, listPath(mount, prefix, tenant))) {
-      if (!name.endsWith("/")) records.push([tenant, name]);
+    for (const key of await listKeys(kv, listPath(mount, prefix, tenant))) {
+      if (!key.endsWith("/")) records.push([tenant, key]);
     }
   }
   records.sort((a, b) => (positionOf(a) < positionOf(b) ? -1 : 1));
@@ -46,7 +46,9 @@ export async function listRecords(kv: Kv, options: BackendListOptions = {}): Pro
   let last: string | undefined;
   while (index < records.length && entries.length < limit) {
     const batch = records.slice(index, index + Math.min(LIST_CONCURRENCY, limit - entries.length));
-    const found = await Promise.all(batch.map(([tenant, name]) => listEntry(kv, tenant, name)));
+    const found = await Promise.all(
+      batch.map(([tenantSegment, nameSegment]) => listEntry(kv, tenantSegment, nameSegment)),
+    );
     for (const [offset, entry] of found.entries()) {
       last = positionOf(batch[offset] as Position);
       if (entry && (!entry.deleted || options.includeDeleted)) entries.push(entry);

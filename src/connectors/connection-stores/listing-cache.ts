@@ -41,13 +41,13 @@ export function listingCache(readCache: CredentialCache, prefix: string): Listin
     ttl: readCache.ttlMs,
   });
   const loads = new Map<string, Set<Load>>();
-  readCache.onInvalidate((tenant, name) => {
-    if (tenant === undefined) {
+  readCache.onInvalidate((tenantId, connectionId) => {
+    if (tenantId === undefined) {
       tenants.clear();
       for (const pending of loads.values()) for (const load of pending) load.invalidated = true;
-    } else if (name?.startsWith(prefix)) {
-      tenants.delete(tenant);
-      for (const load of loads.get(tenant) ?? []) load.invalidated = true;
+    } else if (connectionId?.startsWith(prefix)) {
+      tenants.delete(tenantId);
+      for (const load of loads.get(tenantId) ?? []) load.invalidated = true;
     }
   });
   const keep = (tenantId: string, pageKey: string, page: ConnectionPage) => {
