@@ -13,25 +13,74 @@ export interface UsageRollup {
   readonly lastTimes: number[];
 }
 
-/** One batch of queued events, field by field. */
+/** The fields events share, interned: a batch stores one small id per event for all of them. */
+class EventFields {
+  constructor(
+    readonly tenant: string,
+    readonly name: string | null,
+    readonly accessor: string,
+    readonly action: AuditAction,
+    readonly outcome: AuditEvent["outcome"],
+    readonly cache: CacheOutcome | null,
+    readonly errorCode: string | null,
+    readonly correlationId: string | null,
+  ) {}
+
+  /** The same fields as a read of these arguments (compared by reference). */
+  isRead(
+    tenant: string,
+    name: string,
+    accessor: string,
+    cache: CacheOutcome,
+    correlationId: string | null,
+  ): boolean {
+    return (
+      this.tenant === tenant &&
+      this.name === name &&
+      this.accessor === accessor &&
+      this.cache === cache &&
+      this.correlationId === correlationId &&
+      this.action === "read" &&
+      this.outcome === "success" &&
+      this.errorCode === null
+    );
+  }
+
+  /** The strings in insert column order (after time): tenant, name, accessor, action, outcome, then cache, error code, correlation id. */
+  strings(): Array<string | null> {
+    return [
+      this.tenant,
+      this.name,
+      this.accessor,
+      this.action,
+      this.outcome,
+      this.cache,
+      this.errorCode,
+      this.correlationId,
+    ];
+  }
+}
+
+/**
+ * One batch of queued events: per event its time, version and the id of its interned string
+ * fields. A read costs three stores into typed arrays, and a run of reads of one credential by
+ * one accessor (the rule) looks nothing up; the rows are rebuilt at flush.
+ */
 export class AuditBatch {
-  // Numbers in typed arrays (NaN: no version) and strings in arrays written by index: a reused
-  // batch keeps its room, so refilling it allocates nothing.
   readonly #time: Float64Array;
+  /** NaN: no version. */
   readonly #version: Float64Array;
-  readonly #tenant: string[] = [];
-  readonly #name: Array<string | null> = [];
-  readonly #accessor: string[] = [];
-  readonly #action: AuditAction[] = [];
-  readonly #outcome: Array<AuditEvent["outcome"]> = [];
-  readonly #cache: Array<CacheOutcome | null> = [];
-  readonly #errorCode: Array<string | null> = [];
-  readonly #correlationId: Array<string | null> = [];
+  readonly #fields: Int32Array;
+  readonly #interned: EventFields[] = [];
+  readonly #ids = new Map<string, number>();
+  /** The id of the latest interned fields (-1: none): the next read most often has the same. */
+  #last = -1;
   #length = 0;
 
   constructor(readonly capacity: number) {
     this.#time = new Float64Array(capacity);
     this.#version = new Float64Array(capacity);
+    this.#fields = new Int32Array(capacity);
   }
 
   get length(): number {
@@ -47,14 +96,18 @@ export class AuditBatch {
     const slot = this.#length++;
     this.#time[slot] = event.time;
     this.#version[slot] = event.version ?? Number.NaN;
-    this.#tenant[slot] = event.tenant;
-    this.#name[slot] = event.name ?? null;
-    this.#accessor[slot] = event.accessor;
-    this.#action[slot] = event.action;
-    this.#outcome[slot] = event.outcome;
-    this.#cache[slot] = event.cache ?? null;
-    this.#errorCode[slot] = event.errorCode ?? null;
-    this.#correlationId[slot] = event.correlationId ?? null;
+    this.#fields[slot] = this.#intern(
+      new EventFields(
+        event.tenant,
+        event.name ?? null,
+        event.accessor,
+        event.action,
+        event.outcome,
+        event.cache ?? null,
+        event.errorCode ?? null,
+        event.correlationId ?? null,
+      ),
+    );
   }
 
   /** Stores a successful read given field by field (no event object); the caller checks `full`. */
@@ -62,47 +115,70 @@ export class AuditBatch {
     const slot = this.#length++;
     this.#time[slot] = time;
     this.#version[slot] = version;
-    this.#tenant[slot] = tenant;
-    this.#name[slot] = name;
-    this.#accessor[slot] = accessor;
-    this.#action[slot] = "read";
-    this.#outcome[slot] = "success";
-    this.#cache[slot] = cache;
-    this.#errorCode[slot] = null;
-    this.#correlationId[slot] = correlationId ?? null;
+    const last = this.#interned[this.#last];
+    this.#fields[slot] =
+      last?.isRead(tenant, name, accessor, cache, correlationId ?? null) === true
+        ? this.#last
+        : this.#intern(
+            new EventFields(tenant, name, accessor, "read", "success", cache, null, correlationId ?? null),
+          );
   };
+
+  /** The id of `fields` (a new one for fields not seen yet); it becomes the latest. */
+  #intern(fields: EventFields): number {
+    const key = JSON.stringify(fields.strings());
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      id = this.#interned.push(fields) - 1;
+      this.#ids.set(key, id);
+    }
+    this.#last = id;
+    return id;
+  }
 
   /** The first event's time: the times in `parameters()` are milliseconds after it (short numbers to print). */
   get baseTime(): number {
     return this.#length > 0 ? (this.#time[0] as number) : 0;
   }
 
-  /** Empties the batch for reuse. */
+  /** Empties the batch for reuse; the interned fields are kept unless they outnumber the slots. */
   reset(): void {
     this.#length = 0;
+    if (this.#interned.length > this.capacity) {
+      this.#interned.length = 0;
+      this.#ids.clear();
+      this.#last = -1;
+    }
   }
 
   /**
    * The queued events as the insert's parameters: the distinct strings (1-based; NULL is 0,
    * which PostgreSQL reads as NULL), then as PostgreSQL array literals the times (ms after
-   * `baseTime`), each string
-   * column as indexes into the strings, and the versions. A batch of 1,000 reads of one
-   * credential sends each string once, and builds one string per column instead of one per value.
+   * `baseTime`), each string column as indexes into the strings, and the versions. A batch of
+   * 1,000 reads of one credential sends each string once, and builds one string per column
+   * instead of one per value.
    */
   parameters(): unknown[] {
     const count = this.#length;
     const words = new Map<string, number>();
-    const indexes = (column: Array<string | null>) => {
+    // Per interned fields used: the index of each of its strings.
+    const indexes: number[][] = [];
+    for (let at = 0; at < count; at++) {
+      const id = this.#fields[at] as number;
+      indexes[id] ??= (this.#interned[id] as EventFields)
+        .strings()
+        .map((value) => (value === null ? 0 : (words.get(value) ?? words.set(value, words.size + 1).size)));
+    }
+    const strings = (field: number) => {
       const out = new Array<number>(count);
-      // why: runs of one value are the rule (one credential read again and again): compared by
-      // reference, a repeat costs no hash lookup.
-      let last: string | null | undefined;
+      // why: runs of one id are the rule (one credential read again and again): no lookup for a repeat.
+      let lastId = -1;
       let lastIndex = 0;
       for (let at = 0; at < count; at++) {
-        const value = column[at] as string | null;
-        if (value !== last) {
-          last = value;
-          lastIndex = value === null ? 0 : (words.get(value) ?? words.set(value, words.size + 1).size);
+        const id = this.#fields[at] as number;
+        if (id !== lastId) {
+          lastId = id;
+          lastIndex = (indexes[id] as number[])[field] as number;
         }
         out[at] = lastIndex;
       }
@@ -118,36 +194,26 @@ export class AuditBatch {
     };
     const columns = [
       numbers(this.#time, this.baseTime),
-      indexes(this.#tenant),
-      indexes(this.#name),
-      indexes(this.#accessor),
-      indexes(this.#action),
-      indexes(this.#outcome),
+      ...[0, 1, 2, 3, 4].map(strings),
       numbers(this.#version, 0),
-      indexes(this.#cache),
-      indexes(this.#errorCode),
-      indexes(this.#correlationId),
+      ...[5, 6, 7].map(strings),
     ];
     return [[...words.keys()], ...columns];
   }
 
   /** The event at `index`, rebuilt (for `onDrop`). */
   event(index: number): AuditEvent {
-    const time = this.#time[index] as number;
     const version = Number.isNaN(this.#version[index]) ? null : (this.#version[index] as number);
-    const [name, cache, errorCode, correlationId] = [
-      this.#name[index],
-      this.#cache[index],
-      this.#errorCode[index],
-      this.#correlationId[index],
-    ];
+    const { tenant, name, accessor, action, outcome, cache, errorCode, correlationId } = this.#interned[
+      this.#fields[index] as number
+    ] as EventFields;
     return {
-      time,
-      tenant: this.#tenant[index] as string,
+      time: this.#time[index] as number,
+      tenant,
       ...(name != null ? { name } : {}),
-      accessor: this.#accessor[index] as string,
-      action: this.#action[index] as AuditAction,
-      outcome: this.#outcome[index] as AuditEvent["outcome"],
+      accessor,
+      action,
+      outcome,
       ...(version != null ? { version } : {}),
       ...(cache != null ? { cache } : {}),
       ...(errorCode != null ? { errorCode: errorCode as AuditEvent["errorCode"] } : {}),
@@ -159,22 +225,20 @@ export class AuditBatch {
   rollup(): UsageRollup {
     const index = new Map<string, number>();
     const rollup: UsageRollup = { tenants: [], names: [], counts: [], lastTimes: [] };
-    let lastTenant: string | undefined;
-    let lastName: string | undefined;
+    let lastId = -1;
     let lastSlot: number | undefined;
     for (let at = 0; at < this.#length; at++) {
-      const name = this.#name[at];
-      if (this.#action[at] !== "read" || this.#outcome[at] !== "success" || name == null) continue;
-      const tenant = this.#tenant[at] as string;
+      const id = this.#fields[at] as number;
+      const { tenant, name, action, outcome } = this.#interned[id] as EventFields;
+      if (action !== "read" || outcome !== "success" || name == null) continue;
       const time = this.#time[at] as number;
-      // why: the same credential as the previous read (the rule) needs no key string or lookup.
-      const id = tenant === lastTenant && name === lastName ? undefined : `${tenant.length}:${tenant}${name}`;
-      const slot = id === undefined ? lastSlot : index.get(id);
-      lastTenant = tenant;
-      lastName = name;
+      // why: the same fields as the previous read (the rule) need no key string or lookup.
+      const key = id === lastId ? undefined : `${tenant.length}:${tenant}${name}`;
+      const slot = key === undefined ? lastSlot : index.get(key);
+      lastId = id;
       lastSlot = slot ?? rollup.tenants.length;
       if (slot === undefined) {
-        index.set(id as string, rollup.tenants.length);
+        index.set(key as string, rollup.tenants.length);
         rollup.tenants.push(tenant);
         rollup.names.push(name);
         rollup.counts.push(1);

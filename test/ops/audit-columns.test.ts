@@ -1,0 +1,102 @@
+/**
+ * The PostgreSQL sink's batch interns the string fields events share: each queued event must
+ * still come back (at flush, and for `onDrop`) with its own tenant, name, accessor, cache
+ * outcome and correlation id, however reads with different fields interleave.
+ */
+import { expect, it } from "vitest";
+import type { AuditEvent } from "../../src/core/audit.js";
+import { AuditBatch } from "../../src/ops/audit/columns.js";
+
+const read = (
+  accessor: string,
+  cache: AuditEvent["cache"],
+  correlationId?: string,
+  name = "openai",
+): AuditEvent => ({
+  time: 1_700_000_000_000,
+  tenant: "tenant-1",
+  name,
+  accessor,
+  action: "read",
+  outcome: "success",
+  version: 1,
+  cache,
+  ...(correlationId === undefined ? {} : { correlationId }),
+});
+
+/** Row `at` of the insert's parameters, decoded back to its strings. */
+function row(parameters: unknown[], at: number): Array<string | null> {
+  const [words, , ...columns] = parameters as [string[], string, ...string[]];
+  const strings = [
+    columns[0],
+    columns[1],
+    columns[2],
+    columns[3],
+    columns[4],
+    columns[6],
+    columns[7],
+    columns[8],
+  ];
+  return strings.map((column) => {
+    const index = Number((column as string).slice(1, -1).split(",")[at]);
+    return index === 0 ? null : (words[index - 1] as string);
+  });
+}
+
+it("interleaved reads and other events keep their own fields, at flush and when rebuilt", () => {
+  const failure: AuditEvent = {
+    time: 1_700_000_000_005,
+    tenant: "tenant-1",
+    name: "openai",
+    accessor: "agent",
+    action: "read",
+    outcome: "failure",
+    errorCode: "NOT_FOUND",
+  };
+  const events = [
+    read("agent", "hit"),
+    read("agent", "hit", "req-1"),
+    read("agent", "hit"),
+    read("other", "hit"),
+    read("other", "miss"),
+    read("other", "miss", undefined, "stripe"),
+    failure,
+    read("agent", "hit"),
+  ];
+  const batch = new AuditBatch(16);
+  for (const event of events) {
+    if (event === failure) batch.push(event);
+    else {
+      const { time, tenant, name, accessor, version, cache, correlationId } = event;
+      batch.pushRead(
+        time,
+        tenant,
+        name as string,
+        accessor,
+        version as number,
+        cache as "hit",
+        correlationId,
+      );
+    }
+  }
+  const parameters = batch.parameters();
+  events.forEach((event, at) => {
+    expect(batch.event(at)).toEqual(event);
+    expect(row(parameters, at)).toEqual([
+      event.tenant,
+      event.name,
+      event.accessor,
+      event.action,
+      event.outcome,
+      event.cache ?? null,
+      event.errorCode ?? null,
+      event.correlationId ?? null,
+    ]);
+  });
+  expect(batch.rollup()).toEqual({
+    tenants: ["tenant-1", "tenant-1"],
+    names: ["openai", "stripe"],
+    counts: [6, 1],
+    lastTimes: [1_700_000_000_000, 1_700_000_000_000],
+  });
+});
