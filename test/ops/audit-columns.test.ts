@@ -24,6 +24,18 @@ const read = (
   ...(correlationId === undefined ? {} : { correlationId }),
 });
 
+/** The string columns of the insert, in order. */
+const STRING_FIELDS = [
+  "tenant",
+  "name",
+  "accessor",
+  "action",
+  "outcome",
+  "cache",
+  "errorCode",
+  "correlationId",
+] as const;
+
 /** Row `at` of the insert's parameters, decoded back to its strings. */
 function row(parameters: unknown[], at: number): Array<string | null> {
   const [words, , ...columns] = parameters as [string[], string, ...string[]];
@@ -82,16 +94,7 @@ it("interleaved reads and other events keep their own fields, at flush and when 
   const parameters = batch.parameters();
   events.forEach((event, at) => {
     expect(batch.event(at)).toEqual(event);
-    expect(row(parameters, at)).toEqual([
-      event.tenant,
-      event.name,
-      event.accessor,
-      event.action,
-      event.outcome,
-      event.cache ?? null,
-      event.errorCode ?? null,
-      event.correlationId ?? null,
-    ]);
+    expect(row(parameters, at)).toEqual(STRING_FIELDS.map((field) => event[field] ?? null));
   });
   expect(batch.rollup()).toEqual({
     tenants: ["tenant-1", "tenant-1"],
