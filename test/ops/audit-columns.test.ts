@@ -63,7 +63,7 @@ it("interleaved reads and other events keep their own fields, at flush and when 
     accessor: "agent",
     action: "read",
     outcome: "failure",
-    errorCode: "NOT_FOUND",
+    errorCode: "not_found",
   };
   const events = [
     read("agent", "hit"),
