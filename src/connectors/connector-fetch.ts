@@ -47,7 +47,11 @@ function withoutCredentials(headers: Headers, carriesSecret: (value: string) => 
 interface Hop {
   url: URL;
   method: string;
-  headers: Headers;
+  /**
+   * The caller's headers as given on the first hop (sent as they are, never changed here); a
+   * `Headers` of this connector's own on every hop after a redirect.
+   */
+  headers: RequestInit["headers"];
   body: RequestInit["body"];
 }
 
@@ -56,7 +60,8 @@ function firstHop(input: string | URL | Request, init: RequestInit): Hop {
   return {
     url: new URL(request ? request.url : String(input)),
     method: (init.method ?? request?.method ?? "GET").toUpperCase(),
-    headers: new Headers(init.headers ?? request?.headers),
+    // why: no copy per request; one is made only when a redirect is followed (nextHop).
+    headers: init.headers ?? request?.headers,
     body: init.body ?? request?.body ?? undefined,
   };
 }
@@ -66,8 +71,8 @@ function nextHop(hop: Hop, response: Response, carriesSecret: (value: string) =>
   const location = response.headers.get("location");
   if (!REDIRECTS.has(response.status) || location === null) return undefined;
   const url = new URL(location, hop.url);
-  const headers =
-    url.origin === hop.url.origin ? hop.headers : withoutCredentials(hop.headers, carriesSecret);
+  const sent = new Headers(hop.headers);
+  const headers = url.origin === hop.url.origin ? sent : withoutCredentials(sent, carriesSecret);
   const toGet =
     (response.status === 303 && hop.method !== "HEAD") ||
     ((response.status === 301 || response.status === 302) && hop.method === "POST");
@@ -90,7 +95,7 @@ export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
     const request: RequestInit = {
       ...init,
       method: hop.method,
-      headers: hop.headers,
+      ...(hop.headers !== undefined ? { headers: hop.headers } : {}),
       body: hop.body ?? null,
       redirect: "manual",
       // why: a Request's body is a stream (e.g. the Mistral SDK passes a Request); fetch needs this for one.

@@ -51,6 +51,23 @@ function keyOf(spec: ConnectorSpec, field: string, fields: Readonly<Record<strin
   throw new ValidationError(`The stored credential has no "${field}" field for ${spec.displayName}.`, field);
 }
 
+/**
+ * The headers to send: the SDK's, less every header carrying the placeholder (an SDK may put it
+ * in a header of its own choosing: Anthropic 1.x sends `Authorization: Bearer`), plus the one
+ * auth header the spec declares. One pass into a plain record (names lower-cased, as `Headers`
+ * yields them), which `fetch` takes as it is: no `Headers` copy of the SDK's headers per call.
+ */
+function withKey(sdkHeaders: RequestInit["headers"], name: string, value: string): Record<string, string> {
+  // why: no prototype, so a header named like `__proto__` is a header like any other.
+  const headers: Record<string, string> = Object.create(null);
+  const entries = sdkHeaders instanceof Headers ? sdkHeaders : new Headers(sdkHeaders);
+  for (const [sdkName, sdkValue] of entries) {
+    if (!sdkValue.includes(BROKERED_PLACEHOLDER)) headers[sdkName] = sdkValue;
+  }
+  headers[name] = value;
+  return headers;
+}
+
 function replayable(body: RequestInit["body"]): boolean {
   return !(body instanceof ReadableStream);
 }
@@ -72,7 +89,10 @@ async function scrubbed(response: Response, key: Secret): Promise<Response> {
 export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetch {
   const { manager, reference, spec, accessor } = options;
   const { header, prefix = "", field = "apiKey" } = spec.auth;
+  const authHeader = header.toLowerCase();
   const send = options.fetch ?? globalThis.fetch;
+  // the metered call's identity: the same for every call of this connector
+  const call = { ...reference, provider: spec.id, keySource: options.keySource };
 
   const readKey = async (forceRefresh: boolean): Promise<Secret> =>
     keyOf(
@@ -93,13 +113,7 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
     });
 
   const attempt = async (outgoing: Outgoing, key: Secret, retried: boolean): Promise<Response> => {
-    const headers = new Headers(outgoing.init.headers);
-    // why: an SDK may carry the placeholder in a header of its own choosing (Anthropic 1.x sends
-    // `Authorization: Bearer`); the provider gets exactly the one header the spec declares.
-    const placeholders: string[] = [];
-    for (const [name, value] of headers) if (value.includes(BROKERED_PLACEHOLDER)) placeholders.push(name);
-    for (const name of placeholders) headers.delete(name);
-    headers.set(header, `${prefix}${key.reveal()}`);
+    const headers = withKey(outgoing.init.headers, authHeader, `${prefix}${key.reveal()}`);
     const started = performance.now();
     try {
       const response = await send(outgoing.url, { ...outgoing.init, method: outgoing.method, headers });
@@ -137,7 +151,6 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
     }
     const { meter } = options;
     if (!meter || spec.usage === undefined) return exchange(outgoing);
-    const call = { ...reference, provider: spec.id, keySource: options.keySource };
     const reservation = await meter
       .reserve(call, requestBounds(spec.usage, url, init.body))
       .catch((error) => {
