@@ -47,6 +47,8 @@ export interface RouteContext<P, Q, B> {
 export interface Reply {
   readonly status?: number | undefined;
   readonly body?: unknown | undefined;
+  /** The body already rendered as JSON (a cached listing's text); answered instead of `body`. */
+  readonly json?: string | undefined;
   readonly version?: number | undefined;
 }
 

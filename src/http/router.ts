@@ -129,9 +129,10 @@ function reply(route: Route, answer: Reply): TextAnswer {
   const status = answer.status ?? route.success.status;
   const headers: Record<string, string> = { ...BASE_HEADERS };
   if (route.etag && answer.version !== undefined) headers.etag = etagOf(route.etag, answer.version);
-  if (status === 204 || answer.body === undefined) return { status, headers, body: null };
+  if (status === 204 || (answer.body === undefined && answer.json === undefined))
+    return { status, headers, body: null };
   headers["content-type"] = "application/json";
-  return { status, headers, body: JSON.stringify(answer.body) };
+  return { status, headers, body: answer.json ?? JSON.stringify(answer.body) };
 }
 
 /**

@@ -2,7 +2,7 @@
  * What the API answers with: credential metadata (never values), integration records, connector
  * catalog entries. One function per shape, so every route answers alike.
  */
-import type { ConnectionRecord } from "../connectors/connection-store.js";
+import type { ConnectionPage, ConnectionRecord } from "../connectors/connection-store.js";
 import type { ConnectorSpec } from "../connectors/types.js";
 import type { CredentialInfo } from "../core/credential-manager.js";
 import type { ConnectorViewData, CredentialViewData, IntegrationViewData } from "./schemas.js";
@@ -81,4 +81,22 @@ export function connectorView(spec: ConnectorSpec): ConnectorViewData {
     })),
     docsUrl: spec.docsUrl,
   };
+}
+
+/** Rendered listings by page object: a cached page is frozen and reused until a write replaces it. */
+const renderedPages = new WeakMap<ConnectionPage, string>();
+
+/**
+ * A page of integrations as the listing's JSON text. A frozen page (the connection store's
+ * listing cache hands out the same frozen page until a write drops it) is rendered once.
+ */
+export function integrationListJson(page: ConnectionPage): string {
+  const rendered = renderedPages.get(page);
+  if (rendered !== undefined) return rendered;
+  const json = JSON.stringify({
+    integrations: page.items.map(integrationView),
+    ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
+  });
+  if (Object.isFrozen(page)) renderedPages.set(page, json);
+  return json;
 }

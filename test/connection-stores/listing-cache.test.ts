@@ -3,7 +3,8 @@
  * and no listing is ever stale after a write in this process (create, update, status change,
  * delete, through any service or store over the same manager), after a change another replica
  * announces over fleet invalidation, or after `clearCache()`; a listing read while a write
- * happened is not kept; with the manager's cache off every listing reads the backend.
+ * happened is not kept, and one asked for after the write reads afresh; concurrent misses share one
+ * read; with the manager's cache off every listing reads the backend.
  */
 import { describe, expect, it, vi } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
@@ -133,6 +134,29 @@ describe("listing cache of the default connection store", () => {
     release();
     expect((await reading).items[0]?.instanceName).toBe("Integration a");
     expect(await listed(service)).toEqual([["a", "Renamed", "pending"]]);
+  });
+
+  it("shares one read among concurrent misses of a page", async () => {
+    const { service, credentials, counts } = setup();
+    for (const id of ["a", "b", "c"]) await service.create(openai(id));
+    credentials.clearCache();
+    const before = counts.list;
+    const pages = await Promise.all(Array.from({ length: 10 }, () => service.list()));
+    expect(counts.list).toBe(before + 1);
+    expect(new Set(pages).size).toBe(1);
+  });
+
+  it("a listing asked for after a write does not join a read that started before it", async () => {
+    const { service, hold, counts } = setup();
+    await service.create(openai("a"));
+    const release = hold();
+    const reading = service.list();
+    await vi.waitFor(() => expect(counts.held).toBe(1));
+    await service.update("a", { instanceName: "Renamed" });
+    const after = service.list();
+    release();
+    expect((await reading).items[0]?.instanceName).toBe("Integration a");
+    expect((await after).items[0]?.instanceName).toBe("Renamed");
   });
 
   it("drops a listing when another replica announces a change over fleet invalidation", async () => {

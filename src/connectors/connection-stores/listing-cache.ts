@@ -7,8 +7,9 @@
  * keeps them). A tenant's pages are dropped
  * whenever the manager's read cache invalidates one of its connection records: every write and
  * delete through any store over the manager, fleet invalidation messages from other processes,
- * and `clear()`. A listing read while such an invalidation happened is handed to its caller but
- * not kept. Changes made by another process without fleet invalidation show after the TTL, as
+ * and `clear()`. A listing read while such an invalidation happened is handed to its callers but
+ * not kept, and callers after the invalidation read afresh. Concurrent misses of one page share
+ * one read. Changes made by another process without fleet invalidation show after the TTL, as
  * for credentials. With the manager's cache off (`cache: false`), nothing is kept.
  */
 import { LRUCache } from "lru-cache";
@@ -19,9 +20,11 @@ import type { ConnectionPage } from "../connection-store.js";
 /** Most tenants whose pages are kept; the least recently listed go first. */
 const MAX_TENANTS = 1000;
 
-/** A listing being read: set when its tenant was invalidated meanwhile, so it is not kept. */
+/** A listing being read. Callers that miss the same page meanwhile share its promise. */
 interface Load {
+  /** Set when its tenant was invalidated meanwhile: the page is handed out but not kept. */
   invalidated: boolean;
+  promise?: Promise<ConnectionPage>;
 }
 
 /** Tenants' cached pages, by page (limit and cursor). */
@@ -40,14 +43,17 @@ export function listingCache(readCache: CredentialCache, prefix: string): Listin
     max: MAX_TENANTS,
     ttl: readCache.ttlMs,
   });
-  const loads = new Map<string, Set<Load>>();
+  /** Loads in flight by tenant, then page key. An invalidation detaches them, so later callers read afresh. */
+  const loads = new Map<string, Map<string, Load>>();
   readCache.onInvalidate((tenantId, connectionId) => {
     if (tenantId === undefined) {
       tenants.clear();
-      for (const pending of loads.values()) for (const load of pending) load.invalidated = true;
+      for (const pending of loads.values()) for (const load of pending.values()) load.invalidated = true;
+      loads.clear();
     } else if (connectionId?.startsWith(prefix)) {
       tenants.delete(tenantId);
-      for (const load of loads.get(tenantId) ?? []) load.invalidated = true;
+      for (const load of loads.get(tenantId)?.values() ?? []) load.invalidated = true;
+      loads.delete(tenantId);
     }
   });
   const keep = (tenantId: string, pageKey: string, page: ConnectionPage) => {
@@ -58,21 +64,32 @@ export function listingCache(readCache: CredentialCache, prefix: string): Listin
     }
     pages.set(pageKey, page);
   };
-  return {
-    async page(tenantId, pageKey, read) {
-      const hit = tenants.get(tenantId)?.get(pageKey);
-      if (hit) return hit;
-      const load: Load = { invalidated: false };
-      const pending = loads.get(tenantId) ?? new Set<Load>();
-      loads.set(tenantId, pending.add(load));
+  const start = (tenantId: string, pageKey: string, read: () => Promise<ConnectionPage>) => {
+    let pending = loads.get(tenantId);
+    if (!pending) {
+      pending = new Map();
+      loads.set(tenantId, pending);
+    }
+    const load: Load = { invalidated: false };
+    const inFlight = pending;
+    inFlight.set(pageKey, load);
+    load.promise = (async () => {
       try {
         const page = deepFreeze(await read());
         if (!load.invalidated) keep(tenantId, pageKey, page);
         return page;
       } finally {
-        pending.delete(load);
-        if (pending.size === 0) loads.delete(tenantId);
+        if (inFlight.get(pageKey) === load) inFlight.delete(pageKey);
+        if (inFlight.size === 0 && loads.get(tenantId) === inFlight) loads.delete(tenantId);
       }
+    })();
+    return load.promise;
+  };
+  return {
+    page(tenantId, pageKey, read) {
+      const hit = tenants.get(tenantId)?.get(pageKey);
+      if (hit) return Promise.resolve(hit);
+      return loads.get(tenantId)?.get(pageKey)?.promise ?? start(tenantId, pageKey, read);
     },
   };
 }

@@ -19,7 +19,7 @@ import {
   TestResult,
   UpdateIntegrationBody,
 } from "../schemas.js";
-import { integrationView } from "../views.js";
+import { integrationListJson, integrationView } from "../views.js";
 
 const ById = z.strictObject({ id: IntegrationId });
 const TAG = "integrations";
@@ -85,13 +85,7 @@ export const integrationRoutes: readonly Route[] = [
     success: { status: 200, schema: IntegrationList, description: "A page of the tenant's integrations" },
     errors: [400],
     async handle({ api, query }) {
-      const page = await api.connections.list(query);
-      return {
-        body: {
-          integrations: page.items.map(integrationView),
-          ...(page.cursor !== undefined ? { cursor: page.cursor } : {}),
-        },
-      };
+      return { json: integrationListJson(await api.connections.list(query)) };
     },
   }),
   route({
