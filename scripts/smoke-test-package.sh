@@ -2,13 +2,13 @@
 # Installs the packed tarball into an empty directory WITHOUT the optional peer SDKs and checks
 # that: the root entry imports (ESM and CommonJS) and works on the embedded backends; a backend
 # and a connector whose SDK is missing fail with DependencyMissingError naming the package; the
-# admin page is served by credkit/http.
+# admin page is served by credkit/http. `--no-build` packs the dist already built.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cd "$root"
-npm run --silent build >/dev/null
+if [ "${1:-}" != --no-build ]; then npm run --silent build >/dev/null; fi
 tarball=$(npm pack --silent --pack-destination "$scratch" | tail -n 1)
 cd "$scratch"
 npm init -y >/dev/null
