@@ -48,7 +48,7 @@ const ProviderRotateBody = z.strictObject({ new_credentials: Credentials });
 const byProvider = (params: Params) => ({ id: params.provider! });
 
 /** The compatibility paths, grouped by the API shape they keep. */
-export const SEED_ALIASES: readonly Alias[] = [
+export const COMPATIBILITY_ALIASES: readonly Alias[] = [
   // /api/credentials: credentials by id
   { group: "/api/credentials", method: "GET", path: "/api/credentials", target: "listCredentials" },
   { group: "/api/credentials", method: "POST", path: "/api/credentials", target: "createCredential" },

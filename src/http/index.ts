@@ -3,7 +3,7 @@
  * adapter, the built-in `X-API-Key` authentication and the OpenAPI document.
  */
 export { ADMIN_CSP, type AdminPageOptions, adminPage } from "./admin/page.js";
-export { type Alias, SEED_ALIASES } from "./aliases.js";
+export { type Alias, COMPATIBILITY_ALIASES } from "./aliases.js";
 export {
   type ApiKeyAuthenticationOptions,
   type ApiKeyEntry,

@@ -16,7 +16,7 @@ import type { ConnectorOptions } from "../connectors/types.js";
 import type { CredentialManager } from "../core/credential-manager.js";
 import { ConflictError } from "../core/errors.js";
 import { isBoundedId } from "../core/ids.js";
-import { aliasRoutes, SEED_ALIASES } from "./aliases.js";
+import { aliasRoutes, COMPATIBILITY_ALIASES } from "./aliases.js";
 import { type Authenticate, principalOf } from "./auth.js";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body.js";
 import type { CsrfCheck } from "./csrf.js";
@@ -179,7 +179,7 @@ export function createRouter(options: RouterOptions): Router {
   const routes = [
     ...canonical,
     openapiRoute,
-    ...(options.aliases === false ? [] : aliasRoutes(canonical, SEED_ALIASES)),
+    ...(options.aliases === false ? [] : aliasRoutes(canonical, COMPATIBILITY_ALIASES)),
   ];
   const compiled: Array<{ route: Route; match: PathMatcher }> = routes.map((item) => ({
     route: item,
