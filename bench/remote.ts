@@ -84,7 +84,8 @@ async function vault(): Promise<Subject> {
   return {
     store: "HashiCorp Vault",
     backend: vaultBackend({ endpoint: server.url, auth: { method: "token", token: server.rootToken } }),
-    bareRead: (key) => client.read(recordPaths("secret", "credkit", key.tenantSegment, key.nameSegment).data),
+    bareRead: (key) =>
+      client.read(recordPaths("secret", "credkit", key.tenantSegment, key.connectionSegment).data),
     close: () => server.close(),
   };
 }
@@ -180,7 +181,7 @@ async function postgres(): Promise<Subject> {
     bareRead: (key) =>
       pool.query(
         `SELECT * FROM "${schema}".credkit_credentials WHERE tenant_key = $1 AND name_key = $2 AND deleted_at IS NULL`,
-        [key.tenantSegment, key.nameSegment],
+        [key.tenantSegment, key.connectionSegment],
       ),
     close: async () => {
       await pool.query(`DROP SCHEMA "${schema}" CASCADE`);

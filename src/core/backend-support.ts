@@ -15,7 +15,7 @@ export function versionConflict(
 ): ConflictError {
   const now = actual === undefined ? "changed" : actual === 0 ? "does not exist" : `is at version ${actual}`;
   return new ConflictError(
-    `Credential "${key.name}" ${now}; expected ${expected === 0 ? "it not to exist" : `version ${expected}`}.`,
+    `Credential "${key.connectionId}" ${now}; expected ${expected === 0 ? "it not to exist" : `version ${expected}`}.`,
     expected,
     { source: backend },
   );
@@ -23,14 +23,18 @@ export function versionConflict(
 
 /** The error for a soft-deleted record. */
 export function deletedRecord(backend: string, key: BackendKey): DeletedError {
-  return new DeletedError(`Credential "${key.name}" is deleted; restore it or store it again.`, "deleted", {
-    source: backend,
-  });
+  return new DeletedError(
+    `Credential "${key.connectionId}" is deleted; restore it or store it again.`,
+    "deleted",
+    {
+      source: backend,
+    },
+  );
 }
 
 /** The error for deleting or restoring a record that does not exist. */
 export function missingRecord(backend: string, key: BackendKey): NotFoundError {
-  return new NotFoundError(`No credential "${key.name}" for this tenant.`, { source: backend });
+  return new NotFoundError(`No credential "${key.connectionId}" for this tenant.`, { source: backend });
 }
 
 /** Offset-based cursors for backends that list from a sorted snapshot. */

@@ -37,9 +37,15 @@ export interface BackendCapabilities {
 
 /** Non-secret facts stored beside the payload. JSON-serialisable. */
 export interface RecordMetadata {
-  /** Tenant id, verified on read so a key collision is never served. */
+  /**
+   * The tenant id, verified on read so a key collision is never served. Named `tenant` (not
+   * `tenantId`) because this is the field name in the stored metadata of every existing record.
+   */
   readonly tenant: string;
-  /** Credential name (connection id), verified on read. */
+  /**
+   * The connection id (the credential's name), verified on read. Named `name` (not
+   * `connectionId`) because this is the field name in the stored metadata of every existing record.
+   */
   readonly name: string;
   readonly type: CredentialType;
   /** Field name → 8-hex fingerprint of its value. */

@@ -77,7 +77,7 @@ async function loadBatch(
   });
   const getMany = core.backend.getMany as NonNullable<Backend["getMany"]>;
   // why: taken before the backend call, so a write or purge during it keeps its value out of the cache.
-  const ticket = core.cache.ticket(keys.map((key) => cacheKey(key.tenant, key.name)));
+  const ticket = core.cache.ticket(keys.map((key) => cacheKey(key.tenantId, key.connectionId)));
   try {
     let records: Array<BackendRecord | undefined | Error>;
     try {
@@ -110,18 +110,18 @@ async function serveBatchItem(
   try {
     if (record instanceof Error) throw record;
     const entry = await decryptRecord(core, key, record);
-    const latest = cacheKey(key.tenant, key.name);
+    const latest = cacheKey(key.tenantId, key.connectionId);
     ticket.set(latest, entry);
     return serveEntry(
       core,
       entry,
       latest,
-      key.tenant,
-      key.name,
+      key.tenantId,
+      key.connectionId,
       options,
       core.cache.enabled ? "miss" : "bypass",
     );
   } catch (error) {
-    throw core.fail("read", key.tenant, key.name, options.accessor, error, options.correlationId);
+    throw core.fail("read", key.tenantId, key.connectionId, options.accessor, error, options.correlationId);
   }
 }

@@ -13,7 +13,7 @@ import { type CredentialInput, mergeCredentialFields } from "./credential-types.
 import { UnsupportedError } from "./errors.js";
 import { checkId, checkPublicName, isReservedName } from "./ids.js";
 import { type KeyCheckResult, type VerifyKeysOptions, verifyRecordKeys } from "./key-check.js";
-import { encodeTenant } from "./key-encoding.js";
+import { encodeTenantId } from "./key-encoding.js";
 import { decodeCursor, encodeCursor, pageLimit } from "./list-paging.js";
 import { ManagerCore, UNKNOWN_ACCESSOR } from "./manager-core.js";
 import type {
@@ -172,7 +172,7 @@ export class CredentialManager {
       const cursor = decodeCursor(scope, options.cursor);
       const page = await core.call(() =>
         core.backend.list({
-          tenantSegment: encodeTenant(userId),
+          tenantSegment: encodeTenantId(userId),
           limit,
           ...(cursor !== undefined ? { cursor } : {}),
           ...(options.includeDeleted ? { includeDeleted: true } : {}),

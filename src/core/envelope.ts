@@ -35,8 +35,8 @@ const DATA_KEY_CACHE_SIZE = 1024;
 
 /** Where a payload belongs: the data key's wrap is bound to it. */
 export interface RecordContext {
-  readonly tenant: string;
-  readonly name: string;
+  readonly tenantId: string;
+  readonly connectionId: string;
 }
 
 /** Everything a format-2 ciphertext is bound to besides its header. */
@@ -70,17 +70,17 @@ export interface PayloadCodec {
   isCurrent(value: string): boolean;
 }
 
-/** The context bytes: a label, then tenant and name, each with a 4-byte length. */
+/** The context bytes: a label, then the tenant id and the connection id, each with a 4-byte length. */
 export function contextBytes(context: RecordContext): Buffer {
-  const tenant = Buffer.from(context.tenant, "utf8");
-  const name = Buffer.from(context.name, "utf8");
+  const tenantId = Buffer.from(context.tenantId, "utf8");
+  const connectionId = Buffer.from(context.connectionId, "utf8");
   const label = Buffer.from("credkit/1\0", "utf8");
-  const bytes = Buffer.alloc(label.length + 8 + tenant.length + name.length);
+  const bytes = Buffer.alloc(label.length + 8 + tenantId.length + connectionId.length);
   label.copy(bytes, 0);
-  bytes.writeUInt32BE(tenant.length, label.length);
-  tenant.copy(bytes, label.length + 4);
-  bytes.writeUInt32BE(name.length, label.length + 4 + tenant.length);
-  name.copy(bytes, label.length + 8 + tenant.length);
+  bytes.writeUInt32BE(tenantId.length, label.length);
+  tenantId.copy(bytes, label.length + 4);
+  bytes.writeUInt32BE(connectionId.length, label.length + 4 + tenantId.length);
+  connectionId.copy(bytes, label.length + 8 + tenantId.length);
   return bytes;
 }
 
@@ -109,8 +109,8 @@ function canonicalTime(text: string): string {
  */
 export function bindingBytes(binding: StoredBinding, prefix?: Uint8Array): Buffer {
   const parts = [
-    binding.tenant,
-    binding.name,
+    binding.tenantId,
+    binding.connectionId,
     String(binding.version),
     binding.type,
     canonicalTime(binding.createdAt),

@@ -30,9 +30,9 @@ export function isBoundedId(id: unknown): id is string {
   return (first > 0x20 && first < 0x7f) || NOT_SPACE.test(id);
 }
 
-/** Whether `name` is one of credkit's reserved names. */
-export function isReservedName(name: string): boolean {
-  return name.charCodeAt(0) === RESERVED_CODE;
+/** Whether `connectionId` is one of credkit's reserved names. */
+export function isReservedName(connectionId: string): boolean {
+  return connectionId.charCodeAt(0) === RESERVED_CODE;
 }
 
 /** The id, or a `ValidationError` naming the parameter (never echoing the value). */
@@ -43,8 +43,8 @@ export function checkId(id: unknown, field: string): string {
 }
 
 /** A connection id the public API accepts: bounded and not reserved. */
-export function checkPublicName(name: unknown, field = "connectionId"): string {
-  const checked = checkId(name, field);
+export function checkPublicName(connectionId: unknown, field = "connectionId"): string {
+  const checked = checkId(connectionId, field);
   if (isReservedName(checked)) {
     throw new ValidationError(
       `${field} must not begin with "${RESERVED_PREFIX}" (reserved for credkit).`,

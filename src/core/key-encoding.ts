@@ -1,5 +1,5 @@
 /**
- * The injective mapping (tenant, name) → backend key.
+ * The injective mapping (tenantId, connectionId) → backend key.
  *
  * Each component is escaped into `[a-z0-9]` plus `-hh` escapes (lowercase hex of each UTF-8
  * byte; `-uhhhh` for a lone surrogate; `-z` for the empty string), so keys are valid and
@@ -8,7 +8,7 @@
  * `--`, which an escaped component never contains, and an escaped component never ends in `-`,
  * so the split is unambiguous. A component too long for the backend's limit is replaced by
  * `-h` + a SHA-256 digest; `-h` cannot start an escape, so hashed and escaped forms never meet.
- * The core stores tenant and name in every record's metadata and checks them on read, so even a
+ * The core stores both ids in every record's metadata and checks them on read, so even a
  * digest collision is detected rather than served.
  */
 import { createHash } from "node:crypto";
@@ -16,18 +16,18 @@ import { createHash } from "node:crypto";
 /** A backend key: the caller's ids and their encoded forms. */
 export interface BackendKey {
   /** The tenant id exactly as the caller gave it. */
-  readonly tenant: string;
-  /** The credential name (connection id) exactly as the caller gave it. */
-  readonly name: string;
-  /** The encoded tenant: `[a-z0-9-]`, never containing `--`. */
+  readonly tenantId: string;
+  /** The connection id (the credential's name) exactly as the caller gave it. */
+  readonly connectionId: string;
+  /** The encoded tenant id: `[a-z0-9-]`, never containing `--`. */
   readonly tenantSegment: string;
-  /** The encoded name: `[a-z0-9-]`, never containing `--`. */
-  readonly nameSegment: string;
-  /** `tenantSegment + "--" + nameSegment`: the flat key for stores without folders. */
+  /** The encoded connection id: `[a-z0-9-]`, never containing `--`. */
+  readonly connectionSegment: string;
+  /** `tenantSegment + "--" + connectionSegment`: the flat key for stores without folders. */
   readonly id: string;
 }
 
-/** Separator between the tenant and name segments in `BackendKey.id`. */
+/** Separator between the tenant and connection segments in `BackendKey.id`. */
 export const KEY_SEPARATOR = "--";
 const HASH_MARK = "-h";
 /** The segment of an empty id: never produced by escaping, so folders never get an empty name. */
@@ -97,32 +97,41 @@ export function unescapeComponent(segment: string): string | undefined {
   return result;
 }
 
-/** Hashes the escaped form, which (unlike UTF-8) is injective for lone surrogates too. */
+/**
+ * Hashes the escaped form, which (unlike UTF-8) is injective for lone surrogates too. `kind`
+ * ("tenant" or "name") is part of the hashed bytes, so it is part of every stored key.
+ */
 function hashComponent(kind: string, escaped: string): string {
   const digest = createHash("sha256").update(`${kind}\0${escaped}`, "utf8").digest("hex");
   return HASH_MARK + digest.slice(0, HASH_HEX_LENGTH);
 }
 
-/** The encoded tenant segment, identical for every name of that tenant. */
-export function encodeTenant(tenant: string): string {
-  const escaped = escapeComponent(tenant);
+/** The encoded tenant segment, identical for every connection id of that tenant. */
+export function encodeTenantId(tenantId: string): string {
+  const escaped = escapeComponent(tenantId);
   return escaped.length <= MAX_TENANT_SEGMENT ? escaped : hashComponent("tenant", escaped);
 }
 
 /**
- * Encodes (tenant, name) for a backend whose keys may be at most `maxLength` characters (after
+ * Encodes (tenantId, connectionId) for a backend whose keys may be at most `maxLength` characters (after
  * the backend's own prefix). Throws a `RangeError` when `maxLength` is too small for any key.
  */
-export function encodeKey(tenant: string, name: string, maxLength: number): BackendKey {
-  const tenantSegment = encodeTenant(tenant);
+export function encodeKey(tenantId: string, connectionId: string, maxLength: number): BackendKey {
+  const tenantSegment = encodeTenantId(tenantId);
   const budget = maxLength - tenantSegment.length - KEY_SEPARATOR.length;
   if (budget < HASHED_LENGTH) {
     throw new RangeError(`maxLength ${maxLength} leaves no room for a credential name`);
   }
-  const escaped = escapeComponent(name);
-  const nameSegment = escaped.length <= budget ? escaped : hashComponent("name", escaped);
-  return { tenant, name, tenantSegment, nameSegment, id: tenantSegment + KEY_SEPARATOR + nameSegment };
+  const escaped = escapeComponent(connectionId);
+  const connectionSegment = escaped.length <= budget ? escaped : hashComponent("name", escaped);
+  return {
+    tenantId,
+    connectionId,
+    tenantSegment,
+    connectionSegment,
+    id: tenantSegment + KEY_SEPARATOR + connectionSegment,
+  };
 }
 
-/** The smallest `maxLength` a backend may declare: the longest tenant segment and a hashed name. */
+/** The smallest `maxLength` a backend may declare: the longest tenant segment and a hashed connection segment. */
 export const MIN_KEY_LENGTH = MAX_TENANT_SEGMENT + KEY_SEPARATOR.length + HASHED_LENGTH;

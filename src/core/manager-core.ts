@@ -55,32 +55,32 @@ export class ManagerCore {
     this.trail = new AuditTrail(this.audit, options.audit?.sinks ?? []);
   }
 
-  /** Keyed fingerprints of `fields`, bound to (tenant, name, field); none without a keyed provider. */
+  /** Keyed fingerprints of `fields`, bound to (tenantId, connectionId, field); none without a keyed provider. */
   fingerprints(
-    tenant: string,
-    name: string,
+    tenantId: string,
+    connectionId: string,
     fields: Readonly<Record<string, string>>,
   ): Record<string, string> {
-    return fingerprintFields(this.provider, tenant, name, fields);
+    return fingerprintFields(this.provider, tenantId, connectionId, fields);
   }
 
-  /** The backend key of (tenant, name), after checking both ids are within bounds. */
-  key(tenant: string, name: string): BackendKey {
+  /** The backend key of (tenantId, connectionId), after checking both ids are within bounds. */
+  key(tenantId: string, connectionId: string): BackendKey {
     // why: only ids that passed the bounds check are kept, so a hit needs no check again.
-    const known = this.#keys.get(tenant)?.get(name);
+    const known = this.#keys.get(tenantId)?.get(connectionId);
     if (known !== undefined) return known;
     const key = encodeKey(
-      checkId(tenant, "userId"),
-      checkId(name, "connectionId"),
+      checkId(tenantId, "userId"),
+      checkId(connectionId, "connectionId"),
       this.backend.capabilities.maxKeyLength,
     );
     if (this.#keysKept >= KEYS_KEPT) {
       this.#keys.clear();
       this.#keysKept = 0;
     }
-    const names = this.#keys.get(tenant);
-    if (names === undefined) this.#keys.set(tenant, new Map([[name, key]]));
-    else names.set(name, key);
+    const names = this.#keys.get(tenantId);
+    if (names === undefined) this.#keys.set(tenantId, new Map([[connectionId, key]]));
+    else names.set(connectionId, key);
     this.#keysKept++;
     return key;
   }
@@ -101,16 +101,16 @@ export class ManagerCore {
   /** Records a successful operation. */
   emit(
     action: AuditEvent["action"],
-    tenant: string,
-    name: string | undefined,
+    tenantId: string,
+    connectionId: string | undefined,
     accessor: string,
     version?: number,
     correlationId?: string,
   ): void {
     this.trail.emit({
       time: Date.now(),
-      tenant,
-      ...(name !== undefined ? { name } : {}),
+      tenant: tenantId,
+      ...(connectionId !== undefined ? { name: connectionId } : {}),
       accessor,
       action,
       outcome: "success",
@@ -122,26 +122,26 @@ export class ManagerCore {
   /** Records a failed operation (once per failure and subject) and returns it as a credkit error. */
   fail(
     action: AuditEvent["action"],
-    tenant: string,
-    name: string | undefined,
+    tenantId: string,
+    connectionId: string | undefined,
     accessor: string | undefined,
     error: unknown,
     correlationId?: string,
   ): CredkitError {
     const failure = asCredkitError(error, this.backend.name);
     // why: an id out of bounds is never kept in the audit ring (it may be megabytes long).
-    const subjectTenant = auditedId(tenant);
-    const subjectName = isBoundedId(name) ? name : undefined;
+    const subjectTenantId = auditedId(tenantId);
+    const subjectConnectionId = isBoundedId(connectionId) ? connectionId : undefined;
     // why: one failure can pass through nested handlers (and a batch failure is shared by every
-    // item of the batch); each (tenant, name, action) is recorded exactly once.
-    const subject = `${action}\0${subjectTenant}\0${subjectName ?? ""}`;
+    // item of the batch); each (tenantId, connectionId, action) is recorded exactly once.
+    const subject = `${action}\0${subjectTenantId}\0${subjectConnectionId ?? ""}`;
     const recorded = (auditedFailures.get(failure) ?? new Set<string>()) as Set<string>;
     if (recorded.has(subject)) return failure;
     auditedFailures.set(failure, recorded.add(subject));
     this.trail.emit({
       time: Date.now(),
-      tenant: subjectTenant,
-      ...(subjectName !== undefined ? { name: subjectName } : {}),
+      tenant: subjectTenantId,
+      ...(subjectConnectionId !== undefined ? { name: subjectConnectionId } : {}),
       accessor: accessor ?? UNKNOWN_ACCESSOR,
       action,
       outcome: "failure",

@@ -113,7 +113,9 @@ async function verifyCopy(
     version,
   );
   if (!sameFields(await openRecord(target, key, record), fields)) {
-    throw new IntegrityError(`Version ${version} of "${key.name}" on the target differs from the source.`);
+    throw new IntegrityError(
+      `Version ${version} of "${key.connectionId}" on the target differs from the source.`,
+    );
   }
 }
 
@@ -139,8 +141,8 @@ async function sourceVersions(
 /** Copies (or verifies) every version of one credential, then mirrors a soft delete. */
 async function migrateOne(sides: Sides, walked: WalkedCredential, result: MigrateResult): Promise<void> {
   const { source, target, writer } = sides;
-  const { tenant, name } = walked.key;
-  const key = target.key(tenant, name);
+  const { tenantId, connectionId } = walked.key;
+  const key = target.key(tenantId, connectionId);
   let latest = await targetLatest(target, key);
   if (latest === "deleted") return;
   if (walked.entry.deleted && !target.backend.capabilities.softDelete) {
@@ -156,7 +158,7 @@ async function migrateOne(sides: Sides, walked: WalkedCredential, result: Migrat
         continue;
       }
       const { metadata } = record;
-      const info = await writer.storeCredentials(name, tenant, fields, {
+      const info = await writer.storeCredentials(connectionId, tenantId, fields, {
         type: metadata.type,
         ...(metadata.expiresAt !== undefined ? { expiresAt: metadata.expiresAt } : {}),
         actor: metadata.createdBy ?? sides.actor,
@@ -172,7 +174,7 @@ async function migrateOne(sides: Sides, walked: WalkedCredential, result: Migrat
     }
   }
   if (walked.entry.deleted && latest > 0) {
-    await writer.deleteCredentials(name, tenant, { actor: sides.actor });
+    await writer.deleteCredentials(connectionId, tenantId, { actor: sides.actor });
     result.deleted++;
   }
 }

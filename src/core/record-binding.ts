@@ -12,8 +12,8 @@ import type { ManagerCore } from "./manager-core.js";
 /** The binding of `metadata` stored as `version` under `key`. */
 export function bindingOf(key: BackendKey, version: number, metadata: RecordMetadata): StoredBinding {
   return {
-    tenant: key.tenant,
-    name: key.name,
+    tenantId: key.tenantId,
+    connectionId: key.connectionId,
     version,
     type: metadata.type,
     createdAt: metadata.createdAt,
@@ -44,8 +44,8 @@ export async function sealRecord(
 ): Promise<{ value: string; metadata: RecordMetadata }> {
   const value = await core.codec.seal(
     {
-      tenant: key.tenant,
-      name: key.name,
+      tenantId: key.tenantId,
+      connectionId: key.connectionId,
       version,
       type: metadata.type,
       createdAt: metadata.createdAt,

@@ -23,18 +23,18 @@ export function verifiedRecord(
 ): BackendRecord {
   if (!record) {
     const which = version === undefined ? "" : ` version ${version}`;
-    throw new NotFoundError(`No credential "${key.name}"${which} for this tenant.`, {
+    throw new NotFoundError(`No credential "${key.connectionId}"${which} for this tenant.`, {
       source: core.backend.name,
     });
   }
   if (
     !wellFormed(record) ||
-    record.metadata.tenant !== key.tenant ||
-    record.metadata.name !== key.name ||
+    record.metadata.tenant !== key.tenantId ||
+    record.metadata.name !== key.connectionId ||
     (version !== undefined && record.version !== version)
   ) {
     throw new IntegrityError(
-      `The record stored for "${key.name}" is malformed or belongs to another credential.`,
+      `The record stored for "${key.connectionId}" is malformed or belongs to another credential.`,
       {
         source: core.backend.name,
       },
@@ -93,15 +93,15 @@ export async function currentRecord(core: ManagerCore, key: BackendKey): Promise
     if (DeletedError.isInstance(error)) return undefined;
     throw error;
   }
-  if (record && (record.metadata.tenant !== key.tenant || record.metadata.name !== key.name)) {
-    throw new ConflictError(`The storage slot for "${key.name}" holds another credential.`);
+  if (record && (record.metadata.tenant !== key.tenantId || record.metadata.name !== key.connectionId)) {
+    throw new ConflictError(`The storage slot for "${key.connectionId}" holds another credential.`);
   }
   return record;
 }
 
 /** The "no such credential" error of operations that need an existing one. */
 export function missingCredential(core: ManagerCore, key: BackendKey): NotFoundError {
-  return new NotFoundError(`No credential "${key.name}" for this tenant.`, {
+  return new NotFoundError(`No credential "${key.connectionId}" for this tenant.`, {
     source: core.backend.name,
   });
 }

@@ -5,7 +5,7 @@
  */
 import type { BackendListEntry, BackendRecord } from "./backend.js";
 import { ValidationError } from "./errors.js";
-import { type BackendKey, encodeTenant } from "./key-encoding.js";
+import { type BackendKey, encodeTenantId } from "./key-encoding.js";
 import type { ManagerCore } from "./manager-core.js";
 
 /** Options every walk takes. */
@@ -64,7 +64,7 @@ export async function* walkCredentials(
   options: WalkOptions,
 ): AsyncGenerator<WalkedCredential> {
   let cursor = cursorOf(options.from);
-  const tenantSegment = options.userId !== undefined ? encodeTenant(options.userId) : undefined;
+  const tenantSegment = options.userId !== undefined ? encodeTenantId(options.userId) : undefined;
   do {
     const pageCursor = cursor;
     const page = await core.call(() =>
@@ -75,9 +75,9 @@ export async function* walkCredentials(
       }),
     );
     for (const entry of page.entries) {
-      const { tenant, name } = entry.metadata;
-      if (options.userId !== undefined && tenant !== options.userId) continue;
-      yield { key: core.key(tenant, name), entry, checkpoint: checkpointOf(pageCursor) };
+      const { tenant: tenantId, name: connectionId } = entry.metadata;
+      if (options.userId !== undefined && tenantId !== options.userId) continue;
+      yield { key: core.key(tenantId, connectionId), entry, checkpoint: checkpointOf(pageCursor) };
     }
     cursor = page.cursor;
   } while (cursor);
@@ -110,7 +110,8 @@ export async function readWalkedVersion(
   const record = await core.call(() =>
     core.backend.get(key, { version, ...(readDeleted ? { includeDeleted: true } : {}) }),
   );
-  if (!record || record.metadata.tenant !== key.tenant || record.metadata.name !== key.name) return undefined;
+  if (!record || record.metadata.tenant !== key.tenantId || record.metadata.name !== key.connectionId)
+    return undefined;
   return record;
 }
 
@@ -123,8 +124,8 @@ export function versionFailure(
   copiedTo?: number,
 ): VersionFailure {
   return {
-    tenantId: walked.key.tenant,
-    connectionId: walked.key.name,
+    tenantId: walked.key.tenantId,
+    connectionId: walked.key.connectionId,
     version,
     deleted: walked.entry.deleted,
     keyId,

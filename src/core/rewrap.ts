@@ -76,8 +76,14 @@ export async function rewrapRecords(core: ManagerCore, options: RewrapOptions): 
       if (outcome === "rewrapped") moved++;
     }
     if (moved > 0) {
-      core.cache.invalidate(walked.key.tenant, walked.key.name);
-      core.emit("rewrap", walked.key.tenant, walked.key.name, UNKNOWN_ACCESSOR, walked.entry.version);
+      core.cache.invalidate(walked.key.tenantId, walked.key.connectionId);
+      core.emit(
+        "rewrap",
+        walked.key.tenantId,
+        walked.key.connectionId,
+        UNKNOWN_ACCESSOR,
+        walked.entry.version,
+      );
     }
     options.onProgress?.({ ...result, notMoved: [...result.notMoved], checkpoint: walked.checkpoint });
   }

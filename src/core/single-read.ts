@@ -84,24 +84,24 @@ export function serveEntry(
   core: ManagerCore,
   entry: CachedCredential,
   key: string,
-  tenant: string,
-  name: string,
+  tenantId: string,
+  connectionId: string,
   options: GetOptions,
   cache: CacheOutcome,
 ): CachedCredential {
   const now = coarseNow();
   if (entry.expiresAt !== undefined && entry.expiresAt <= now && !options.allowExpired) {
     const error = new ExpiredError(
-      `Credential "${name}" expired at ${new Date(entry.expiresAt).toISOString()}.`,
+      `Credential "${connectionId}" expired at ${new Date(entry.expiresAt).toISOString()}.`,
       new Date(entry.expiresAt),
     );
-    throw core.fail("read", tenant, name, options.accessor, error, options.correlationId);
+    throw core.fail("read", tenantId, connectionId, options.accessor, error, options.correlationId);
   }
   core.trail.read(
-    options.version === undefined ? key : cacheKey(tenant, name),
+    options.version === undefined ? key : cacheKey(tenantId, connectionId),
     now,
-    tenant,
-    name,
+    tenantId,
+    connectionId,
     options.accessor ?? UNKNOWN_ACCESSOR,
     entry.version,
     cache,
@@ -112,11 +112,11 @@ export function serveEntry(
 
 async function loadCredential(
   core: ManagerCore,
-  tenant: string,
-  name: string,
+  tenantId: string,
+  connectionId: string,
   version?: number,
 ): Promise<CachedCredential> {
-  const key = core.key(tenant, name);
+  const key = core.key(tenantId, connectionId);
   const record = await core.call(() => core.backend.get(key, { version }));
   return decryptRecord(core, key, record, version);
 }

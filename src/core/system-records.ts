@@ -19,7 +19,7 @@ import { versionConflict } from "./backend-support.js";
 import { type CredentialManager, managerCore, reservedNamesView } from "./credential-manager.js";
 import { ConflictError, IntegrityError, ValidationError } from "./errors.js";
 import { checkId, RESERVED_PREFIX } from "./ids.js";
-import { type BackendKey, encodeTenant } from "./key-encoding.js";
+import { type BackendKey, encodeTenantId } from "./key-encoding.js";
 import { decodeCursor, encodeCursor, pageLimit } from "./list-paging.js";
 import { type ManagerCore, UNKNOWN_ACCESSOR } from "./manager-core.js";
 import { openRecord as openBoundRecord } from "./record-binding.js";
@@ -114,13 +114,13 @@ export function namespacePrefix(namespace: string): string {
   return `${RESERVED_PREFIX}${checkNamespace(namespace)}${NAMESPACE_END}`;
 }
 
-/** The (namespace, id) of a reserved name, or undefined when `name` is not one. */
-export function parseReservedName(name: string): { namespace: string; id: string } | undefined {
-  if (!name.startsWith(RESERVED_PREFIX)) return undefined;
-  const end = name.indexOf(NAMESPACE_END);
-  const namespace = name.slice(RESERVED_PREFIX.length, end);
+/** The (namespace, id) of a reserved name, or undefined when `connectionId` is not one. */
+export function parseReservedName(connectionId: string): { namespace: string; id: string } | undefined {
+  if (!connectionId.startsWith(RESERVED_PREFIX)) return undefined;
+  const end = connectionId.indexOf(NAMESPACE_END);
+  const namespace = connectionId.slice(RESERVED_PREFIX.length, end);
   if (end < 0 || !NAMESPACE.test(namespace)) return undefined;
-  return { namespace, id: name.slice(end + 1) };
+  return { namespace, id: connectionId.slice(end + 1) };
 }
 
 /**
@@ -153,8 +153,8 @@ export function systemRecords<T>(manager: CredentialManager, namespace: string):
 }
 
 async function openRecord<T>(core: ManagerCore, record: BackendRecord, id: string): Promise<SystemRecord<T>> {
-  const { tenant, name } = record.metadata;
-  const fields = await openBoundRecord(core, core.key(tenant, name), record);
+  const { tenant: tenantId, name: connectionId } = record.metadata;
+  const fields = await openBoundRecord(core, core.key(tenantId, connectionId), record);
   const text = fields[VALUE_FIELD];
   if (text === undefined) throw new IntegrityError(`Record "${id}" is not a system record.`);
   return {
@@ -191,8 +191,8 @@ async function putRecord(
       }
       const now = new Date().toISOString();
       const metadata: RecordMetadata = {
-        tenant: key.tenant,
-        name: key.name,
+        tenant: key.tenantId,
+        name: key.connectionId,
         type: "custom",
         fingerprints: {},
         keyId: core.codec.keyId,
@@ -204,8 +204,8 @@ async function putRecord(
           metadata,
           fields: { [VALUE_FIELD]: text },
         });
-        core.cache.invalidate(key.tenant, key.name);
-        core.emit("write", key.tenant, key.name, UNKNOWN_ACCESSOR, version);
+        core.cache.invalidate(key.tenantId, key.connectionId);
+        core.emit("write", key.tenantId, key.connectionId, UNKNOWN_ACCESSOR, version);
         return { version };
       } catch (error) {
         // why: an unconditional put that lost a race to another writer tries again on the new version.
@@ -214,7 +214,7 @@ async function putRecord(
       }
     }
   } catch (error) {
-    throw core.fail("write", key.tenant, key.name, undefined, error);
+    throw core.fail("write", key.tenantId, key.connectionId, undefined, error);
   }
 }
 
@@ -222,10 +222,10 @@ async function removeRecord(core: ManagerCore, key: BackendKey, purge: boolean):
   const action = purge ? "purge" : "delete";
   try {
     await core.call(() => core.backend.delete(key, { purge }));
-    core.cache.invalidate(key.tenant, key.name, true);
-    core.emit(action, key.tenant, key.name, UNKNOWN_ACCESSOR);
+    core.cache.invalidate(key.tenantId, key.connectionId, true);
+    core.emit(action, key.tenantId, key.connectionId, UNKNOWN_ACCESSOR);
   } catch (error) {
-    throw core.fail(action, key.tenant, key.name, undefined, error);
+    throw core.fail(action, key.tenantId, key.connectionId, undefined, error);
   }
 }
 
@@ -240,7 +240,7 @@ async function listRecords(
   const cursor = decodeCursor(scope, options.cursor);
   const page = await core.call(() =>
     core.backend.list({
-      tenantSegment: encodeTenant(tenantId),
+      tenantSegment: encodeTenantId(tenantId),
       limit,
       ...(cursor !== undefined ? { cursor } : {}),
     }),

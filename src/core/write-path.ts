@@ -43,9 +43,13 @@ function checkVersion(
 ): void {
   const actual = existing?.version ?? 0;
   if (actual !== expected) {
-    throw new ConflictError(`Credential "${key.name}" is at version ${actual}, not ${expected}.`, expected, {
-      source: core.backend.name,
-    });
+    throw new ConflictError(
+      `Credential "${key.connectionId}" is at version ${actual}, not ${expected}.`,
+      expected,
+      {
+        source: core.backend.name,
+      },
+    );
   }
 }
 
@@ -91,20 +95,27 @@ function serialized<T>(core: ManagerCore, id: string, write: () => Promise<T>): 
 export async function writeCredential(
   core: ManagerCore,
   action: "write" | "rotate",
-  tenant: string,
-  name: string,
+  tenantId: string,
+  connectionId: string,
   options: WriteOptions,
   plan: PlanWrite,
 ): Promise<CredentialInfo> {
   try {
-    const key = core.key(tenant, name);
+    const key = core.key(tenantId, connectionId);
     const expiresAt = parseExpiry(options.expiresAt);
     const stored = await writeWithRetry(core, key, options, expiresAt, plan);
-    core.cache.invalidate(tenant, name);
-    core.emit(action, tenant, name, options.actor ?? UNKNOWN_ACCESSOR, stored.version, options.correlationId);
+    core.cache.invalidate(tenantId, connectionId);
+    core.emit(
+      action,
+      tenantId,
+      connectionId,
+      options.actor ?? UNKNOWN_ACCESSOR,
+      stored.version,
+      options.correlationId,
+    );
     return credentialInfo(core, stored.metadata, stored.version, false);
   } catch (error) {
-    throw core.fail(action, tenant, name, options.actor, error, options.correlationId);
+    throw core.fail(action, tenantId, connectionId, options.actor, error, options.correlationId);
   }
 }
 
@@ -124,8 +135,8 @@ async function writeWithRetry(
     const fields = validateCredential(type, input);
     const now = new Date().toISOString();
     const metadata: RecordMetadata = {
-      tenant: key.tenant,
-      name: key.name,
+      tenant: key.tenantId,
+      name: key.connectionId,
       type,
       ...derivedMetadata(core, key, fields),
       keyId: core.codec.keyId,
@@ -164,7 +175,7 @@ export function derivedMetadata(
 ): Pick<RecordMetadata, "fingerprints" | "masked"> {
   const masked: Record<string, string> = {};
   for (const [field, value] of Object.entries(fields)) masked[field] = maskSecret(value);
-  return { fingerprints: core.fingerprints(key.tenant, key.name, fields), masked };
+  return { fingerprints: core.fingerprints(key.tenantId, key.connectionId, fields), masked };
 }
 
 /**

@@ -49,7 +49,7 @@ export { importOptional, type LibOption } from "../core/import-optional.js";
 export {
   type BackendKey,
   encodeKey,
-  encodeTenant,
+  encodeTenantId,
   escapeComponent,
   KEY_SEPARATOR,
   MIN_KEY_LENGTH,

@@ -58,7 +58,7 @@ import {
   UnavailableError,
   ValidationError,
 } from "../../src/core/errors.js";
-import { type BackendKey, encodeKey, encodeTenant } from "../../src/core/key-encoding.js";
+import { type BackendKey, encodeKey, encodeTenantId } from "../../src/core/key-encoding.js";
 import type { Secret } from "../../src/core/secret.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { FakeSecretsManager } from "../servers/aws-secrets-manager/server.js";
@@ -138,12 +138,12 @@ describe("aws-secrets-manager: writes, versions and stages", () => {
     expect(server.count("CreateSecret")).toBe(1);
     expect(server.count("PutSecretValue")).toBe(0);
     const name = backend.secretNameOf(keyOf(backend, tenant, "openai"));
-    expect(name).toBe(`aws/${encodeTenant(tenant)}/openai`);
+    expect(name).toBe(`aws/${encodeTenantId(tenant)}/openai`);
     const stored = server.secret(name);
     expect(stored?.kmsKeyId).toBe("alias/credkit-test");
     expect(stored?.tags).toEqual(
       expect.arrayContaining([
-        { Key: "credkit:tenant", Value: encodeTenant(tenant) },
+        { Key: "credkit:tenant", Value: encodeTenantId(tenant) },
         { Key: "credkit:type", Value: "api_key" },
         { Key: "team", Value: "payments" },
       ]),
@@ -276,7 +276,7 @@ describe("aws-secrets-manager: writes, versions and stages", () => {
     expect(IntegrityError.isInstance(await caught(backend.get(key)))).toBe(true);
     const record = {
       value: "x",
-      metadata: { tenant: key.tenant, name: key.name },
+      metadata: { tenant: key.tenantId, name: key.connectionId },
     } as unknown as BackendRecord;
     expect(IntegrityError.isInstance(await caught(backend.put(key, record)))).toBe(true);
   });
@@ -669,7 +669,7 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     expect(page.items.map((item) => item.connectionId)).toEqual(["mine"]);
     const list = server.requests.find((request) => request.target === "ListSecrets");
     expect(list?.body.Filters).toEqual(
-      expect.arrayContaining([{ Key: "name", Values: [`aws/${encodeTenant(base)}/`] }]),
+      expect.arrayContaining([{ Key: "name", Values: [`aws/${encodeTenantId(base)}/`] }]),
     );
     expect(server.count("BatchGetSecretValue")).toBe(1);
     expect(server.count("GetSecretValue")).toBe(0);
@@ -687,7 +687,7 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     opened.push(manager.backend);
     const tenant = uniqueId("tenant");
     await manager.storeCredentials("env", tenant, { apiKey: "from-env-value01" });
-    expect(server.secret(`fromenv/${encodeTenant(tenant)}/env`)).toBeDefined();
+    expect(server.secret(`fromenv/${encodeTenantId(tenant)}/env`)).toBeDefined();
     const viaChain = backendWith({
       endpoint: undefined,
       credentials: undefined,
@@ -695,7 +695,7 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
       prefix: "chain/",
     });
     await managerOf(viaChain).storeCredentials("env", tenant, { apiKey: "via-chain-value1" });
-    expect(server.secret(`chain/${encodeTenant(tenant)}/env`)).toBeDefined();
+    expect(server.secret(`chain/${encodeTenantId(tenant)}/env`)).toBeDefined();
   });
 
   it("takes credentials from a custom env object, not only process.env, and scrubs them from errors", async () => {
@@ -717,7 +717,7 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     opened.push(manager.backend);
     const tenant = uniqueId("tenant");
     await manager.storeCredentials("env", tenant, { apiKey: "env-object-value" });
-    expect(server.secret(`envobject/${encodeTenant(tenant)}/env`)).toBeDefined();
+    expect(server.secret(`envobject/${encodeTenantId(tenant)}/env`)).toBeDefined();
     server.reset();
     server.faults.push({ target: "GetSecretValue", kind: "error500" });
     const error = await caught(manager.getCredentials("env", tenant));
@@ -736,7 +736,7 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     await managerOf(backend).storeCredentials("c", tenant, { apiKey: "injected-value-1" });
     await backend.close?.();
     const described = await client.send(
-      new DescribeSecretCommand({ SecretId: `injected/${encodeTenant(tenant)}/c` }),
+      new DescribeSecretCommand({ SecretId: `injected/${encodeTenantId(tenant)}/c` }),
     );
     expect(described.VersionIdsToStages).toEqual({ [versionToken(1)]: ["AWSCURRENT"] });
     client.destroy();

@@ -13,7 +13,7 @@ import {
 } from "../../src/backends/postgres/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { UnsupportedError } from "../../src/core/errors.js";
-import { encodeKey, encodeTenant } from "../../src/core/key-encoding.js";
+import { encodeKey, encodeTenantId } from "../../src/core/key-encoding.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { keyring, uniqueId } from "../support/fixtures.js";
 import {
@@ -71,8 +71,8 @@ describePostgres("postgres row-level security: isolation", () => {
     new CredentialManager({ backend, encryption: keyring(), cache: false });
   const tenantA = uniqueId("tenant-a");
   const tenantB = uniqueId("tenant-b");
-  const segmentA = encodeTenant(tenantA);
-  const segmentB = encodeTenant(tenantB);
+  const segmentA = encodeTenantId(tenantA);
+  const segmentB = encodeTenantId(tenantB);
 
   /** Runs `body` in a transaction whose tenant setting is `tenant` (or unset), then rolls back. */
   const asTenant = async <T>(

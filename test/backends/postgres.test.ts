@@ -22,7 +22,7 @@ import {
   UnavailableError,
   ValidationError,
 } from "../../src/core/errors.js";
-import { encodeKey, encodeTenant } from "../../src/core/key-encoding.js";
+import { encodeKey, encodeTenantId } from "../../src/core/key-encoding.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { assertNoLeak, canary, keyring, TEST_KEY_A, uniqueId } from "../support/fixtures.js";
 import {
@@ -100,7 +100,7 @@ describePostgres("postgres backend: what only the database shows", () => {
     await client.query("BEGIN");
     const { rowCount } = await client.query(
       `UPDATE ${table} SET updated_at = updated_at WHERE tenant_key = $1 AND name_key = $2`,
-      [key.tenantSegment, key.nameSegment],
+      [key.tenantSegment, key.connectionSegment],
     );
     expect(rowCount).toBe(1);
     return client;
@@ -136,7 +136,7 @@ describePostgres("postgres backend: what only the database shows", () => {
     const { rows } = await admin.query<{ version: number }>(
       `SELECT v.version FROM ${versionsTable} v JOIN ${table} c ON c.id = v.credential_id
        WHERE c.tenant_key = $1 AND c.name_key = $2 ORDER BY v.version`,
-      [key.tenantSegment, key.nameSegment],
+      [key.tenantSegment, key.connectionSegment],
     );
     expect(rows.map((row) => row.version)).toEqual(Array.from({ length: 51 }, (_, index) => index + 1));
     expect((await manager.describeCredentials("hot", tenant)).version).toBe(51);
@@ -262,7 +262,7 @@ describePostgres("postgres backend: what only the database shows", () => {
     const { rows } = await admin.query<{ version: number; current: number }>(
       `SELECT v.version, c.version AS current FROM ${versionsTable} v JOIN ${table} c ON c.id = v.credential_id
        WHERE c.tenant_key = $1 AND c.name_key = $2 ORDER BY v.version`,
-      [key.tenantSegment, key.nameSegment],
+      [key.tenantSegment, key.connectionSegment],
     );
     expect(rows.map((row) => row.version)).toEqual(
       Array.from({ length: rows.length }, (_, index) => index + 1),
@@ -338,7 +338,7 @@ describePostgres("postgres backend: what only the database shows", () => {
        SELECT id, version + 1, tenant_key, tenant, name, credential_type, encrypted_value, value_encoding,
          key_id, fingerprints, expires_at, created_at, updated_at, created_by
        FROM ${table} WHERE tenant_key = $1 AND name_key = $2`,
-      [key.tenantSegment, key.nameSegment],
+      [key.tenantSegment, key.connectionSegment],
     );
     const error = await manager
       .rotateCredentials("dup", tenant, { apiKey: "unique-value-0002" })
@@ -592,7 +592,7 @@ describePostgres("postgres backend: the migration", () => {
     const schema = fresh();
     const backend = open(schema, { table: 'Creds "quoted"', versionsTable: "history" });
     const manager = new CredentialManager({ backend, encryption: keyring(), cache: false });
-    await manager.storeCredentials("named", encodeTenant("x"), { apiKey: "custom-name-val" });
+    await manager.storeCredentials("named", encodeTenantId("x"), { apiKey: "custom-name-val" });
     expect(await tables(schema)).toEqual(['Creds "quoted"', 'Creds "quoted"_migrations', "history"]);
   });
 });

@@ -88,7 +88,7 @@ describe("vault: storage layout", () => {
     const tenant = uniqueId("tenant");
     const key = encodeKey(tenant, "openai", store.capabilities.maxKeyLength);
     await manager(store).storeCredentials("openai", tenant, { apiKey: canary() }, { type: "api_key" });
-    const stored = server.peek(`secret/apps/credkit/${key.tenantSegment}/${key.nameSegment}`);
+    const stored = server.peek(`secret/apps/credkit/${key.tenantSegment}/${key.connectionSegment}`);
     expect(stored).toBeDefined();
     const body = stored?.data as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(["payload", "ref"]);
@@ -127,7 +127,9 @@ describe("vault: storage layout", () => {
     for (let index = 0; index < 8; index++) {
       await credentials.storeCredentials("c", tenant, { apiKey: `value-number-${index}` });
     }
-    const custom = server.peek(`secret/credkit/${key.tenantSegment}/${key.nameSegment}`)?.customMetadata;
+    const custom = server.peek(
+      `secret/credkit/${key.tenantSegment}/${key.connectionSegment}`,
+    )?.customMetadata;
     const versions = new Set(Object.keys(custom as object).map((name) => name.split(".")[1]));
     expect([...versions].map(Number).every((version) => version >= 5)).toBe(true);
     expect((await credentials.describeCredentials("c", tenant)).version).toBe(8);
@@ -172,7 +174,7 @@ describe("vault: versions, CAS and deletes", () => {
     await credentials.storeCredentials("v", tenant, { apiKey: "version-1-value" });
     await credentials.storeCredentials("v", tenant, { apiKey: "version-2-value" });
     const raw = nodeVault({ endpoint: server.url, token: server.rootToken, noCustomHTTPVerbs: true });
-    const path = `credkit/${key.tenantSegment}/${key.nameSegment}`;
+    const path = `credkit/${key.tenantSegment}/${key.connectionSegment}`;
     await raw.write(`secret/destroy/${path}`, { versions: [1] });
     const destroyed = await store.get(key, { version: 1 }).catch((error: unknown) => error);
     expect(DeletedError.isInstance(destroyed)).toBe(true);
@@ -187,7 +189,7 @@ describe("vault: versions, CAS and deletes", () => {
     expect((await store.get(key))?.version).toBe(2);
     await store.delete(key, { purge: true });
     expect(await store.get(key)).toBeUndefined();
-    expect(server.keys().includes(`credkit/${key.tenantSegment}/${key.nameSegment}`)).toBe(false);
+    expect(server.keys().includes(`credkit/${key.tenantSegment}/${key.connectionSegment}`)).toBe(false);
   });
 });
 
@@ -196,7 +198,7 @@ describe("vault: record guard", () => {
     const store = backend();
     const key = encodeKey(uniqueId("guard"), "guarded", store.capabilities.maxKeyLength);
     await proveRecordGuard(store, key, () => {
-      const custom = server.peek(`secret/credkit/${key.tenantSegment}/${key.nameSegment}`)
+      const custom = server.peek(`secret/credkit/${key.tenantSegment}/${key.connectionSegment}`)
         ?.customMetadata as Record<string, string>;
       const names = Object.keys(custom).filter((name) => name.startsWith("credkit."));
       const metadata = JSON.parse(names.map((name) => custom[name]).join(""));

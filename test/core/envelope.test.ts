@@ -15,8 +15,8 @@ const KEY_A_ID = keyIdOf(Buffer.from(TEST_KEY_A, "hex"));
 /** A full binding of (tenant, name) as version 1 under key A. */
 function bound(tenant: string, name: string, extra: Partial<StoredBinding> = {}): StoredBinding {
   return {
-    tenant,
-    name,
+    tenantId: tenant,
+    connectionId: name,
     version: 1,
     type: "api_key",
     createdAt: "2026-01-01T00:00:00.000Z",

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   encodeKey,
-  encodeTenant,
+  encodeTenantId,
   escapeComponent,
   MIN_KEY_LENGTH,
   unescapeComponent,
@@ -75,7 +75,7 @@ describe("key encoding", () => {
         const key = encodeKey(tenant, name, 512);
         const at = key.id.indexOf("--");
         expect(key.id.slice(0, at)).toBe(key.tenantSegment);
-        expect(key.id.slice(at + 2)).toBe(key.nameSegment);
+        expect(key.id.slice(at + 2)).toBe(key.connectionSegment);
       }),
     );
   });
@@ -101,8 +101,8 @@ describe("key encoding", () => {
 
   it("gives a tenant the same segment whatever the name, so tenants list by prefix", () => {
     const tenant = "t".repeat(500);
-    expect(encodeKey(tenant, "a", 200).tenantSegment).toBe(encodeTenant(tenant));
-    expect(encodeKey(tenant, "b".repeat(900), 200).tenantSegment).toBe(encodeTenant(tenant));
+    expect(encodeKey(tenant, "a", 200).tenantSegment).toBe(encodeTenantId(tenant));
+    expect(encodeKey(tenant, "b".repeat(900), 200).tenantSegment).toBe(encodeTenantId(tenant));
   });
 
   it("refuses a limit with no room for a name", () => {

@@ -18,7 +18,7 @@ function versionPath(directory: string, name: string, version: number): string {
     directory,
     "records",
     key.tenantSegment,
-    key.nameSegment,
+    key.connectionSegment,
     `v${String(version).padStart(10, "0")}.json`,
   );
 }

@@ -16,7 +16,7 @@ export async function sealFormat1(
   name: string,
   fields: Record<string, string>,
 ): Promise<string> {
-  const context = contextBytes({ tenant, name });
+  const context = contextBytes({ tenantId: tenant, connectionId: name });
   const dataKey = randomBytes(32);
   const wrapped = Buffer.from(await ring.wrapKey(dataKey, context));
   const keyId = Buffer.from(ring.currentKeyId, "utf8");

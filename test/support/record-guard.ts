@@ -16,8 +16,8 @@ export function maskedWrite(key: BackendKey): BackendWrite {
   return {
     value: "opaque-payload",
     metadata: {
-      tenant: key.tenant,
-      name: key.name,
+      tenant: key.tenantId,
+      name: key.connectionId,
       type: "api_key",
       fingerprints: { apiKey: "0123abcd" },
       masked: MASKED,

@@ -100,7 +100,7 @@ export async function getMany(context: AwsContext, keys: readonly BackendKey[]):
   return names.map((name, index) => {
     if (!found.has(name)) {
       return new UnavailableError(
-        `BatchGetSecretValue gave no answer for credential "${(keys[index] as BackendKey).name}".`,
+        `BatchGetSecretValue gave no answer for credential "${(keys[index] as BackendKey).connectionId}".`,
         { source: NAME },
       );
     }

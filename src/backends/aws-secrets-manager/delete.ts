@@ -36,7 +36,7 @@ async function whileLive(context: AwsContext, key: BackendKey, what: string, run
 /** `Backend.delete` without `purge`: keeps the metadata in the description, then schedules deletion. */
 export async function softDelete(context: AwsContext, key: BackendKey): Promise<void> {
   const name = context.nameOf(key);
-  const what = `delete credential "${key.name}"`;
+  const what = `delete credential "${key.connectionId}"`;
   let current: BackendRecord | undefined;
   try {
     current = await readRecord(context, key, {});
@@ -60,7 +60,7 @@ export async function softDelete(context: AwsContext, key: BackendKey): Promise<
 /** `Backend.delete` with `purge`: deletes every version now, without recovery. */
 export async function purge(context: AwsContext, key: BackendKey): Promise<void> {
   const name = context.nameOf(key);
-  const what = `purge credential "${key.name}"`;
+  const what = `purge credential "${key.connectionId}"`;
   // why: a forced delete of a missing secret succeeds silently; absence must be NotFound.
   if (!(await describeSecret(context, name, what))) throw missingRecord(NAME, key);
   try {
@@ -83,6 +83,6 @@ export async function restore(context: AwsContext, key: BackendKey): Promise<voi
     );
   } catch (error) {
     if (isMissing(error)) throw missingRecord(NAME, key);
-    throw context.fail(error, `restore credential "${key.name}"`);
+    throw context.fail(error, `restore credential "${key.connectionId}"`);
   }
 }

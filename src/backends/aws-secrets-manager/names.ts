@@ -44,7 +44,7 @@ export function checkPrefix(prefix: string, source: string): string {
 
 /** The secret name of a key. */
 export function secretName(prefix: string, key: BackendKey): string {
-  return `${prefix}${key.tenantSegment}/${key.nameSegment}`;
+  return `${prefix}${key.tenantSegment}/${key.connectionSegment}`;
 }
 
 /** The name prefix every secret of one tenant starts with. */

@@ -25,7 +25,7 @@ export async function readRecord(
 ): Promise<BackendRecord | undefined> {
   const output = await unlessMissing(
     context,
-    `read credential "${key.name}"`,
+    `read credential "${key.connectionId}"`,
     ({ sdk, client }, abortSignal) =>
       client.send(new sdk.GetSecretValueCommand({ SecretId: context.nameOf(key), ...selector }), {
         abortSignal,

@@ -45,7 +45,7 @@ export async function putRecord(
     name: context.nameOf(key),
     write,
     expected: options.ifVersion,
-    what: `write credential "${key.name}"`,
+    what: `write credential "${key.connectionId}"`,
   };
   for (let attempt = 0; attempt < context.config.maxWriteAttempts; attempt++) {
     const state = await describeSecret(context, request.name, request.what);
@@ -53,7 +53,7 @@ export async function putRecord(
     if (outcome !== "retry") return outcome;
   }
   throw new UnavailableError(
-    `Too many concurrent writers to credential "${key.name}" (option maxWriteAttempts).`,
+    `Too many concurrent writers to credential "${key.connectionId}" (option maxWriteAttempts).`,
     { source: NAME },
   );
 }

@@ -37,7 +37,7 @@ export async function putRecord(
     if ("deleted" in mine) {
       if (kv.settings.onDeletedName === "conflict") {
         throw new ConflictError(
-          `Credential "${key.name}" is deleted but recoverable in Key Vault; restore or purge it before storing it again.`,
+          `Credential "${key.connectionId}" is deleted but recoverable in Key Vault; restore or purge it before storing it again.`,
           options.ifVersion,
           { source: SOURCE, cause: mine.deleted },
         );
@@ -52,7 +52,7 @@ export async function putRecord(
     await contentionBackoff(attempt, 20, 1000);
   }
   throw new UnavailableError(
-    `Too many concurrent writers to credential "${key.name}"; gave up after ${kv.settings.maxWriteAttempts} attempts.`,
+    `Too many concurrent writers to credential "${key.connectionId}"; gave up after ${kv.settings.maxWriteAttempts} attempts.`,
     { source: SOURCE },
   );
 }

@@ -45,11 +45,11 @@ function readOnly(what: string, variable: string): UnsupportedError {
 }
 
 /** The (tenantId, connectionId) a variable's key id encodes, when neither part is hashed. */
-function idsOf(id: string): { tenant: string; name: string } | undefined {
+function idsOf(id: string): { tenantId: string; connectionId: string } | undefined {
   const at = id.indexOf(KEY_SEPARATOR);
-  const tenant = unescapeComponent(id.slice(0, at));
-  const name = unescapeComponent(id.slice(at + KEY_SEPARATOR.length));
-  return tenant === undefined || name === undefined ? undefined : { tenant, name };
+  const tenantId = unescapeComponent(id.slice(0, at));
+  const connectionId = unescapeComponent(id.slice(at + KEY_SEPARATOR.length));
+  return tenantId === undefined || connectionId === undefined ? undefined : { tenantId, connectionId };
 }
 
 /** Creates the read-only env backend. */
@@ -65,7 +65,7 @@ export function envBackend(options: EnvBackendOptions = {}): Backend {
       `credkit: ${variable} holds plain JSON; use encryptForEnv() values outside development (plain JSON is refused when NODE_ENV=production).`,
     );
   };
-  const read = (variable: string, key: Pick<BackendKey, "tenant" | "name"> | undefined) => {
+  const read = (variable: string, key: Pick<BackendKey, "tenantId" | "connectionId"> | undefined) => {
     const text = env[variable];
     return text === undefined ? undefined : decodeValue(text, { variable, key, production, onPlain });
   };

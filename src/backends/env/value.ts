@@ -66,7 +66,7 @@ function decodeRecord(variable: string, text: string): BackendRecord {
 function plainRecord(
   variable: string,
   text: string,
-  key: Pick<BackendKey, "tenant" | "name">,
+  key: Pick<BackendKey, "tenantId" | "connectionId">,
 ): BackendRecord {
   let fields: unknown;
   try {
@@ -82,8 +82,8 @@ function plainRecord(
     version: 1,
     value: PLAIN_PAYLOAD_PREFIX + JSON.stringify(fields),
     metadata: {
-      tenant: key.tenant,
-      name: key.name,
+      tenant: key.tenantId,
+      name: key.connectionId,
       type: "custom",
       fingerprints: {},
       keyId: null,
@@ -96,7 +96,7 @@ function plainRecord(
 /** How a value is read: the key it is read for (plain values carry no ids), and the policy. */
 export interface DecodeContext {
   readonly variable: string;
-  readonly key: Pick<BackendKey, "tenant" | "name"> | undefined;
+  readonly key: Pick<BackendKey, "tenantId" | "connectionId"> | undefined;
   readonly production: boolean;
   /** Called before a plain JSON value is returned. */
   readonly onPlain: (variable: string) => void;

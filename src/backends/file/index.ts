@@ -52,7 +52,7 @@ export function fileBackend(options: FileBackendOptions = {}): Backend {
   };
   const folderOf = async (key: BackendKey) => {
     await ready();
-    return join(records, key.tenantSegment, key.nameSegment);
+    return join(records, key.tenantSegment, key.connectionSegment);
   };
   const serialized = createWriteQueue();
 

@@ -41,7 +41,7 @@ export async function readWriteState(context: GcpContext, key: BackendKey): Prom
   const names = await context.names();
   const [secret, latest] = await Promise.all([
     unlessMissing(
-      context.rpc(`read credential "${key.name}"`, (client, o) =>
+      context.rpc(`read credential "${key.connectionId}"`, (client, o) =>
         client.getSecret({ name: names.secret(key) }, o),
       ),
     ),

@@ -21,7 +21,7 @@ const SWITCH_ATTEMPTS = 5;
 export async function purge(context: GcpContext, key: BackendKey): Promise<void> {
   const names = await context.names();
   const listed = await unlessMissing(
-    context.rpc(`list the versions of credential "${key.name}"`, (client, o) =>
+    context.rpc(`list the versions of credential "${key.connectionId}"`, (client, o) =>
       client.listSecretVersions({ parent: names.secret(key) }, { ...o, autoPaginate: true }),
     ),
   );
@@ -29,7 +29,7 @@ export async function purge(context: GcpContext, key: BackendKey): Promise<void>
   const live = listed[0].filter((version) => versionState(version) !== "destroyed" && version.name);
   await mapLimit(live, PURGE_CONCURRENCY, async (version) => {
     try {
-      await context.rpc(`destroy a version of credential "${key.name}"`, (client, o) =>
+      await context.rpc(`destroy a version of credential "${key.connectionId}"`, (client, o) =>
         client.destroySecretVersion({ name: version.name as string }, o),
       );
     } catch (error) {
@@ -39,7 +39,7 @@ export async function purge(context: GcpContext, key: BackendKey): Promise<void>
     }
   });
   await unlessMissing(
-    context.rpc(`delete credential "${key.name}"`, (client, o) =>
+    context.rpc(`delete credential "${key.connectionId}"`, (client, o) =>
       client.deleteSecret({ name: names.secret(key) }, o),
     ),
   );
@@ -59,13 +59,17 @@ export async function switchLatest(
     if (to === "disabled" && state !== "enabled") throw missingRecord(NAME, key);
     if (to === "enabled" && state === "enabled") return;
     if (state === "destroyed") {
-      throw new DeletedError(`Credential "${key.name}" is destroyed and cannot be restored.`, "destroyed", {
-        source: NAME,
-      });
+      throw new DeletedError(
+        `Credential "${key.connectionId}" is destroyed and cannot be restored.`,
+        "destroyed",
+        {
+          source: NAME,
+        },
+      );
     }
     const request = { name: latest.name, ...(latest.etag ? { etag: latest.etag } : {}) };
     try {
-      await context.rpc(`${action} credential "${key.name}"`, (client, o) =>
+      await context.rpc(`${action} credential "${key.connectionId}"`, (client, o) =>
         to === "disabled" ? client.disableSecretVersion(request, o) : client.enableSecretVersion(request, o),
       );
       return;
@@ -74,7 +78,7 @@ export async function switchLatest(
       if (statusOf(error) !== "FAILED_PRECONDITION" && statusOf(error) !== "ABORTED") throw error;
     }
   }
-  throw new ConflictError(`Credential "${key.name}" kept changing during ${action}.`, undefined, {
+  throw new ConflictError(`Credential "${key.connectionId}" kept changing during ${action}.`, undefined, {
     source: NAME,
   });
 }

@@ -41,7 +41,7 @@ export async function getVersion(
 ): Promise<VersionLike | undefined> {
   const names = await context.names();
   const result = await unlessMissing(
-    context.rpc(`read the state of credential "${key.name}"`, (client, o) =>
+    context.rpc(`read the state of credential "${key.connectionId}"`, (client, o) =>
       client.getSecretVersion({ name: names.version(key, version) }, o),
     ),
   );
@@ -57,12 +57,12 @@ async function readDeleted(
 ): Promise<void> {
   const [version] =
     (await unlessMissing(
-      context.rpc(`read the state of credential "${key.name}"`, (client, o) =>
+      context.rpc(`read the state of credential "${key.connectionId}"`, (client, o) =>
         client.getSecretVersion({ name }, o),
       ),
     )) ?? [];
   const state = version ? versionState(version) : undefined;
-  const which = `Version ${versionNumberOf(version?.name) ?? "latest"} of credential "${key.name}"`;
+  const which = `Version ${versionNumberOf(version?.name) ?? "latest"} of credential "${key.connectionId}"`;
   if (state === "destroyed") throw new DeletedError(`${which} is destroyed.`, "destroyed", { source: NAME });
   if (state === "disabled") {
     if (!pinned) throw deletedRecord(NAME, key);
@@ -77,7 +77,7 @@ async function access(
   name: string,
   pinned: boolean,
 ): Promise<AccessLike | undefined> {
-  const what = `read credential "${key.name}"`;
+  const what = `read credential "${key.connectionId}"`;
   for (let attempt = 0; ; attempt++) {
     try {
       const [response] = await context.rpc(what, (client, o) => client.accessSecretVersion({ name }, o));
@@ -101,7 +101,7 @@ export async function getRecord(
   if (pinned !== undefined && (!Number.isInteger(pinned) || pinned < 1)) return undefined;
   const names = await context.names();
   const name = names.version(key, pinned ?? "latest");
-  const what = `credential "${key.name}"`;
+  const what = `credential "${key.connectionId}"`;
   // why: a soft delete disables only the latest version; a pinned read of an older one must still see it.
   const latestCheck = pinned !== undefined ? getVersion(context, key, "latest") : undefined;
   latestCheck?.catch(() => undefined);

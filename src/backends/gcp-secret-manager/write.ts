@@ -37,7 +37,7 @@ function checkedPayload(key: BackendKey, write: BackendWrite, ifVersion: number 
   const data = encodePayload(write);
   if (data.length > MAX_PAYLOAD_BYTES) {
     throw new ValidationError(
-      `Credential "${key.name}" is ${data.length} bytes stored; Secret Manager holds at most ${MAX_PAYLOAD_BYTES}.`,
+      `Credential "${key.connectionId}" is ${data.length} bytes stored; Secret Manager holds at most ${MAX_PAYLOAD_BYTES}.`,
       "value",
       { source: NAME },
     );
@@ -60,7 +60,7 @@ export async function putRecord(
     write,
     token: randomUUID(),
     ifVersion,
-    what: `write credential "${key.name}"`,
+    what: `write credential "${key.connectionId}"`,
   };
   const { claimTtlMs, retry } = context.config;
   const giveUpAt = Date.now() + claimTtlMs + retry.timeoutMs;
@@ -69,7 +69,7 @@ export async function putRecord(
     if (claimed !== undefined) return addVersion(context, request, data);
     if (Date.now() > giveUpAt) {
       throw new ConflictError(
-        `Gave up waiting for other writers of credential "${key.name}" (a write claim held longer than ${claimTtlMs} ms).`,
+        `Gave up waiting for other writers of credential "${key.connectionId}" (a write claim held longer than ${claimTtlMs} ms).`,
         ifVersion,
         { source: NAME },
       );

@@ -4,7 +4,7 @@
  * One row per credential in `<schema>.<table>` holds the current version: payload (`bytea`), type,
  * key id, fingerprints, masked forms, version, status, expiry, audit times, soft-delete time. Every
  * version written is also kept in `<table>_versions` for pinned reads. Rows are identified by the
- * encoded key (`tenant_key`, `name_key` = `BackendKey.tenantSegment`, `nameSegment`), unique
+ * encoded key (`tenant_key`, `name_key` = `BackendKey.tenantSegment`, `connectionSegment`), unique
  * together; the raw tenant and name sit beside them for people reading the table.
  *
  * A write is one statement in a transaction (see `statements.ts`). Concurrent writers queue on the
@@ -82,7 +82,7 @@ async function batchRead(session: Session, sql: Statements, keys: readonly Backe
   const readGroup = async (client: PoolClient, group: readonly BackendKey[]) => {
     const { rows } = await client.query<RecordRow>(sql.batch, [
       group.map((key) => key.tenantSegment),
-      group.map((key) => key.nameSegment),
+      group.map((key) => key.connectionSegment),
     ]);
     for (const row of rows) found.set(`${row.tenant_key}--${row.name_key}`, row);
   };
@@ -114,7 +114,7 @@ async function writeVersion(
     if (written) return { version: written.version };
     const current = await client.query<{ version: number; deleted: boolean }>(sql.current, [
       key.tenantSegment,
-      key.nameSegment,
+      key.connectionSegment,
     ]);
     const row = current.rows[0];
     throw versionConflict(NAME, key, ifVersion ?? 0, !row || row.deleted ? 0 : row.version);
@@ -200,7 +200,11 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
   const readRow = (key: BackendKey, version: number | undefined) =>
     session.read(key.tenantSegment, async (client) => {
       const statement = version === undefined ? sql.latest : sql.pinned;
-      const parameters = [key.tenantSegment, key.nameSegment, ...(version === undefined ? [] : [version])];
+      const parameters = [
+        key.tenantSegment,
+        key.connectionSegment,
+        ...(version === undefined ? [] : [version]),
+      ];
       const { rows } = await client.query<RecordRow>(statement, parameters);
       return rows[0];
     });
@@ -208,7 +212,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
   /** Soft-deletes, purges or restores one row; `NotFoundError` when there was none to change. */
   const change = async (key: BackendKey, statement: string): Promise<void> => {
     const changed = await session.transaction(key.tenantSegment, async (client) => {
-      const { rowCount } = await client.query(statement, [key.tenantSegment, key.nameSegment]);
+      const { rowCount } = await client.query(statement, [key.tenantSegment, key.connectionSegment]);
       return (rowCount ?? 0) > 0;
     });
     if (!changed) throw missingRecord(NAME, key);

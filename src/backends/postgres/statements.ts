@@ -40,7 +40,7 @@ export function writeParameters(
   const payload = payloadOf(write.value);
   const parameters: unknown[] = [
     key.tenantSegment,
-    key.nameSegment,
+    key.connectionSegment,
     metadata.tenant,
     metadata.name,
     metadata.type,

@@ -23,7 +23,7 @@ export function deletedError(key: BackendKey, state: "deleted" | "destroyed"): D
   return state === "deleted"
     ? deletedRecord(NAME, key)
     : new DeletedError(
-        `Credential "${key.name}": its latest version is destroyed; store it again.`,
+        `Credential "${key.connectionId}": its latest version is destroyed; store it again.`,
         "destroyed",
         {
           source: NAME,
@@ -35,14 +35,17 @@ export function deletedError(key: BackendKey, state: "deleted" | "destroyed"): D
 function decode(key: BackendKey, data: VersionData): BackendRecord {
   const body = parseBody(data.data);
   if (!body) {
-    throw new IntegrityError(`The Vault secret of credential "${key.name}" was not written by credkit.`, {
-      source: NAME,
-    });
+    throw new IntegrityError(
+      `The Vault secret of credential "${key.connectionId}" was not written by credkit.`,
+      {
+        source: NAME,
+      },
+    );
   }
   const metadata = readEntry(data.metadata.custom_metadata, body.ref);
   if (!metadata) {
     throw new IntegrityError(
-      `The custom_metadata entry of credential "${key.name}" version ${data.metadata.version} is missing.`,
+      `The custom_metadata entry of credential "${key.connectionId}" version ${data.metadata.version} is missing.`,
       { source: NAME },
     );
   }
@@ -55,16 +58,16 @@ export async function getRecord(
   key: BackendKey,
   version?: number,
 ): Promise<BackendRecord | undefined> {
-  const paths = recordPaths(kv.settings.mount, kv.settings.prefix, key.tenantSegment, key.nameSegment);
+  const paths = recordPaths(kv.settings.mount, kv.settings.prefix, key.tenantSegment, key.connectionSegment);
   if (version !== undefined) {
     // why: a pinned read of a soft-deleted credential is a read of a deleted credential.
-    const metadata = await readMetadata(kv, paths, key.name);
+    const metadata = await readMetadata(kv, paths, key.connectionId);
     if (!metadata || metadata.current_version === 0) return undefined;
     const state = goneState(metadata.versions[String(metadata.current_version)]);
     if (state) throw deletedError(key, state);
     if (!metadata.versions[String(version)]) return undefined;
   }
-  const result = await readVersion(kv, paths, key.name, version);
+  const result = await readVersion(kv, paths, key.connectionId, version);
   if ("missing" in result) {
     const versionMetadata = result.missing?.data?.metadata;
     // why: Vault answers 404 with the version's metadata for a deleted or destroyed version,

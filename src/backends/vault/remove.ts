@@ -12,8 +12,8 @@ import { type RecordPaths, recordPaths } from "./records.js";
 
 /** The key's paths and metadata; a `NotFoundError` when it has no version. */
 async function existing(kv: Kv, key: BackendKey): Promise<{ paths: RecordPaths; metadata: KeyMetadata }> {
-  const paths = recordPaths(kv.settings.mount, kv.settings.prefix, key.tenantSegment, key.nameSegment);
-  const metadata = await readMetadata(kv, paths, key.name);
+  const paths = recordPaths(kv.settings.mount, kv.settings.prefix, key.tenantSegment, key.connectionSegment);
+  const metadata = await readMetadata(kv, paths, key.connectionId);
   if (!metadata || metadata.current_version === 0) throw missingRecord(NAME, key);
   return { paths, metadata };
 }
@@ -26,17 +26,17 @@ export async function deleteRecord(kv: Kv, key: BackendKey, options: BackendDele
       .filter(([, state]) => !state.destroyed)
       .map(([version]) => Number(version));
     if (versions.length > 0) {
-      await call(kv, `destroy credential "${key.name}" at ${paths.destroy}`, (client) =>
+      await call(kv, `destroy credential "${key.connectionId}" at ${paths.destroy}`, (client) =>
         client.write(paths.destroy, { versions }, kv.settings.request),
       );
     }
-    await call(kv, `purge credential "${key.name}" at ${paths.metadata}`, (client) =>
+    await call(kv, `purge credential "${key.connectionId}" at ${paths.metadata}`, (client) =>
       client.delete(paths.metadata, kv.settings.request),
     );
     return;
   }
   if (goneState(metadata.versions[String(metadata.current_version)])) throw missingRecord(NAME, key);
-  await call(kv, `delete credential "${key.name}" at ${paths.data}`, (client) =>
+  await call(kv, `delete credential "${key.connectionId}" at ${paths.data}`, (client) =>
     client.delete(paths.data, kv.settings.request),
   );
 }
@@ -48,7 +48,7 @@ export async function restoreRecord(kv: Kv, key: BackendKey): Promise<void> {
   const state = goneState(metadata.versions[String(current)]);
   if (state === "destroyed") throw deletedError(key, state);
   if (state === "deleted") {
-    await call(kv, `restore credential "${key.name}" at ${paths.undelete}`, (client) =>
+    await call(kv, `restore credential "${key.connectionId}" at ${paths.undelete}`, (client) =>
       client.write(paths.undelete, { versions: [current] }, kv.settings.request),
     );
   }

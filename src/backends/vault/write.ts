@@ -23,10 +23,10 @@ export async function putRecord(
   write: BackendWrite,
   options: BackendPutOptions,
 ): Promise<{ version: number }> {
-  const paths = recordPaths(kv.settings.mount, kv.settings.prefix, key.tenantSegment, key.nameSegment);
+  const paths = recordPaths(kv.settings.mount, kv.settings.prefix, key.tenantSegment, key.connectionSegment);
   const { ifVersion } = options;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    const metadata = await readMetadata(kv, paths, key.name);
+    const metadata = await readMetadata(kv, paths, key.connectionId);
     const current = metadata?.current_version ?? 0;
     const live = current > 0 && !goneState(metadata?.versions[String(current)]);
     // why: a soft-deleted credential counts as absent, and writing over it revives it.
@@ -40,7 +40,7 @@ export async function putRecord(
     await contentionBackoff(attempt, 5, 200);
   }
   throw new ConflictError(
-    `Credential "${key.name}" is being written by too many writers at once; try again.`,
+    `Credential "${key.connectionId}" is being written by too many writers at once; try again.`,
     undefined,
     { source: NAME },
   );
@@ -58,7 +58,7 @@ async function attemptWrite(
   if (!metadata) {
     // why: PATCH needs the key to exist; a metadata write without custom_metadata creates
     // it without touching another writer's entries.
-    await call(kv, `create credential "${key.name}" at ${paths.metadata}`, (client) =>
+    await call(kv, `create credential "${key.connectionId}" at ${paths.metadata}`, (client) =>
       client.write(paths.metadata, { max_versions: kv.settings.maxVersions }, kv.settings.request),
     );
   }
@@ -71,15 +71,15 @@ async function attemptWrite(
     Object.keys(entry).length,
   );
   // why: the entry is written before the version, so a reader always finds it.
-  if (!(await patchCustomMetadata(kv, paths, key.name, { ...prune, ...entry }))) return undefined;
-  const outcome = await writeVersion(kv, paths, key.name, write.value, ref, current);
+  if (!(await patchCustomMetadata(kv, paths, key.connectionId, { ...prune, ...entry }))) return undefined;
+  const outcome = await writeVersion(kv, paths, key.connectionId, write.value, ref, current);
   if ("version" in outcome) return outcome.version;
-  if (outcome.retried && (await landed(kv, paths, key.name, current + 1, ref))) return current + 1;
+  if (outcome.retried && (await landed(kv, paths, key.connectionId, current + 1, ref))) return current + 1;
   // why: the entry of a write that lost is garbage; removing it is best effort.
   await patchCustomMetadata(
     kv,
     paths,
-    key.name,
+    key.connectionId,
     Object.fromEntries(Object.keys(entry).map((name) => [name, null])),
   ).catch(() => undefined);
   return undefined;

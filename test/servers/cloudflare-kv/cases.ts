@@ -101,7 +101,7 @@ export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): 
 
       const beyond = `${atLimit}n`;
       const hashed = encodeKey("t", beyond, max);
-      expect(hashed.nameSegment.startsWith("-h")).toBe(true);
+      expect(hashed.connectionSegment.startsWith("-h")).toBe(true);
       await manager.storeCredentials(beyond, "t", { apiKey: "beyond-value-001" });
       expect((await manager.getCredentials(beyond, "t")).apiKey?.reveal()).toBe("beyond-value-001");
       expect((await manager.getCredentials(atLimit, "t")).apiKey?.reveal()).toBe("limit-value-0002");
@@ -123,10 +123,10 @@ export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): 
       const backend = target().create({ prefix: freshPrefix() });
       const max = backend.capabilities.maxKeyLength;
       const tooLong = {
-        tenant: "t",
-        name: "n",
+        tenantId: "t",
+        connectionId: "n",
         tenantSegment: "t",
-        nameSegment: "n".repeat(max),
+        connectionSegment: "n".repeat(max),
         id: `t--${"n".repeat(max)}`,
       };
       const error = await backend.get(tooLong).catch((e: unknown) => e);
