@@ -2,8 +2,15 @@
  * Overhead of each remote backend: an uncached `getCredentials` against a loopback-served store
  * (AWS, Vault, GCP, Azure, Cloudflare REST) or PostgreSQL, against a bare read of the same record
  * through the official SDK (Cloudflare has none: a bare `fetch` of the REST API), to the same
- * server, alternating call by call in one run. Target: ≤ 1.15× (the wrapper, including envelope
- * decryption, costs little next to a round trip).
+ * server. Target: ≤ 1.15× (the wrapper, including envelope decryption, costs little next to a
+ * round trip).
+ *
+ * Each loopback server runs in a process of its own (bench/remote-server.ts), as a remote server
+ * would: its request handling is not on the measured event loop. Per store, the two calls run in
+ * pairs for a fixed time after a warm-up (`timePairs`), and the ratio is the median of the
+ * per-pair ratios (`pairRatio`), printed with the lowest and highest median of the run's
+ * quarters. `CREDKIT_BENCH_SAME_CALL=1` measures the bare read against itself instead (an A/A
+ * check of the method: every ratio should read 1.00).
  *
  *   npm run build && tsx bench/run.ts remoteOverhead
  */
@@ -14,8 +21,12 @@ for (const name of ["VAULT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "AWS_PROFILE
   delete process.env[name];
 }
 
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecretClient } from "@azure/keyvault-secrets";
 import nodeVault from "node-vault";
@@ -28,20 +39,21 @@ import { recordPaths } from "../src/backends/vault/records.js";
 import type { Backend } from "../src/core/backend.js";
 import type { BackendKey } from "../src/core/key-encoding.js";
 import { encodeKey } from "../src/core/key-encoding.js";
-import { FakeSecretsManager } from "../test/servers/aws-secrets-manager/server.js";
-import { KeyVaultServer } from "../test/servers/azure-key-vault/server.js";
-import { startCloudflareKvServer } from "../test/servers/cloudflare-kv/server.js";
-import { startGcpSecretManagerServer } from "../test/servers/gcp-secret-manager/server.js";
-import { startVaultServer } from "../test/servers/vault/server.js";
 import { built, CredentialManager, LocalKeyring } from "./built.js";
-import { alternate } from "./compare.js";
+import { median, pairRatio, timePairs } from "./compare.js";
+import type { ServedStore, ServedStoreKind } from "./remote-server.js";
 import { type Measurement, measurement, roundTo } from "./verdict.js";
 
-const ITERATIONS = 60;
-const ROUNDS = 5;
+/** Unmeasured pairs first, per store (JIT, connection pools). */
+const WARM_UP_MS = 1_000;
+/** Measured pairs, per store. */
+const MEASURE_MS = 4_000;
 const TARGET = 1.15;
+/** The A/A check: the subject is the bare read itself. */
+const SAME_CALL = process.env.CREDKIT_BENCH_SAME_CALL === "1";
 const TENANT = "tenant-1";
 const CONNECTION = "openai";
+const SERVER_SCRIPT = new URL("./remote-server.ts", import.meta.url);
 const POSTGRES_URL = process.env.POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** One store set up for the comparison: its backend, a bare read of the record, and cleanup. */
@@ -57,13 +69,34 @@ async function backendModule<T>(type: string): Promise<T> {
   return (await import(built(`backends/${type}/index.js`))) as T;
 }
 
+/** A store server started by bench/remote-server.ts in a child process. */
+async function serve(kind: ServedStoreKind): Promise<ServedStore & { close(): Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(SERVER_SCRIPT), kind], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const [line] = await Promise.race([
+    once(createInterface({ input: child.stdout }), "line") as Promise<string[]>,
+    exited.then(() => {
+      throw new Error(`The bench ${kind} server exited before it listened.`);
+    }),
+  ]);
+  const served = JSON.parse(line as string) as ServedStore;
+  return {
+    ...served,
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
 async function aws(): Promise<Subject> {
   const { awsSecretsManagerBackend } =
     await backendModule<typeof import("../src/backends/aws-secrets-manager/index.js")>("aws-secrets-manager");
-  const server = new FakeSecretsManager();
-  const endpoint = await server.start();
+  const server = await serve("aws");
   const credentials = { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret-access-key" };
-  const settings = { endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
+  const settings = { endpoint: server.endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
   const client = new SecretsManagerClient(settings);
   const prefix = "bench/";
   return {
@@ -72,18 +105,18 @@ async function aws(): Promise<Subject> {
     bareRead: (key) => client.send(new GetSecretValueCommand({ SecretId: awsSecretName(prefix, key) })),
     close: async () => {
       client.destroy();
-      await server.stop();
+      await server.close();
     },
   };
 }
 
 async function vault(): Promise<Subject> {
   const { vaultBackend } = await backendModule<typeof import("../src/backends/vault/index.js")>("vault");
-  const server = await startVaultServer();
-  const client = nodeVault({ endpoint: server.url, token: server.rootToken, noCustomHTTPVerbs: true });
+  const server = await serve("vault");
+  const client = nodeVault({ endpoint: server.endpoint, token: server.token, noCustomHTTPVerbs: true });
   return {
     store: "HashiCorp Vault",
-    backend: vaultBackend({ endpoint: server.url, auth: { method: "token", token: server.rootToken } }),
+    backend: vaultBackend({ endpoint: server.endpoint, auth: { method: "token", token: server.token } }),
     bareRead: (key) =>
       client.read(recordPaths("secret", "credkit", key.tenantSegment, key.connectionSegment).data),
     close: () => server.close(),
@@ -93,7 +126,7 @@ async function vault(): Promise<Subject> {
 async function gcp(): Promise<Subject> {
   const { gcpSecretManagerBackend } =
     await backendModule<typeof import("../src/backends/gcp-secret-manager/index.js")>("gcp-secret-manager");
-  const server = await startGcpSecretManagerServer();
+  const server = await serve("gcp");
   const require = createRequire(import.meta.url);
   const sdkEntry = require.resolve("@google-cloud/secret-manager");
   const sdk = require(sdkEntry) as typeof import("@google-cloud/secret-manager");
@@ -101,17 +134,18 @@ async function gcp(): Promise<Subject> {
   const gax = createRequire(createRequire(sdkEntry).resolve("google-gax"))("google-gax") as {
     grpc: { credentials: { createInsecure(): unknown } };
   };
+  const [host, port] = server.endpoint.split(":") as [string, string];
   const connection = {
-    apiEndpoint: "127.0.0.1",
-    port: server.port,
+    apiEndpoint: host,
+    port: Number(port),
     universeDomain: "googleapis.com",
     sslCreds: gax.grpc.credentials.createInsecure(),
   };
   const client = new sdk.SecretManagerServiceClient(connection as never);
-  const names = secretNames(server.projectId, "credkit-");
+  const names = secretNames(server.account, "credkit-");
   const backend = gcpSecretManagerBackend({
-    projectId: server.projectId,
-    endpoint: `127.0.0.1:${server.port}`,
+    projectId: server.account,
+    endpoint: server.endpoint,
     universeDomain: connection.universeDomain,
     clientOptions: { sslCreds: connection.sslCreds },
   });
@@ -129,17 +163,17 @@ async function gcp(): Promise<Subject> {
 async function azure(): Promise<Subject> {
   const { azureKeyVaultBackend } =
     await backendModule<typeof import("../src/backends/azure-key-vault/index.js")>("azure-key-vault");
-  const token = `kv-bench-${randomBytes(8).toString("hex")}`;
-  const server = await KeyVaultServer.start({ tokens: { [token]: "all" } });
+  const server = await serve("azure");
+  const { token } = server;
   const credential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
   const clientOptions = { allowInsecureConnection: true, disableChallengeResourceVerification: true };
-  const client = new SecretClient(server.url, credential, {
+  const client = new SecretClient(server.endpoint, credential, {
     ...clientOptions,
     retryOptions: { maxRetries: 0 },
   });
   return {
     store: "Azure Key Vault",
-    backend: azureKeyVaultBackend({ endpoint: server.url, credential, clientOptions, env: {} }),
+    backend: azureKeyVaultBackend({ endpoint: server.endpoint, credential, clientOptions, env: {} }),
     bareRead: (key) => client.getSecret(azureSecretName("credkit-", key)),
     close: () => server.close(),
   };
@@ -148,17 +182,14 @@ async function azure(): Promise<Subject> {
 async function cloudflare(): Promise<Subject> {
   const { cloudflareKvBackend } =
     await backendModule<typeof import("../src/backends/cloudflare-kv/index.js")>("cloudflare-kv");
-  const account = {
-    accountId: "0123456789abcdef0123456789abcdef",
-    namespaceId: "fedcba9876543210fedcba9876543210",
-  };
-  const apiToken = `cf-bench-${randomBytes(16).toString("hex")}`;
-  const server = await startCloudflareKvServer({ ...account, apiToken });
-  const base = `${server.baseUrl}/accounts/${account.accountId}/storage/kv/namespaces/${account.namespaceId}`;
+  const server = await serve("cloudflare");
+  const account = { accountId: server.account, namespaceId: server.namespace };
+  const apiToken = server.token;
+  const base = `${server.endpoint}/accounts/${account.accountId}/storage/kv/namespaces/${account.namespaceId}`;
   const layout = keyLayout("credkit/");
   return {
     store: "Cloudflare KV (REST)",
-    backend: cloudflareKvBackend({ ...account, apiToken, endpoint: server.baseUrl, env: {} }),
+    backend: cloudflareKvBackend({ ...account, apiToken, endpoint: server.endpoint, env: {} }),
     bareRead: async (key) => {
       const response = await fetch(`${base}/values/${encodeURIComponent(layout.head(key.id))}`, {
         headers: { authorization: `Bearer ${apiToken}` },
@@ -203,18 +234,26 @@ async function overhead(setUp: () => Promise<Subject>): Promise<Measurement> {
       apiKey: `sk-bench-${randomBytes(24).toString("hex")}`,
     });
     const key = encodeKey(TENANT, CONNECTION, subject.backend.capabilities.maxKeyLength);
-    const { floorNs, subjectNs } = await alternate(
-      () => subject.bareRead(key),
-      () => manager.getCredentials(CONNECTION, TENANT),
-      ITERATIONS,
-      ROUNDS,
+    const bareRead = () => subject.bareRead(key);
+    const times = await timePairs(
+      bareRead,
+      SAME_CALL ? bareRead : () => manager.getCredentials(CONNECTION, TENANT),
+      { warmUpMs: WARM_UP_MS, measureMs: MEASURE_MS },
     );
+    const { ratio, quarters } = pairRatio(times);
     return measurement(
-      `${subject.store}: uncached getCredentials / bare SDK read (same loopback server)`,
-      subjectNs / floorNs,
+      SAME_CALL
+        ? `${subject.store}: bare SDK read / bare SDK read (A/A check of the method)`
+        : `${subject.store}: uncached getCredentials / bare SDK read (same loopback server, own process)`,
+      ratio,
       "×",
       { atMost: TARGET },
-      { bareReadUs: roundTo(floorNs / 1000), getCredentialsUs: roundTo(subjectNs / 1000) },
+      {
+        bareReadUs: roundTo(median(times.floorNs) / 1000),
+        [SAME_CALL ? "sameBareReadUs" : "getCredentialsUs"]: roundTo(median(times.subjectNs) / 1000),
+        pairs: times.floorNs.length,
+        quarterRatios: quarters.map((value) => roundTo(value)).join("–"),
+      },
     );
   } finally {
     await subject.backend.close?.();

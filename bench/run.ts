@@ -17,7 +17,8 @@
  * 10. OAuth (bench/oauth.ts): token calls for 1,000 concurrent getAccessToken on an expired
  *     token (target = 1); a valid-token lookup vs a cache hit of getCredentials (target ≤ 3×).
  * 11. Remote stores (bench/remote.ts): uncached getCredentials vs a bare SDK read of the same
- *     record on the same loopback server (AWS, Vault, GCP, Azure, Cloudflare REST, PostgreSQL). target ≤ 1.15×
+ *     record on the same loopback server in its own process (AWS, Vault, GCP, Azure, Cloudflare
+ *     REST, PostgreSQL), median of per-pair ratios.                                    target ≤ 1.15×
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
