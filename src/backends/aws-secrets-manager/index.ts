@@ -2,7 +2,7 @@
  * `aws`: AWS Secrets Manager through `@aws-sdk/client-secrets-manager` (an optional peer,
  * imported on first use).
  *
- * One credential is one secret named `<prefix><tenant segment>/<name segment>`; one credkit
+ * One credential is one secret named `<prefix><tenant segment>/<connection segment>`; one credkit
  * version is one secret version whose id is derived from the integer (see `names.ts`). Writes
  * are in `write.ts`, reads in `read.ts` and `batch-read.ts` (several latest reads go through
  * `BatchGetSecretValue`, 20 a call), deletes and restores in `delete.ts`, listing in `list.ts`.

@@ -83,7 +83,7 @@ function deletedEntry(context: AwsContext, entry: SecretListEntry): BackendListE
   if (stored) return { metadata: stored.metadata, version: stored.version, deleted: true };
   const parsed = entry.Name ? parseSecretName(context.config.prefix, entry.Name) : undefined;
   const tenantId = parsed && unescapeComponent(parsed.tenantSegment);
-  const connectionId = parsed && unescapeComponent(parsed.nameSegment);
+  const connectionId = parsed && unescapeComponent(parsed.connectionSegment);
   if (tenantId === undefined || connectionId === undefined) return undefined;
   const metadata: RecordMetadata = {
     tenant: tenantId,

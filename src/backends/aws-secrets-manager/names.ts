@@ -1,7 +1,7 @@
 /**
  * How credkit keys and versions map onto Secrets Manager names and version ids.
  *
- * A key becomes `<prefix><tenant segment>/<name segment>`. Segments are `[a-z0-9-]` and never
+ * A key becomes `<prefix><tenant segment>/<connection segment>`. Segments are `[a-z0-9-]` and never
  * contain `/`, so the mapping is injective and every name stays inside AWS's alphabet
  * (`A-Za-z0-9/_+=.@-`, at most 512 characters); the `/` lets an IAM policy scope a tenant with
  * `<prefix><tenant segment>/*`.
@@ -56,14 +56,14 @@ export function tenantPrefix(prefix: string, tenantSegment: string): string {
 export function parseSecretName(
   prefix: string,
   name: string,
-): { tenantSegment: string; nameSegment: string } | undefined {
+): { tenantSegment: string; connectionSegment: string } | undefined {
   if (!name.startsWith(prefix)) return undefined;
   const parts = name.slice(prefix.length).split("/");
   if (parts.length !== 2) return undefined;
-  const [tenantSegment, nameSegment] = parts as [string, string];
+  const [tenantSegment, connectionSegment] = parts as [string, string];
   const segment = /^[a-z0-9-]+$/;
-  return segment.test(tenantSegment) && segment.test(nameSegment)
-    ? { tenantSegment, nameSegment }
+  return segment.test(tenantSegment) && segment.test(connectionSegment)
+    ? { tenantSegment, connectionSegment }
     : undefined;
 }
 

@@ -2,7 +2,7 @@
  * `file`: the embedded durable store for single hosts. A directory (0700) of records, one folder
  * per credential, one file (0600) per version:
  *
- *   <directory>/records/<tenant segment>/<name segment>/v0000000001.json
+ *   <directory>/records/<tenant segment>/<connection segment>/v0000000001.json
  *
  * A version is published atomically and without locks: it is written to a temporary file,
  * fsynced, then hard-linked to its final name. `link` fails if the name exists, so two writers

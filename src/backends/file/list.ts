@@ -1,4 +1,4 @@
-/** Listing: credential folders sorted by `<tenant>/<name>`, paged, latest version's metadata each. */
+/** Listing: credential folders sorted by `<tenant segment>/<connection segment>`, paged, latest version's metadata each. */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackendListEntry, BackendListOptions, BackendListPage } from "../../core/backend.js";
@@ -10,12 +10,13 @@ async function credentialFolders(
   records: string,
   tenantSegment: string | undefined,
 ): Promise<Array<[string, string]>> {
-  const tenants =
+  const tenantFolders =
     tenantSegment !== undefined ? [tenantSegment] : await readdir(records).catch(() => [] as string[]);
   const folders: Array<[string, string]> = [];
-  for (const tenant of tenants.sort()) {
-    const names = await readdir(join(records, tenant)).catch(() => [] as string[]);
-    for (const name of names.sort()) folders.push([`${tenant}/${name}`, join(records, tenant, name)]);
+  for (const tenantFolder of tenantFolders.sort()) {
+    const connectionFolders = await readdir(join(records, tenantFolder)).catch(() => [] as string[]);
+    for (const connectionFolder of connectionFolders.sort())
+      folders.push([`${tenantFolder}/${connectionFolder}`, join(records, tenantFolder, connectionFolder)]);
   }
   return folders;
 }

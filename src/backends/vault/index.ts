@@ -1,7 +1,7 @@
 /**
  * `vault`: HashiCorp Vault's KV version 2 engine, through `node-vault`.
  *
- * Each credential is one KV secret at `<mount>/data/<prefix>/<tenant segment>/<name segment>`,
+ * Each credential is one KV secret at `<mount>/data/<prefix>/<tenant segment>/<connection segment>`,
  * whose versions are credkit's versions. `ifVersion` is Vault's check-and-set (`options.cas`);
  * delete is KV's soft delete, restore is `undelete`, purge is `destroy` plus a metadata delete.
  * The secret body holds only the opaque payload; non-secret metadata lives in the key's

@@ -1,5 +1,5 @@
 /**
- * Listing: the tenant folders, then the keys in each, sorted by `<tenant>/<name>` (the cursor),
+ * Listing: the tenant folders, then the keys in each, sorted by `<tenant segment>/<connection segment>` (the cursor),
  * with each page's metadata read a batch at a time. Secrets under the prefix that credkit did
  * not write are skipped.
  */
@@ -11,23 +11,23 @@ import { listPath, parseBody, readEntry, recordPaths, refsFor } from "./records.
 /** Metadata reads in flight at once while listing. */
 const LIST_CONCURRENCY = 16;
 
-type Position = readonly [tenantSegment: string, nameSegment: string];
+type Position = readonly [tenantSegment: string, connectionSegment: string];
 
 const positionOf = (record: Position) => `${record[0]}/${record[1]}`;
 
-/** Every (tenant segment, name segment) under the prefix, or under one tenant, in cursor order. */
+/** Every (tenant segment, connection segment) under the prefix, or under one tenant, in cursor order. */
 async function recordNames(kv: Kv, tenantSegment: string | undefined): Promise<Position[]> {
   const { mount, prefix } = kv.settings;
-  const tenants =
+  const tenantFolders =
     tenantSegment !== undefined
       ? [tenantSegment]
       : (await listKeys(kv, listPath(mount, prefix)))
           .filter((name) => name.endsWith("/"))
           .map((name) => name.slice(0, -1));
   const records: Position[] = [];
-  for (const tenant of tenants) {
-    for (const key of await listKeys(kv, listPath(mount, prefix, tenant))) {
-      if (!key.endsWith("/")) records.push([tenant, key]);
+  for (const tenantFolder of tenantFolders) {
+    for (const key of await listKeys(kv, listPath(mount, prefix, tenantFolder))) {
+      if (!key.endsWith("/")) records.push([tenantFolder, key]);
     }
   }
   records.sort((a, b) => (positionOf(a) < positionOf(b) ? -1 : 1));
@@ -47,7 +47,7 @@ export async function listRecords(kv: Kv, options: BackendListOptions = {}): Pro
   while (index < records.length && entries.length < limit) {
     const batch = records.slice(index, index + Math.min(LIST_CONCURRENCY, limit - entries.length));
     const found = await Promise.all(
-      batch.map(([tenantSegment, nameSegment]) => listEntry(kv, tenantSegment, nameSegment)),
+      batch.map(([tenantSegment, connectionSegment]) => listEntry(kv, tenantSegment, connectionSegment)),
     );
     for (const [offset, entry] of found.entries()) {
       last = positionOf(batch[offset] as Position);
@@ -61,10 +61,10 @@ export async function listRecords(kv: Kv, options: BackendListOptions = {}): Pro
 async function listEntry(
   kv: Kv,
   tenantSegment: string,
-  nameSegment: string,
+  connectionSegment: string,
 ): Promise<BackendListEntry | undefined> {
-  const paths = recordPaths(kv.settings.mount, kv.settings.prefix, tenantSegment, nameSegment);
-  const metadata = await readMetadata(kv, paths, nameSegment);
+  const paths = recordPaths(kv.settings.mount, kv.settings.prefix, tenantSegment, connectionSegment);
+  const metadata = await readMetadata(kv, paths, connectionSegment);
   const current = metadata?.current_version ?? 0;
   if (!metadata || current === 0) return undefined;
   const deleted = goneState(metadata.versions[String(current)]) !== undefined;
@@ -72,7 +72,7 @@ async function listEntry(
   let ref = refs[0];
   if (refs.length > 1 && !deleted) {
     // why: a writer died between its two steps; the version's own body says which entry is its.
-    const result = await readVersion(kv, paths, nameSegment, current);
+    const result = await readVersion(kv, paths, connectionSegment, current);
     if ("found" in result) ref = parseBody(result.found.data)?.ref ?? ref;
   }
   const entry = ref === undefined ? undefined : readEntry(metadata.custom_metadata, ref);

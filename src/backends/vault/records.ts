@@ -1,8 +1,8 @@
 /**
  * Where credkit keeps things in KV v2, and how record metadata fits in `custom_metadata`.
  *
- *   <mount>/data/<prefix>/<tenant segment>/<name segment>      { payload, ref }
- *   <mount>/metadata/<prefix>/<tenant segment>/<name segment>  custom_metadata: credkit.<ref>.<i>
+ *   <mount>/data/<prefix>/<tenant segment>/<connection segment>      { payload, ref }
+ *   <mount>/metadata/<prefix>/<tenant segment>/<connection segment>  custom_metadata: credkit.<ref>.<i>
  *
  * `custom_metadata` belongs to the key, not to a version, and Vault limits it to 64 string
  * values of at most 512 printable bytes. So each version's `RecordMetadata` is written, before
@@ -63,9 +63,9 @@ export function recordPaths(
   mount: string,
   prefix: string,
   tenantSegment: string,
-  nameSegment: string,
+  connectionSegment: string,
 ): RecordPaths {
-  const path = `${prefix ? `${prefix}/` : ""}${tenantSegment}/${nameSegment}`;
+  const path = `${prefix ? `${prefix}/` : ""}${tenantSegment}/${connectionSegment}`;
   return {
     data: `${mount}/data/${path}`,
     metadata: `${mount}/metadata/${path}`,
