@@ -2,12 +2,12 @@
  * One credential's folder: `v0000000001.json`… (one file per version), the `deleted` marker of a
  * soft delete, and writers' temporary files. A listing and a version read.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { type FileHandle, open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackendRecord, BackendWrite } from "../../core/backend.js";
 import { IntegrityError } from "../../core/errors.js";
 import { guardMetadata } from "../../kit/record-guard.js";
-import { TEMP_PREFIX } from "./durable.js";
+import { release, TEMP_PREFIX } from "./durable.js";
 import { fileError, isCode, NAME } from "./errors.js";
 
 const VERSION_FILE = /^v(\d{10})\.json$/;
@@ -54,18 +54,48 @@ export async function folderState(folder: string): Promise<FolderState | undefin
   return state;
 }
 
+/** Bytes of a version file's first read (records with very large values need more reads). */
+const FIRST_READ_BYTES = 16 * 1024;
+
+/**
+ * The whole file behind `handle` as text. The first read and the size are asked for side by side:
+ * a file that fits the first read is read in one round trip to the thread pool, not two.
+ */
+async function readText(handle: FileHandle): Promise<string> {
+  const buffer = Buffer.allocUnsafe(FIRST_READ_BYTES);
+  const [{ bytesRead }, { size }] = await Promise.all([
+    handle.read(buffer, 0, FIRST_READ_BYTES, 0),
+    handle.stat(),
+  ]);
+  if (bytesRead === size && bytesRead < FIRST_READ_BYTES) return buffer.toString("utf8", 0, bytesRead);
+  return handle.readFile("utf8");
+}
+
+/** A version file's text; `undefined` when it is absent. */
+async function versionText(folder: string, version: number): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(join(folder, versionFile(version)), "r");
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return undefined;
+    throw fileError(error, "read a credential version");
+  }
+  try {
+    return await readText(handle);
+  } catch (error) {
+    throw fileError(error, "read a credential version");
+  } finally {
+    release(handle);
+  }
+}
+
 /**
  * One version's record; `undefined` when its file is absent, an `IntegrityError` when it is not
  * JSON, has no string value or holds malformed metadata.
  */
 export async function readVersion(folder: string, version: number): Promise<BackendRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(folder, versionFile(version)), "utf8");
-  } catch (error) {
-    if (isCode(error, "ENOENT")) return undefined;
-    throw fileError(error, "read a credential version");
-  }
+  const text = await versionText(folder, version);
+  if (text === undefined) return undefined;
   let parsed: Partial<Record<keyof BackendWrite, unknown>> | null;
   try {
     parsed = JSON.parse(text);

@@ -5,13 +5,13 @@
  * any point leaves either the whole version or none of it. `rewriteInPlace` replaces one
  * existing version (temporary file, fsync, rename over it).
  */
-import { link, mkdir, rename, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackendPutOptions, BackendWrite } from "../../core/backend.js";
 import { missingRecord, versionConflict } from "../../core/backend-support.js";
 import { UnavailableError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
-import { syncDirectory, tempPath, writeDurably } from "./durable.js";
+import { createDurably, release, renameNoReplace, syncDirectory, tempPath, writeDurably } from "./durable.js";
 import { fileError, isCode, NAME } from "./errors.js";
 import {
   DELETED_MARKER,
@@ -49,13 +49,16 @@ async function tidy(
   }
 }
 
-/** Writes the temporary file; the folder exists for every write but a credential's first. */
-async function writeTemp(folder: string, temp: string, content: string): Promise<void> {
+/**
+ * Creates the temporary file, written and fsynced, and returns it open; the folder exists for
+ * every write but a credential's first.
+ */
+async function writeTemp(folder: string, temp: string, content: string): Promise<FileHandle> {
   try {
-    await writeDurably(temp, content).catch(async (error: unknown) => {
+    return await createDurably(temp, content).catch(async (error: unknown) => {
       if (!isCode(error, "ENOENT")) throw error;
       await mkdir(folder, { recursive: true, mode: 0o700 });
-      await writeDurably(temp, content);
+      return createDurably(temp, content);
     });
   } catch (error) {
     throw fileError(error, "write a credential version");
@@ -77,7 +80,7 @@ export async function publish(
   let listing: Promise<FolderState | undefined> | undefined = folderState(folder);
   listing.catch(() => undefined);
   let published = false;
-  await writeTemp(folder, temp, content);
+  release(await writeTemp(folder, temp, content));
   try {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const { versions, deleted, temps } = (await (listing ?? folderState(folder))) ?? EMPTY_FOLDER;
@@ -88,7 +91,7 @@ export async function publish(
         throw versionConflict(NAME, key, options.ifVersion, current);
       }
       try {
-        await link(temp, join(folder, versionFile(latest + 1)));
+        await renameNoReplace(temp, join(folder, versionFile(latest + 1)), folder);
       } catch (error) {
         if (isCode(error, "EEXIST")) {
           if (options.ifVersion !== undefined) throw versionConflict(NAME, key, options.ifVersion);
@@ -102,10 +105,7 @@ export async function publish(
         }
         throw fileError(error, "publish a credential version");
       }
-      // why: the temporary name goes while the directory is fsynced; if a crash keeps it, it
-      // is a leftover that a later write tidies.
       published = true;
-      await Promise.all([syncDirectory(folder), unlink(temp).catch(() => undefined)]);
       if (deleted) await unlink(join(folder, DELETED_MARKER)).catch(() => undefined);
       const otherTemps = temps.filter((name) => !temp.endsWith(name));
       await tidy(folder, [...versions, latest + 1], otherTemps, maxVersions);

@@ -1,0 +1,82 @@
+/**
+ * The file store's write protocol, as the file system sees it: the temporary file is fsynced
+ * before it is linked to its version name, and the credential's folder is fsynced after the link
+ * and before the write returns. A crash can then keep the whole version or none of it, never a
+ * name without its data, and a returned write survives a crash.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { fileBackend } from "../../src/backends/file/index.js";
+import { CredentialManager } from "../../src/core/credential-manager.js";
+import { keyring } from "../support/fixtures.js";
+
+/** File-system steps of the store, in the order they started and finished. */
+const steps: string[] = [];
+
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs/promises")>();
+  const open: typeof actual.open = async (path, ...rest) => {
+    const handle = await actual.open(path, ...rest);
+    const sync = handle.sync.bind(handle);
+    handle.sync = async () => {
+      steps.push(`sync start ${basename(String(path))}`);
+      await sync();
+      steps.push(`sync done ${basename(String(path))}`);
+    };
+    return handle;
+  };
+  const link: typeof actual.link = async (existing, target) => {
+    steps.push(`link start ${basename(String(existing))}`);
+    await actual.link(existing, target);
+    steps.push(`link done ${basename(String(target))}`);
+  };
+  return { ...actual, default: { ...actual, open, link }, open, link };
+});
+
+let directory: string;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "credkit-durability-"));
+});
+
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe("file store write protocol", () => {
+  it("fsyncs the temporary file before linking it, and the folder after the link, before returning", async () => {
+    const manager = new CredentialManager({
+      backend: fileBackend({ directory }),
+      encryption: keyring(),
+      cache: false,
+    });
+    await manager.storeCredentials("c", "t", { apiKey: "durable-value-1" });
+    steps.length = 0;
+    await manager.storeCredentials("c", "t", { apiKey: "durable-value-2" });
+    steps.push("returned");
+    const [tenant] = await readdir(join(directory, "records"));
+    const [folder] = await readdir(join(directory, "records", tenant as string));
+    const linkStart = steps.findIndex((step) => step.startsWith("link start .tmp-"));
+    const temp = (steps[linkStart] as string).slice("link start ".length);
+    const at = (step: string) => steps.indexOf(step);
+    expect(at("link done v0000000002.json")).toBeGreaterThan(linkStart);
+    expect(at(`sync done ${temp}`)).toBeGreaterThan(-1);
+    expect(at(`sync done ${temp}`)).toBeLessThan(linkStart);
+    expect(at(`sync start ${folder}`)).toBeGreaterThan(at("link done v0000000002.json"));
+    expect(at(`sync done ${folder}`)).toBeGreaterThan(at(`sync start ${folder}`));
+    expect(at(`sync done ${folder}`)).toBeLessThan(at("returned"));
+  });
+
+  it("reads back a version larger than one read whole", async () => {
+    const manager = new CredentialManager({
+      backend: fileBackend({ directory }),
+      encryption: keyring(),
+      cache: false,
+    });
+    const value = `large-${"0123456789abcdef".repeat(3 * 1024)}`;
+    await manager.storeCredentials("c", "t", { apiKey: value });
+    expect((await manager.getCredentials("c", "t")).apiKey?.reveal()).toBe(value);
+  });
+});
