@@ -11,7 +11,7 @@ import { importOptional } from "../core/import-optional.js";
 import { Redactor } from "../core/redact.js";
 import { scrubThrown } from "../core/scrub-thrown.js";
 import { Secret } from "../core/secret.js";
-import { scopedListeners } from "./call-listeners.js";
+import { CallSignals } from "./call-signals.js";
 import { connectorEgress } from "./connector-fetch.js";
 import { classifyFailure, credkitCause, type Failure, failureError, testFailureMessage } from "./failures.js";
 import type {
@@ -39,8 +39,21 @@ export type ConnectorMethod = (...args: any[]) => Promise<unknown>;
 export interface ConnectorSetupContext<Lib = unknown> {
   readonly spec: ConnectorSpec;
   readonly options: ConnectorOptions<Lib>;
-  /** Aborted when the connector is cleaned up: pass it to every request. */
+  /**
+   * Aborted when the connector is cleaned up: for what lives as long as the connector (a client
+   * built with a signal). A method's requests take the signal of their own call instead (see
+   * `withCallSignal`): SDKs leave a listener per request on the signal they are given.
+   */
   readonly signal: AbortSignal;
+  /**
+   * Makes a method (or `verify`) that gets an `AbortSignal` of its own on each call, before its
+   * arguments: `withCallSignal((signal, city: string) => client.forecast(city, { signal }))` is
+   * the method `(city: string) => …`. The signal is aborted when the connector is cleaned up while
+   * the call runs, and dropped, with the listeners the SDK left on it, when the call settles.
+   */
+  withCallSignal<A extends unknown[], R>(
+    method: (signal: AbortSignal, ...args: A) => Promise<R>,
+  ): (...args: A) => Promise<R>;
   /** A secret field's value; `ValidationError` naming the field when absent. */
   secret(name: string): Secret;
   /** A secret field's value, or undefined. */
@@ -70,9 +83,12 @@ export interface ConnectorSetupContext<Lib = unknown> {
 /** What `setup` returns. */
 export interface ConnectorParts<Client, Methods extends Record<keyof Methods, ConnectorMethod>> {
   readonly client: Client;
-  /** The connector's own methods; each runs guarded (typed, scrubbed errors; refused after cleanup). */
+  /**
+   * The connector's own methods; each runs guarded (typed, scrubbed errors; refused after
+   * cleanup). Those that send requests are made with `withCallSignal`.
+   */
   readonly methods: Methods;
-  /** The cheapest authenticated call; throws what the SDK throws on failure. */
+  /** The cheapest authenticated call (made with `withCallSignal`); throws what the SDK throws on failure. */
   verify(): Promise<VerifyDetails | undefined>;
   /** Releases what the client holds. */
   close?(): void | Promise<void>;
@@ -258,13 +274,17 @@ export function defineConnector<
         fetchDecides: options.brokered === true,
       });
       const controller = new AbortController();
-      const scoped = scopedListeners(controller.signal);
+      const calls = new CallSignals();
       let closed = false;
       let cleanupRun: Promise<void> | undefined;
       const context: ConnectorSetupContext<Lib> = {
         spec,
         options,
         signal: controller.signal,
+        withCallSignal:
+          (method) =>
+          (...args) =>
+            calls.run((signal) => method(signal, ...args)),
         secret(name) {
           const value = fields.secrets.get(name);
           if (!value?.length) {
@@ -341,7 +361,7 @@ export function defineConnector<
         const started = performance.now();
         try {
           await egress.preflight();
-          const details = (await scoped(async () => parts?.verify())) ?? {};
+          const details = (await parts?.verify()) ?? {};
           return {
             success: true,
             status: "active",
@@ -365,9 +385,11 @@ export function defineConnector<
       const cleanup = (): Promise<void> => {
         cleanupRun ??= (async () => {
           closed = true;
-          controller.abort(
-            new UnsupportedError(`The ${spec.id} connector was cleaned up.`, { source: spec.id }),
-          );
+          const reason = new UnsupportedError(`The ${spec.id} connector was cleaned up.`, {
+            source: spec.id,
+          });
+          controller.abort(reason);
+          calls.abort(reason);
           fields.secrets.clear();
           const close = parts?.close?.bind(parts);
           parts = undefined;
@@ -421,7 +443,7 @@ export function defineConnector<
         closed: { enumerable: true, get: () => closed },
       });
       for (const [name, method] of Object.entries(parts.methods) as [string, ConnectorMethod][]) {
-        connector[name] = (...args: unknown[]) => guard(name, () => scoped(() => method(...args)));
+        connector[name] = (...args: unknown[]) => guard(name, () => method(...args));
       }
       return connector as unknown as DefinedConnector<Client, Methods>;
     },

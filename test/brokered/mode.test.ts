@@ -127,7 +127,7 @@ describe("brokered connectors hold no key and put it on the wire", () => {
     });
     const signal = await connector.call(async (_client, signal) => signal);
     for (let index = 0; index < 30; index++) await connector.generateText(`call ${index}`);
-    expect(getEventListeners(signal, "abort").length).toBeLessThan(3);
+    expect(getEventListeners(signal, "abort")).toHaveLength(0);
   });
 
   it("Firecrawl (axios, no fetch) is refused rather than sent unbrokered", async () => {

@@ -238,6 +238,8 @@ describe("openai connector over the official SDK", () => {
     const aborted = await rejection(pending);
     expect(aborted.name).toBe("UnsupportedError");
     expect(aborted.message).toContain("cleaned up");
+    // the SDK saw its request aborted (not timed out): the call's signal was aborted by cleanup
+    expect((aborted.cause as Error | undefined)?.message).toBe("Request was aborted.");
   });
 
   it("call() guards raw SDK calls; scrub() cleans errors of direct client calls", async () => {

@@ -42,7 +42,7 @@ export const definition = defineConnector<"anthropic", Anthropic, TextGeneration
   async setup(context) {
     const module = await context.load("@anthropic-ai/sdk", () => import("@anthropic-ai/sdk"));
     const AnthropicClass = (module.default ?? module.Anthropic) as typeof Anthropic;
-    const { options, signal } = context;
+    const { options } = context;
     const client = new AnthropicClass({
       apiKey: context.secret("apiKey").reveal(),
       authToken: null,
@@ -53,18 +53,18 @@ export const definition = defineConnector<"anthropic", Anthropic, TextGeneration
     });
     const defaultModel = context.setting("model") ?? ANTHROPIC_DEFAULT_MODEL;
 
-    const listModels = async (): Promise<ModelInfo[]> => {
+    const listModels = context.withCallSignal(async (signal): Promise<ModelInfo[]> => {
       const models: ModelInfo[] = [];
       for await (const model of client.models.list({}, { signal })) {
         models.push({ id: model.id, ...(model.display_name ? { displayName: model.display_name } : {}) });
       }
       return models;
-    };
+    });
 
     return {
       client,
       methods: {
-        async generateText(prompt, generate = {}) {
+        generateText: context.withCallSignal(async (signal, prompt, generate = {}) => {
           const message = await client.messages.create(
             {
               model: generate.model ?? defaultModel,
@@ -85,7 +85,7 @@ export const definition = defineConnector<"anthropic", Anthropic, TextGeneration
             ...(message.stop_reason ? { finishReason: message.stop_reason } : {}),
             usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
           };
-        },
+        }),
         listModels,
       },
       async verify() {

@@ -55,7 +55,7 @@ export const definition = defineConnector<"aws", STSClient, AwsMethods, StsModul
   spec: awsSpec,
   async setup(context) {
     const sts = await context.load("@aws-sdk/client-sts", () => import("@aws-sdk/client-sts"));
-    const { options, signal } = context;
+    const { options } = context;
     const sessionToken = context.optionalSecret("sessionToken")?.reveal();
     const clientFor = (credentials: {
       accessKeyId: string;
@@ -76,13 +76,13 @@ export const definition = defineConnector<"aws", STSClient, AwsMethods, StsModul
       secretAccessKey: context.secret("secretAccessKey").reveal(),
       ...(sessionToken ? { sessionToken } : {}),
     });
-    const identityOf = async (as: STSClient): Promise<CallerIdentity> => {
+    const identityOf = async (as: STSClient, signal: AbortSignal): Promise<CallerIdentity> => {
       const found = await as.send(new sts.GetCallerIdentityCommand({}), { abortSignal: signal });
       return { account: found.Account ?? "", principal: found.Arn ?? "", userId: found.UserId ?? "" };
     };
-    const callerIdentity = async (): Promise<CallerIdentity> => {
+    const callerIdentity = context.withCallSignal(async (signal): Promise<CallerIdentity> => {
       const roleArn = context.setting("roleArn");
-      if (!roleArn) return identityOf(client);
+      if (!roleArn) return identityOf(client, signal);
       const assumed = await client.send(
         new sts.AssumeRoleCommand({
           RoleArn: roleArn,
@@ -101,11 +101,11 @@ export const definition = defineConnector<"aws", STSClient, AwsMethods, StsModul
         sessionToken: temporary?.SessionToken ?? "",
       });
       try {
-        return await identityOf(roleClient);
+        return await identityOf(roleClient, signal);
       } finally {
         roleClient.destroy();
       }
-    };
+    });
     return {
       client,
       methods: { callerIdentity },

@@ -33,7 +33,6 @@ export const definition = defineConnector<"azure-openai", AzureOpenAI, TextGener
   spec: azureOpenAISpec,
   async setup(context) {
     const module = await context.load("openai", () => import("openai"));
-    const { signal } = context;
     const endpoint = context.baseURL;
     if (endpoint === undefined) {
       throw new ValidationError(
@@ -51,12 +50,15 @@ export const definition = defineConnector<"azure-openai", AzureOpenAI, TextGener
       organization: null,
       ...clientOptions(context),
     });
-    const listModels = async () => listedModels(await client.get("/models", { signal }));
+    const listModels = context.withCallSignal(async (signal) =>
+      listedModels(await client.get("/models", { signal })),
+    );
     return {
       client,
       methods: {
-        generateText: (prompt, generate) =>
+        generateText: context.withCallSignal((signal, prompt, generate) =>
           chatText(client, signal, context.setting("model") ?? deployment, prompt, generate),
+        ),
         listModels,
       },
       async verify() {

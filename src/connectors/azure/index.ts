@@ -87,9 +87,9 @@ export const definition = defineConnector<"azure", AzureCredential, AzureMethods
       // a setting the SDK refuses (an http:// authority, no secret) fails the first token request
       client = { getToken: () => Promise.reject(error) };
     }
-    const tokenInfo = async (scope?: string): Promise<AzureTokenInfo> => {
+    const tokenInfo = context.withCallSignal(async (abortSignal, scope?: string): Promise<AzureTokenInfo> => {
       const token = await client.getToken(scopeOf(scope ?? context.setting("scope")), {
-        abortSignal: context.signal,
+        abortSignal,
         ...(options.timeout !== undefined ? { requestOptions: { timeout: options.timeout } } : {}),
       });
       if (!token) throw new Error("The Microsoft identity platform returned no token.");
@@ -101,7 +101,7 @@ export const definition = defineConnector<"azure", AzureCredential, AzureMethods
         appId: text(claims.appid ?? claims.azp, clientId),
         expiresOnTimestamp: token.expiresOnTimestamp,
       };
-    };
+    });
     return {
       client,
       methods: { tokenInfo },

@@ -32,7 +32,7 @@ export const definition = defineConnector<"cohere", CohereClientV2, TextGenerati
   spec: cohereSpec,
   async setup(context) {
     const module = await context.load("cohere-ai", () => import("cohere-ai"));
-    const { options, signal } = context;
+    const { options } = context;
     const client = new module.CohereClientV2({
       token: context.secret("apiKey").reveal(),
       baseUrl: context.baseURL ?? cohereSpec.baseURL,
@@ -40,16 +40,17 @@ export const definition = defineConnector<"cohere", CohereClientV2, TextGenerati
       ...(options.timeout !== undefined ? { timeoutInSeconds: options.timeout / 1000 } : {}),
       ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     });
-    const request = { abortSignal: signal };
     const defaultModel = context.setting("model") ?? COHERE_DEFAULT_MODEL;
-    const listModels = async (): Promise<ModelInfo[]> =>
-      (await client.models.list({}, request)).models.flatMap((model) =>
-        model.name ? [{ id: model.name }] : [],
-      );
+    const listModels = context.withCallSignal(
+      async (abortSignal): Promise<ModelInfo[]> =>
+        (await client.models.list({}, { abortSignal })).models.flatMap((model) =>
+          model.name ? [{ id: model.name }] : [],
+        ),
+    );
     return {
       client,
       methods: {
-        async generateText(prompt, generate = {}) {
+        generateText: context.withCallSignal(async (signal, prompt, generate = {}) => {
           const model = generate.model ?? defaultModel;
           const reply = await client.chat(
             {
@@ -61,7 +62,7 @@ export const definition = defineConnector<"cohere", CohereClientV2, TextGenerati
               ...(generate.maxTokens !== undefined ? { maxTokens: generate.maxTokens } : {}),
               ...(generate.temperature !== undefined ? { temperature: generate.temperature } : {}),
             },
-            request,
+            { abortSignal: signal },
           );
           const text = (reply.message.content ?? [])
             .map((item) => (item.type === "text" ? item.text : ""))
@@ -75,7 +76,7 @@ export const definition = defineConnector<"cohere", CohereClientV2, TextGenerati
               ? { usage: { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens } }
               : {}),
           };
-        },
+        }),
         listModels,
       },
       async verify() {

@@ -46,7 +46,7 @@ export const definition = defineConnector<"gemini", GoogleGenAI, TextGenerationM
   spec: geminiSpec,
   async setup(context) {
     const module = await context.load("@google/genai", () => import("@google/genai"));
-    const { options, signal } = context;
+    const { options } = context;
     const client = new module.GoogleGenAI({
       apiKey: context.secret("apiKey").reveal(),
       vertexai: false,
@@ -59,7 +59,7 @@ export const definition = defineConnector<"gemini", GoogleGenAI, TextGenerationM
     });
     const defaultModel = context.setting("model") ?? GEMINI_DEFAULT_MODEL;
 
-    const listModels = async (): Promise<ModelInfo[]> => {
+    const listModels = context.withCallSignal(async (signal): Promise<ModelInfo[]> => {
       const models: ModelInfo[] = [];
       const pager = await client.models.list({ config: { pageSize: 100, abortSignal: signal } });
       for await (const model of pager) {
@@ -70,12 +70,12 @@ export const definition = defineConnector<"gemini", GoogleGenAI, TextGenerationM
         });
       }
       return models;
-    };
+    });
 
     return {
       client,
       methods: {
-        async generateText(prompt, generate = {}) {
+        generateText: context.withCallSignal(async (signal, prompt, generate = {}) => {
           const model = generate.model ?? defaultModel;
           const response = await client.models.generateContent({
             model,
@@ -97,7 +97,7 @@ export const definition = defineConnector<"gemini", GoogleGenAI, TextGenerationM
               ? { usage: { inputTokens: usage.promptTokenCount, outputTokens: usage.candidatesTokenCount } }
               : {}),
           };
-        },
+        }),
         listModels,
       },
       async verify() {

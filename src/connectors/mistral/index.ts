@@ -39,7 +39,7 @@ export const definition = defineConnector<"mistral", Mistral, TextGenerationMeth
   spec: mistralSpec,
   async setup(context) {
     const module = await context.load("@mistralai/mistralai", () => import("@mistralai/mistralai"));
-    const { options, signal } = context;
+    const { options } = context;
     const client = new module.Mistral({
       apiKey: context.secret("apiKey").reveal(),
       serverURL: context.baseURL ?? mistralSpec.baseURL,
@@ -48,16 +48,16 @@ export const definition = defineConnector<"mistral", Mistral, TextGenerationMeth
       ...(options.maxRetries === 0 ? { retryConfig: { strategy: "none" } } : {}),
     });
     const defaultModel = context.setting("model") ?? MISTRAL_DEFAULT_MODEL;
-    const listModels = async (): Promise<ModelInfo[]> => {
+    const listModels = context.withCallSignal(async (signal): Promise<ModelInfo[]> => {
       const list = await client.models.list({}, { fetchOptions: { signal } });
       return (list.data ?? []).flatMap((model) =>
         "id" in model && typeof model.id === "string" ? [{ id: model.id }] : [],
       );
-    };
+    });
     return {
       client,
       methods: {
-        async generateText(prompt, generate = {}) {
+        generateText: context.withCallSignal(async (signal, prompt, generate = {}) => {
           const messages = [
             ...(generate.system ? [{ role: "system" as const, content: generate.system }] : []),
             { role: "user" as const, content: prompt },
@@ -85,7 +85,7 @@ export const definition = defineConnector<"mistral", Mistral, TextGenerationMeth
                 }
               : {}),
           };
-        },
+        }),
         listModels,
       },
       async verify() {

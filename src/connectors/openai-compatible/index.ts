@@ -56,7 +56,6 @@ function defineHost<Id extends OpenAICompatibleId>(id: Id) {
     async setup(context) {
       const module = await context.load("openai", () => import("openai"));
       const OpenAIClass = (module.default ?? module.OpenAI) as typeof OpenAI;
-      const { signal } = context;
       const client = new OpenAIClass({
         apiKey: context.secret("apiKey").reveal(),
         baseURL: context.baseURL ?? host.baseURL,
@@ -64,11 +63,15 @@ function defineHost<Id extends OpenAICompatibleId>(id: Id) {
         ...clientOptions(context),
       });
       const defaultModel = context.setting("model") ?? host.defaultModel;
-      const listModels = async () => listedModels(await client.get(host.verification.path, { signal }));
+      const listModels = context.withCallSignal(async (signal) =>
+        listedModels(await client.get(host.verification.path, { signal })),
+      );
       return {
         client,
         methods: {
-          generateText: (prompt, generate) => chatText(client, signal, defaultModel, prompt, generate),
+          generateText: context.withCallSignal((signal, prompt, generate) =>
+            chatText(client, signal, defaultModel, prompt, generate),
+          ),
           listModels,
         },
         async verify() {

@@ -39,7 +39,6 @@ export const definition = defineConnector<"openai", OpenAI, OpenAIMethods, OpenA
   async setup(context) {
     const module = await context.load("openai", () => import("openai"));
     const OpenAIClass = (module.default ?? module.OpenAI) as typeof OpenAI;
-    const { signal } = context;
     const client = new OpenAIClass({
       apiKey: context.secret("apiKey").reveal(),
       baseURL: context.baseURL ?? openaiSpec.baseURL,
@@ -48,17 +47,19 @@ export const definition = defineConnector<"openai", OpenAI, OpenAIMethods, OpenA
     });
     const defaultModel = context.setting("model") ?? OPENAI_DEFAULT_MODEL;
 
-    const listModels = async (): Promise<ModelInfo[]> => {
+    const listModels = context.withCallSignal(async (signal): Promise<ModelInfo[]> => {
       const models: ModelInfo[] = [];
       for await (const model of client.models.list({ signal })) models.push({ id: model.id });
       return models;
-    };
+    });
 
     return {
       client,
       methods: {
-        generateText: (prompt, generate) => chatText(client, signal, defaultModel, prompt, generate),
-        async createEmbeddings(texts, embed = {}) {
+        generateText: context.withCallSignal((signal, prompt, generate) =>
+          chatText(client, signal, defaultModel, prompt, generate),
+        ),
+        createEmbeddings: context.withCallSignal(async (signal, texts, embed = {}) => {
           const input = typeof texts === "string" ? [texts] : [...texts];
           const response = await client.embeddings.create(
             {
@@ -74,7 +75,7 @@ export const definition = defineConnector<"openai", OpenAI, OpenAIMethods, OpenA
             model: response.model,
             ...(response.usage ? { usage: { inputTokens: response.usage.prompt_tokens } } : {}),
           };
-        },
+        }),
         listModels,
       },
       async verify() {
