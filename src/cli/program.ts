@@ -40,9 +40,9 @@ function credentialCommands(program: Command): void {
     writeOptions(program.command("put").description("store a credential (a new one, or a new version)"))
       .argument("<tenant>", "tenant id")
       .argument("<connection>", "connection id (credential name)")
-      .action(async (tenant: string, connection: string, _options, command: Command) => {
+      .action(async (tenantId: string, connectionId: string, _options, command: Command) => {
         const { writeCommand } = await import("./commands/write.js");
-        await writeCommand(tenant, connection, optionsOf(command), false);
+        await writeCommand(tenantId, connectionId, optionsOf(command), false);
       }),
     [
       "credkit put acme openai                       # hidden prompt for apiKey",
@@ -56,9 +56,9 @@ function credentialCommands(program: Command): void {
     )
       .argument("<tenant>", "tenant id")
       .argument("<connection>", "connection id")
-      .action(async (tenant: string, connection: string, _options, command: Command) => {
+      .action(async (tenantId: string, connectionId: string, _options, command: Command) => {
         const { writeCommand } = await import("./commands/write.js");
-        await writeCommand(tenant, connection, optionsOf(command), true);
+        await writeCommand(tenantId, connectionId, optionsOf(command), true);
       }),
     ["credkit rotate acme openai", "credkit rotate acme openai --if-version 3 < new-key.txt"],
   );
@@ -71,9 +71,9 @@ function credentialCommands(program: Command): void {
       .option("--reveal", "print the values themselves")
       .option("--field <name>", "only this field (with --reveal: its bare value, for pipes)")
       .option("--at-version <n>", "read this older version")
-      .action(async (tenant: string, connection: string, _options, command: Command) => {
+      .action(async (tenantId: string, connectionId: string, _options, command: Command) => {
         const { getCommand } = await import("./commands/read.js");
-        await getCommand(tenant, connection, optionsOf(command));
+        await getCommand(tenantId, connectionId, optionsOf(command));
       }),
     ["credkit get acme openai", "credkit get acme openai --reveal --field apiKey | pbcopy"],
   );
@@ -83,9 +83,9 @@ function credentialCommands(program: Command): void {
       .description("list a tenant's credentials (metadata only)")
       .argument("<tenant>", "tenant id")
       .option("--include-deleted", "also show soft-deleted credentials")
-      .action(async (tenant: string, _options, command: Command) => {
+      .action(async (tenantId: string, _options, command: Command) => {
         const { listCommand } = await import("./commands/read.js");
-        await listCommand(tenant, optionsOf(command));
+        await listCommand(tenantId, optionsOf(command));
       }),
     ["credkit list acme", "credkit list acme --include-deleted --json"],
   );
@@ -95,9 +95,9 @@ function credentialCommands(program: Command): void {
       .description("a credential's metadata, status, fingerprints and masked forms")
       .argument("<tenant>", "tenant id")
       .argument("<connection>", "connection id")
-      .action(async (tenant: string, connection: string, _options, command: Command) => {
+      .action(async (tenantId: string, connectionId: string, _options, command: Command) => {
         const { describeCommand } = await import("./commands/read.js");
-        await describeCommand(tenant, connection, optionsOf(command));
+        await describeCommand(tenantId, connectionId, optionsOf(command));
       }),
     ["credkit describe acme openai"],
   );
@@ -107,9 +107,9 @@ function credentialCommands(program: Command): void {
       .description("every version of a credential, oldest first (metadata only)")
       .argument("<tenant>", "tenant id")
       .argument("<connection>", "connection id")
-      .action(async (tenant: string, connection: string, _options, command: Command) => {
+      .action(async (tenantId: string, connectionId: string, _options, command: Command) => {
         const { versionsCommand } = await import("./commands/read.js");
-        await versionsCommand(tenant, connection, optionsOf(command));
+        await versionsCommand(tenantId, connectionId, optionsOf(command));
       }),
     ["credkit versions acme openai --json"],
   );
@@ -125,9 +125,9 @@ function credentialCommands(program: Command): void {
       .argument("<connection>", "connection id")
       .option("--actor <name>", "who acts, for the audit trail", "credkit-cli");
     if (action === "purge") command.option("--yes", "confirm that nothing can bring it back");
-    command.action(async (tenant: string, connection: string, _options, self: Command) => {
+    command.action(async (tenantId: string, connectionId: string, _options, self: Command) => {
       const { removeCommand } = await import("./commands/remove.js");
-      await removeCommand(action, tenant, connection, optionsOf(self));
+      await removeCommand(action, tenantId, connectionId, optionsOf(self));
     });
     examples(command, [`credkit ${action} acme openai${action === "purge" ? " --yes" : ""}`]);
   }
@@ -173,9 +173,9 @@ function integrationCommands(program: Command): void {
       .command("list")
       .description("every connection of a tenant, credentials masked")
       .argument("<tenant>", "tenant id")
-      .action(async (tenant: string, _options, command: Command) => {
+      .action(async (tenantId: string, _options, command: Command) => {
         const { listIntegrations } = await import("./commands/integrations.js");
-        await listIntegrations(tenant, optionsOf(command));
+        await listIntegrations(tenantId, optionsOf(command));
       }),
     ["credkit integrations list acme --json"],
   );
@@ -186,9 +186,9 @@ function integrationCommands(program: Command): void {
       .argument("<tenant>", "tenant id")
       .argument("<id>", "connection id")
       .addOption(allowHost)
-      .action(async (tenant: string, id: string, _options, command: Command) => {
+      .action(async (tenantId: string, id: string, _options, command: Command) => {
         const { testIntegration } = await import("./commands/integrations.js");
-        await testIntegration(tenant, id, optionsOf(command));
+        await testIntegration(tenantId, id, optionsOf(command));
       }),
     [
       "credkit integrations test acme conn_123",
@@ -205,9 +205,9 @@ function integrationCommands(program: Command): void {
       .argument("<tenant>", "tenant id")
       .argument("<id>", "connection id");
     if (action === "disable") command.option("--message <text>", "why (shown in the connection's status)");
-    command.action(async (tenant: string, id: string, _options, self: Command) => {
+    command.action(async (tenantId: string, id: string, _options, self: Command) => {
       const { setIntegrationEnabled } = await import("./commands/integrations.js");
-      await setIntegrationEnabled(tenant, id, action === "enable", optionsOf(self));
+      await setIntegrationEnabled(tenantId, id, action === "enable", optionsOf(self));
     });
     examples(command, [`credkit integrations ${action} acme conn_123`]);
   }

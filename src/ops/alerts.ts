@@ -49,7 +49,7 @@ export interface CheckAlertsOptions extends AlertPolicy {
    * across every replica that feeds it. The latest of this, `lastUsed` and this process's own
    * last read counts.
    */
-  rollups?: { usage(tenantId: string, name: string): Promise<CredentialUsage> };
+  rollups?: { usage(tenantId: string, connectionId: string): Promise<CredentialUsage> };
   /**
    * The key check for `credential.undecryptable`, or `false` to skip it.
    * @default { latestOnly: true, keyIdsOnly: true } (key ids only: nothing is decrypted)

@@ -91,12 +91,12 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
     registerUniformBehaviourCases({ it, expect, backend: () => backend, managerWith });
 
     it("stores and reads back a credential as Secrets, at version 1", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const key = canary();
-      const info = await manager.storeCredentials("openai", tenant, { apiKey: key }, { type: "api_key" });
+      const info = await manager.storeCredentials("openai", tenantId, { apiKey: key }, { type: "api_key" });
       expect(info.version).toBe(1);
       expect(info.type).toBe("api_key");
-      const credentials = await manager.getCredentials("openai", tenant);
+      const credentials = await manager.getCredentials("openai", tenantId);
       expect(credentials.apiKey).toBeInstanceOf(Secret);
       expect(credentials.apiKey?.reveal()).toBe(key);
       assertNoLeak(credentials, key);
@@ -104,10 +104,10 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
     });
 
     it("never hands the backend a plaintext value", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const key = canary();
-      await manager.storeCredentials("conn", tenant, { apiKey: key, note: "plain-marker" });
-      const record = await backend.get(encodeKey(tenant, "conn", backend.capabilities.maxKeyLength));
+      await manager.storeCredentials("conn", tenantId, { apiKey: key, note: "plain-marker" });
+      const record = await backend.get(encodeKey(tenantId, "conn", backend.capabilities.maxKeyLength));
       expect(record).toBeDefined();
       assertNoLeak(record, key);
       expect(JSON.stringify(record)).not.toContain("plain-marker");
@@ -120,26 +120,26 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
     });
 
     it("writes a new version on rotate and keeps the type", async () => {
-      const tenant = uniqueId("tenant");
-      await manager.storeCredentials("c", tenant, { token: "first-token-value" }, { type: "bearer_token" });
-      const rotated = await manager.rotateCredentials("c", tenant, { token: "second-token-value" });
+      const tenantId = uniqueId("tenant");
+      await manager.storeCredentials("c", tenantId, { token: "first-token-value" }, { type: "bearer_token" });
+      const rotated = await manager.rotateCredentials("c", tenantId, { token: "second-token-value" });
       expect(rotated.version).toBe(2);
       expect(rotated.type).toBe("bearer_token");
-      expect(reveal(await manager.getCredentials("c", tenant))).toEqual({ token: "second-token-value" });
+      expect(reveal(await manager.getCredentials("c", tenantId))).toEqual({ token: "second-token-value" });
     });
 
     it("reads a pinned version where the backend keeps versions", async ({ skip }) => {
       if (!backend.capabilities.versions) skip("backend keeps no versions");
-      const tenant = uniqueId("tenant");
-      await manager.storeCredentials("c", tenant, { apiKey: "version-one-value" });
-      await manager.rotateCredentials("c", tenant, { apiKey: "version-two-value" });
-      expect(reveal(await manager.getCredentials("c", tenant, { version: 1 }))).toEqual({
+      const tenantId = uniqueId("tenant");
+      await manager.storeCredentials("c", tenantId, { apiKey: "version-one-value" });
+      await manager.rotateCredentials("c", tenantId, { apiKey: "version-two-value" });
+      expect(reveal(await manager.getCredentials("c", tenantId, { version: 1 }))).toEqual({
         apiKey: "version-one-value",
       });
-      expect(reveal(await manager.getCredentials("c", tenant, { version: 2 }))).toEqual({
+      expect(reveal(await manager.getCredentials("c", tenantId, { version: 2 }))).toEqual({
         apiKey: "version-two-value",
       });
-      const missing = await manager.getCredentials("c", tenant, { version: 99 }).catch((e: unknown) => e);
+      const missing = await manager.getCredentials("c", tenantId, { version: 99 }).catch((e: unknown) => e);
       expect(NotFoundError.isInstance(missing)).toBe(true);
     });
 
@@ -151,43 +151,43 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
     });
 
     it("updates some fields and keeps the others", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       await manager.storeCredentials(
         "db",
-        tenant,
+        tenantId,
         { username: "app", password: "old-password-1" },
         { type: "http_basic" },
       );
-      const updated = await manager.updateCredentials("db", tenant, { password: "new-password-2" });
+      const updated = await manager.updateCredentials("db", tenantId, { password: "new-password-2" });
       expect(updated.version).toBe(2);
-      expect(reveal(await manager.getCredentials("db", tenant))).toEqual({
+      expect(reveal(await manager.getCredentials("db", tenantId))).toEqual({
         username: "app",
         password: "new-password-2",
       });
     });
 
     it("honours ifVersion: a stale version conflicts, the current one writes", async () => {
-      const tenant = uniqueId("tenant");
-      await manager.storeCredentials("c", tenant, { apiKey: "cas-value-0001" }, { ifVersion: 0 });
+      const tenantId = uniqueId("tenant");
+      await manager.storeCredentials("c", tenantId, { apiKey: "cas-value-0001" }, { ifVersion: 0 });
       const duplicate = await manager
-        .storeCredentials("c", tenant, { apiKey: "cas-value-0002" }, { ifVersion: 0 })
+        .storeCredentials("c", tenantId, { apiKey: "cas-value-0002" }, { ifVersion: 0 })
         .catch((e: unknown) => e);
       expect(ConflictError.isInstance(duplicate)).toBe(true);
-      await manager.rotateCredentials("c", tenant, { apiKey: "cas-value-0003" }, { ifVersion: 1 });
+      await manager.rotateCredentials("c", tenantId, { apiKey: "cas-value-0003" }, { ifVersion: 1 });
       const stale = await manager
-        .rotateCredentials("c", tenant, { apiKey: "cas-value-0004" }, { ifVersion: 1 })
+        .rotateCredentials("c", tenantId, { apiKey: "cas-value-0004" }, { ifVersion: 1 })
         .catch((e: unknown) => e);
       expect(ConflictError.isInstance(stale)).toBe(true);
-      expect(reveal(await manager.getCredentials("c", tenant))).toEqual({ apiKey: "cas-value-0003" });
+      expect(reveal(await manager.getCredentials("c", tenantId))).toEqual({ apiKey: "cas-value-0003" });
     });
 
     it("concurrent compare-and-set writers: each wins a distinct version or conflicts, none is lost", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const writers = options.concurrentWriters ?? 10;
-      await manager.storeCredentials("hot", tenant, { apiKey: "start-value-000" });
+      await manager.storeCredentials("hot", tenantId, { apiKey: "start-value-000" });
       const outcomes = await Promise.allSettled(
         Array.from({ length: writers }, (_, index) =>
-          manager.rotateCredentials("hot", tenant, { apiKey: `writer-value-${index}` }, { ifVersion: 1 }),
+          manager.rotateCredentials("hot", tenantId, { apiKey: `writer-value-${index}` }, { ifVersion: 1 }),
         ),
       );
       const winners = outcomes.filter((outcome) => outcome.status === "fulfilled");
@@ -199,7 +199,7 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
         expect(winners).toHaveLength(1);
         const winner = (winners[0] as PromiseFulfilledResult<{ version: number }>).value;
         expect(winner.version).toBe(2);
-        const stored = await manager.describeCredentials("hot", tenant);
+        const stored = await manager.describeCredentials("hot", tenantId);
         expect(stored.version).toBe(2);
       } else {
         // best-effort CAS (eventually consistent stores) cannot promise a single winner.
@@ -209,10 +209,10 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
 
     it("unconditional concurrent writes each get their own version", async ({ skip }) => {
       if (backend.capabilities.compareAndSet !== "atomic") skip("compare-and-set is best-effort");
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, index) =>
-          manager.storeCredentials("many", tenant, { apiKey: `parallel-value-${index}` }),
+          manager.storeCredentials("many", tenantId, { apiKey: `parallel-value-${index}` }),
         ),
       );
       const versions = results.map((result) => result.version).sort((a, b) => a - b);
@@ -240,12 +240,12 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
       ];
       const run = uniqueId("iso");
       await Promise.all(
-        pairs.map(([tenant, name], index) =>
-          manager.storeCredentials(name, `${run}${tenant}`, { apiKey: `isolation-${index}-value` }),
+        pairs.map(([tenantId, connectionId], index) =>
+          manager.storeCredentials(connectionId, `${run}${tenantId}`, { apiKey: `isolation-${index}-value` }),
         ),
       );
-      for (const [index, [tenant, name]] of pairs.entries()) {
-        expect(reveal(await manager.getCredentials(name, `${run}${tenant}`))).toEqual({
+      for (const [index, [tenantId, connectionId]] of pairs.entries()) {
+        expect(reveal(await manager.getCredentials(connectionId, `${run}${tenantId}`))).toEqual({
           apiKey: `isolation-${index}-value`,
         });
       }
@@ -254,33 +254,34 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
     });
 
     it("lists a tenant's credentials with metadata only, paging through all of them", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const secret = canary();
-      const names = ["one", "two", "three", "four", "five"];
-      for (const name of names) await manager.storeCredentials(name, tenant, { apiKey: secret });
+      const connectionIds = ["one", "two", "three", "four", "five"];
+      for (const connectionId of connectionIds)
+        await manager.storeCredentials(connectionId, tenantId, { apiKey: secret });
       await manager.storeCredentials("elsewhere", uniqueId("tenant"), { apiKey: secret });
       const seen: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await manager.listCredentials(tenant, { limit: 2, ...(cursor ? { cursor } : {}) });
+        const page = await manager.listCredentials(tenantId, { limit: 2, ...(cursor ? { cursor } : {}) });
         assertNoLeak(page, secret);
         seen.push(...page.items.map((item) => item.connectionId));
-        for (const item of page.items) expect(item.tenantId).toBe(tenant);
+        for (const item of page.items) expect(item.tenantId).toBe(tenantId);
         cursor = page.cursor;
         pages++;
       } while (cursor && pages < 20);
-      expect(seen.sort()).toEqual([...names].sort());
+      expect(seen.sort()).toEqual([...connectionIds].sort());
     });
 
     it("describes a credential: type, fingerprints, version, times, status, usage", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const key = canary();
-      await manager.storeCredentials("d", tenant, { apiKey: key }, { type: "api_key", actor: "admin-7" });
-      await manager.getCredentials("d", tenant, { accessor: "connector_42" });
-      const info = await manager.describeCredentials("d", tenant);
+      await manager.storeCredentials("d", tenantId, { apiKey: key }, { type: "api_key", actor: "admin-7" });
+      await manager.getCredentials("d", tenantId, { accessor: "connector_42" });
+      const info = await manager.describeCredentials("d", tenantId);
       expect(info).toMatchObject({
-        tenantId: tenant,
+        tenantId,
         connectionId: "d",
         type: "api_key",
         version: 1,
@@ -298,25 +299,25 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
     });
 
     it("soft-deletes and restores where it can, purges for good", async () => {
-      const tenant = uniqueId("tenant");
-      await manager.storeCredentials("del", tenant, { apiKey: "delete-me-value" });
-      await manager.deleteCredentials("del", tenant);
-      const afterDelete = await manager.getCredentials("del", tenant).catch((e: unknown) => e);
+      const tenantId = uniqueId("tenant");
+      await manager.storeCredentials("del", tenantId, { apiKey: "delete-me-value" });
+      await manager.deleteCredentials("del", tenantId);
+      const afterDelete = await manager.getCredentials("del", tenantId).catch((e: unknown) => e);
       expect(NotFoundError.isInstance(afterDelete)).toBe(true);
       if (backend.capabilities.softDelete) {
         expect(DeletedError.isInstance(afterDelete)).toBe(true);
-        const listed = await manager.listCredentials(tenant, { includeDeleted: true });
+        const listed = await manager.listCredentials(tenantId, { includeDeleted: true });
         expect(listed.items.map((item) => [item.connectionId, item.status])).toEqual([["del", "deleted"]]);
-        expect((await manager.listCredentials(tenant)).items).toEqual([]);
-        await manager.restoreCredentials("del", tenant);
-        expect(reveal(await manager.getCredentials("del", tenant))).toEqual({ apiKey: "delete-me-value" });
+        expect((await manager.listCredentials(tenantId)).items).toEqual([]);
+        await manager.restoreCredentials("del", tenantId);
+        expect(reveal(await manager.getCredentials("del", tenantId))).toEqual({ apiKey: "delete-me-value" });
       } else {
-        const restore = await manager.restoreCredentials("del", tenant).catch((e: unknown) => e);
+        const restore = await manager.restoreCredentials("del", tenantId).catch((e: unknown) => e);
         expect(UnsupportedError.isInstance(restore)).toBe(true);
-        await manager.storeCredentials("del", tenant, { apiKey: "delete-me-value" });
+        await manager.storeCredentials("del", tenantId, { apiKey: "delete-me-value" });
       }
-      await manager.purgeCredentials("del", tenant);
-      const afterPurge = await manager.getCredentials("del", tenant).catch((e: unknown) => e);
+      await manager.purgeCredentials("del", tenantId);
+      const afterPurge = await manager.getCredentials("del", tenantId).catch((e: unknown) => e);
       expect(NotFoundError.isInstance(afterPurge)).toBe(true);
       expect(DeletedError.isInstance(afterPurge)).toBe(false);
     });
@@ -327,66 +328,68 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
     });
 
     it("stores again after a delete", async () => {
-      const tenant = uniqueId("tenant");
-      await manager.storeCredentials("again", tenant, { apiKey: "before-delete-value" });
-      await manager.deleteCredentials("again", tenant);
-      await manager.storeCredentials("again", tenant, { apiKey: "after-delete-value" });
-      expect(reveal(await manager.getCredentials("again", tenant))).toEqual({ apiKey: "after-delete-value" });
+      const tenantId = uniqueId("tenant");
+      await manager.storeCredentials("again", tenantId, { apiKey: "before-delete-value" });
+      await manager.deleteCredentials("again", tenantId);
+      await manager.storeCredentials("again", tenantId, { apiKey: "after-delete-value" });
+      expect(reveal(await manager.getCredentials("again", tenantId))).toEqual({
+        apiKey: "after-delete-value",
+      });
     });
 
     it("reports expired credentials as expired", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const past = new Date(Date.now() - 60_000);
       await manager.storeCredentials(
         "old",
-        tenant,
+        tenantId,
         { accessToken: "expired-access-token" },
         { type: "oauth", expiresAt: past },
       );
-      const error = await manager.getCredentials("old", tenant).catch((e: unknown) => e);
+      const error = await manager.getCredentials("old", tenantId).catch((e: unknown) => e);
       expect(ExpiredError.isInstance(error)).toBe(true);
-      expect((await manager.describeCredentials("old", tenant)).status).toBe("expired");
-      const allowed = await manager.getCredentials("old", tenant, { allowExpired: true });
+      expect((await manager.describeCredentials("old", tenantId)).status).toBe("expired");
+      const allowed = await manager.getCredentials("old", tenantId, { allowExpired: true });
       expect(allowed.accessToken?.reveal()).toBe("expired-access-token");
     });
 
     it("rejects bad input with a typed error that names the field and not the value", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const value = canary();
       const error = await manager
-        .storeCredentials("bad", tenant, { dsn: value }, { type: "db_dsn" })
+        .storeCredentials("bad", tenantId, { dsn: value }, { type: "db_dsn" })
         .catch((e: unknown) => e);
       expect(ValidationError.isInstance(error)).toBe(true);
       expect((error as ValidationError).field).toBe("dsn");
       assertNoLeak(error, value);
-      const missing = await manager.getCredentials("bad", tenant).catch((e: unknown) => e);
+      const missing = await manager.getCredentials("bad", tenantId).catch((e: unknown) => e);
       expect(NotFoundError.isInstance(missing)).toBe(true);
     });
 
     it("a ciphertext copied onto another record fails as IntegrityError", async () => {
-      const tenant = uniqueId("tenant");
-      await manager.storeCredentials("source", tenant, { apiKey: "moved-value-123" });
+      const tenantId = uniqueId("tenant");
+      await manager.storeCredentials("source", tenantId, { apiKey: "moved-value-123" });
       const max = backend.capabilities.maxKeyLength;
-      const source = await backend.get(encodeKey(tenant, "source", max));
-      await manager.storeCredentials("target", tenant, { apiKey: "target-value-123" });
-      const targetKey = encodeKey(tenant, "target", max);
+      const source = await backend.get(encodeKey(tenantId, "source", max));
+      await manager.storeCredentials("target", tenantId, { apiKey: "target-value-123" });
+      const targetKey = encodeKey(tenantId, "target", max);
       const target = await backend.get(targetKey);
       await backend.put(targetKey, {
         value: source?.value ?? "",
         metadata: target?.metadata ?? source!.metadata,
       });
-      const error = await manager.getCredentials("target", tenant).catch((e: unknown) => e);
+      const error = await manager.getCredentials("target", tenantId).catch((e: unknown) => e);
       expect(IntegrityError.isInstance(error)).toBe(true);
     });
 
     it("reads several credentials at once, each with its own outcome", async () => {
-      const tenant = uniqueId("tenant");
-      await manager.storeCredentials("a", tenant, { apiKey: "batch-value-a" });
-      await manager.storeCredentials("b", tenant, { apiKey: "batch-value-b" });
+      const tenantId = uniqueId("tenant");
+      await manager.storeCredentials("a", tenantId, { apiKey: "batch-value-a" });
+      await manager.storeCredentials("b", tenantId, { apiKey: "batch-value-b" });
       const results = await manager.getManyCredentials([
-        { connectionId: "a", userId: tenant },
-        { connectionId: "missing", userId: tenant },
-        { connectionId: "b", userId: tenant },
+        { connectionId: "a", userId: tenantId },
+        { connectionId: "missing", userId: tenantId },
+        { connectionId: "b", userId: tenantId },
       ]);
       expect(results[0]).toMatchObject({ ok: true, version: 1 });
       expect(results[0]?.ok && results[0].credentials.apiKey?.reveal()).toBe("batch-value-a");
@@ -396,38 +399,38 @@ export function runBackendContract(options: BackendContractOptions, test: TestFu
     });
 
     it("rewraps records onto the current key; old keys then are no longer needed", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const oldManager = managerWith({ encryption: keyring(TEST_KEY_A) });
-      await oldManager.storeCredentials("wrap", tenant, { apiKey: "rewrap-value-123" });
+      await oldManager.storeCredentials("wrap", tenantId, { apiKey: "rewrap-value-123" });
       const rotatedManager = managerWith({ encryption: keyring(TEST_KEY_B, TEST_KEY_A) });
-      expect(reveal(await rotatedManager.getCredentials("wrap", tenant))).toEqual({
+      expect(reveal(await rotatedManager.getCredentials("wrap", tenantId))).toEqual({
         apiKey: "rewrap-value-123",
       });
-      const result = await rotatedManager.rewrap({ userId: tenant });
+      const result = await rotatedManager.rewrap({ userId: tenantId });
       expect(result.rewrapped).toBe(1);
       const newOnly = managerWith({ encryption: keyring(TEST_KEY_B) });
-      expect(reveal(await newOnly.getCredentials("wrap", tenant))).toEqual({ apiKey: "rewrap-value-123" });
-      const oldOnly = await oldManager.getCredentials("wrap", tenant).catch((e: unknown) => e);
+      expect(reveal(await newOnly.getCredentials("wrap", tenantId))).toEqual({ apiKey: "rewrap-value-123" });
+      const oldOnly = await oldManager.getCredentials("wrap", tenantId).catch((e: unknown) => e);
       expect(IntegrityError.isInstance(oldOnly)).toBe(true);
     });
 
     it("serves reads through the cache and invalidates on write", async () => {
       const cached = managerWith({ cache: { ttlMs: 60_000 } });
-      const tenant = uniqueId("tenant");
-      await cached.storeCredentials("c", tenant, { apiKey: "cached-value-001" });
-      await cached.getCredentials("c", tenant);
-      await cached.getCredentials("c", tenant);
-      await cached.rotateCredentials("c", tenant, { apiKey: "cached-value-002" });
-      expect((await cached.getCredentials("c", tenant)).apiKey?.reveal()).toBe("cached-value-002");
-      const reads = cached.audit.events({ tenant, action: "read" }).map((event) => event.cache);
+      const tenantId = uniqueId("tenant");
+      await cached.storeCredentials("c", tenantId, { apiKey: "cached-value-001" });
+      await cached.getCredentials("c", tenantId);
+      await cached.getCredentials("c", tenantId);
+      await cached.rotateCredentials("c", tenantId, { apiKey: "cached-value-002" });
+      expect((await cached.getCredentials("c", tenantId)).apiKey?.reveal()).toBe("cached-value-002");
+      const reads = cached.audit.events({ tenant: tenantId, action: "read" }).map((event) => event.cache);
       expect(reads).toEqual(["miss", "hit", "miss"]);
     });
 
     it("round-trips awkward values: unicode, newlines, large", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const fields = { apiKey: 'ключ-🔑-\n\t"quoted"', big: "x".repeat(16 * 1024) };
-      await manager.storeCredentials("awkward", tenant, fields);
-      expect(reveal(await manager.getCredentials("awkward", tenant))).toEqual(fields);
+      await manager.storeCredentials("awkward", tenantId, fields);
+      expect(reveal(await manager.getCredentials("awkward", tenantId))).toEqual(fields);
     });
   });
 }

@@ -80,58 +80,58 @@ export function runConnectionStoreContract(
     });
 
     it("a written record reads back equal, and a caller's change to it never reaches the store; an unknown id is undefined", async () => {
-      const tenant = uniqueTenant();
-      const record = sampleRecord(tenant, "conn-1");
+      const tenantId = uniqueTenant();
+      const record = sampleRecord(tenantId, "conn-1");
       await store.put(record, 0);
-      const read = await store.get(tenant, "conn-1");
+      const read = await store.get(tenantId, "conn-1");
       assert.deepEqual(read, record);
       // A store hands out a copy (the change stays the caller's) or a frozen record (it throws).
       assert.equal(
         Reflect.set(read as object, "instanceName", "changed by the caller"),
         !Object.isFrozen(read),
       );
-      assert.equal((await store.get(tenant, "conn-1"))?.instanceName, "Assistant");
-      assert.equal(await store.get(tenant, "conn-2"), undefined);
+      assert.equal((await store.get(tenantId, "conn-1"))?.instanceName, "Assistant");
+      assert.equal(await store.get(tenantId, "conn-2"), undefined);
     });
 
     it("compare-and-set on the revision: a stale or absent expectation is a ConflictError and changes nothing", async () => {
-      const tenant = uniqueTenant();
-      await store.put(sampleRecord(tenant, "c", 1, "v1"), 0);
+      const tenantId = uniqueTenant();
+      await store.put(sampleRecord(tenantId, "c", 1, "v1"), 0);
       await rejectsWith(
-        store.put(sampleRecord(tenant, "c", 1, "again"), 0),
+        store.put(sampleRecord(tenantId, "c", 1, "again"), 0),
         ConflictError.isInstance,
         "conflict",
       );
-      await store.put(sampleRecord(tenant, "c", 2, "v2"), 1);
+      await store.put(sampleRecord(tenantId, "c", 2, "v2"), 1);
       await rejectsWith(
-        store.put(sampleRecord(tenant, "c", 2, "stale"), 1),
-        ConflictError.isInstance,
-        "conflict",
-      );
-      await rejectsWith(
-        store.put(sampleRecord(tenant, "c", 4, "ahead"), 3),
+        store.put(sampleRecord(tenantId, "c", 2, "stale"), 1),
         ConflictError.isInstance,
         "conflict",
       );
       await rejectsWith(
-        store.put(sampleRecord(tenant, "d", 2, "none"), 1),
+        store.put(sampleRecord(tenantId, "c", 4, "ahead"), 3),
         ConflictError.isInstance,
         "conflict",
       );
-      const read = await store.get(tenant, "c");
+      await rejectsWith(
+        store.put(sampleRecord(tenantId, "d", 2, "none"), 1),
+        ConflictError.isInstance,
+        "conflict",
+      );
+      const read = await store.get(tenantId, "c");
       assert.equal(read?.instanceName, "v2");
       assert.equal(read?.revision, 2);
-      assert.equal(await store.get(tenant, "d"), undefined);
+      assert.equal(await store.get(tenantId, "d"), undefined);
     });
 
     it("concurrent writers with one expected revision: one wins and the record is the winner's", async () => {
-      const tenant = uniqueTenant();
+      const tenantId = uniqueTenant();
       const writers = Array.from({ length: 8 }, (_, index) => `writer-${index}`);
       const creates = await Promise.allSettled(
-        writers.map((name) => store.put(sampleRecord(tenant, "race", 1, name), 0)),
+        writers.map((name) => store.put(sampleRecord(tenantId, "race", 1, name), 0)),
       );
       const updates = await Promise.allSettled(
-        writers.map((name) => store.put(sampleRecord(tenant, "race", 2, `${name}-2`), 1)),
+        writers.map((name) => store.put(sampleRecord(tenantId, "race", 2, `${name}-2`), 1)),
       );
       for (const outcomes of [creates, updates]) {
         const won = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
@@ -142,7 +142,7 @@ export function runConnectionStoreContract(
         if ((options.compareAndSet ?? "atomic") === "atomic") assert.equal(won, 1);
         else assert.ok(won >= 1);
       }
-      const read = await store.get(tenant, "race");
+      const read = await store.get(tenantId, "race");
       const winner = writers.findIndex((_, index) => updates[index]?.status === "fulfilled");
       assert.equal(read?.revision, 2);
       if ((options.compareAndSet ?? "atomic") === "atomic")
@@ -171,70 +171,70 @@ export function runConnectionStoreContract(
     });
 
     it("paging: one call per page, full pages of `limit` until the last, every record exactly once", async () => {
-      const tenant = uniqueTenant();
+      const tenantId = uniqueTenant();
       const ids = ["b", "a", "g", "c.1", "e", "d", "f"];
-      for (const id of ids) await store.put(sampleRecord(tenant, id), 0);
+      for (const id of ids) await store.put(sampleRecord(tenantId, id), 0);
       const seen: string[] = [];
       const sizes: number[] = [];
       let cursor: string | undefined;
       do {
-        const page = await store.list(tenant, { limit: 3, ...(cursor !== undefined ? { cursor } : {}) });
+        const page = await store.list(tenantId, { limit: 3, ...(cursor !== undefined ? { cursor } : {}) });
         sizes.push(page.items.length);
         seen.push(...page.items.map((item) => item.id));
         cursor = page.cursor;
       } while (cursor !== undefined);
       assert.deepEqual([...seen].sort(), [...ids].sort());
       assert.deepEqual(sizes, [3, 3, 1]);
-      const all = await store.list(tenant);
+      const all = await store.list(tenantId);
       assert.deepEqual(all.items.map((item) => item.id).sort(), [...ids].sort());
       assert.equal(all.cursor, undefined);
       assert.deepEqual(
         all.items.find((item) => item.id === "a"),
-        sampleRecord(tenant, "a"),
+        sampleRecord(tenantId, "a"),
       );
       assert.deepEqual(await store.list(uniqueTenant()), { items: [] });
     });
 
     it("paging input is checked: limit 0, -5, 1.5, 1001 and a garbage cursor are ValidationErrors", async () => {
-      const tenant = uniqueTenant();
-      await store.put(sampleRecord(tenant, "only"), 0);
+      const tenantId = uniqueTenant();
+      await store.put(sampleRecord(tenantId, "only"), 0);
       for (const limit of [0, -5, 1.5, 1001, Number.NaN]) {
         await rejectsWith(
-          store.list(tenant, { limit }),
+          store.list(tenantId, { limit }),
           ValidationError.isInstance,
           `limit ${limit} refused`,
         );
       }
       await rejectsWith(
-        store.list(tenant, { cursor: "not-a-cursor" }),
+        store.list(tenantId, { cursor: "not-a-cursor" }),
         ValidationError.isInstance,
         "cursor refused",
       );
     });
 
     it("delete removes for good: gone from get and list, false the second time, and the id starts afresh", async () => {
-      const tenant = uniqueTenant();
-      await store.put(sampleRecord(tenant, "gone", 1, "old"), 0);
-      await store.put(sampleRecord(tenant, "gone", 2, "old"), 1);
-      await store.put(sampleRecord(tenant, "kept"), 0);
-      assert.equal(await store.delete(tenant, "gone"), true);
-      assert.equal(await store.get(tenant, "gone"), undefined);
+      const tenantId = uniqueTenant();
+      await store.put(sampleRecord(tenantId, "gone", 1, "old"), 0);
+      await store.put(sampleRecord(tenantId, "gone", 2, "old"), 1);
+      await store.put(sampleRecord(tenantId, "kept"), 0);
+      assert.equal(await store.delete(tenantId, "gone"), true);
+      assert.equal(await store.get(tenantId, "gone"), undefined);
       assert.deepEqual(
-        (await store.list(tenant)).items.map((item) => item.id),
+        (await store.list(tenantId)).items.map((item) => item.id),
         ["kept"],
       );
-      assert.equal(await store.delete(tenant, "gone"), false);
-      await store.put(sampleRecord(tenant, "gone", 1, "new"), 0);
-      assert.equal((await store.get(tenant, "gone"))?.instanceName, "new");
-      assert.equal((await store.get(tenant, "gone"))?.revision, 1);
+      assert.equal(await store.delete(tenantId, "gone"), false);
+      await store.put(sampleRecord(tenantId, "gone", 1, "new"), 0);
+      assert.equal((await store.get(tenantId, "gone"))?.instanceName, "new");
+      assert.equal((await store.get(tenantId, "gone"))?.revision, 1);
     });
 
     it("ids with unicode, dots, colons and dashes round-trip", async () => {
-      const tenant = `${uniqueTenant()}/ünï:--`;
+      const tenantId = `${uniqueTenant()}/ünï:--`;
       const ids = ["conn_1.a:b-c", "ünïcödé", "UPPER", "upper"];
-      for (const id of ids) await store.put(sampleRecord(tenant, id), 0);
-      for (const id of ids) assert.equal((await store.get(tenant, id))?.id, id);
-      assert.deepEqual((await store.list(tenant)).items.map((item) => item.id).sort(), [...ids].sort());
+      for (const id of ids) await store.put(sampleRecord(tenantId, id), 0);
+      for (const id of ids) assert.equal((await store.get(tenantId, id))?.id, id);
+      assert.deepEqual((await store.list(tenantId)).items.map((item) => item.id).sort(), [...ids].sort());
     });
   });
 }

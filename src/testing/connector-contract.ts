@@ -229,9 +229,9 @@ export function runConnectorContract(options: ConnectorContractOptions, test: Te
         expect((await operator.testConnection()).success).toBe(true);
         await operator.cleanup();
         if (takesBaseURL) {
-          const tenant = await connect(validKey, { baseURL: undefined }, tenantBase);
-          const result = await tenant.testConnection();
-          await tenant.cleanup();
+          const tenantConnector = await connect(validKey, { baseURL: undefined }, tenantBase);
+          const result = await tenantConnector.testConnection();
+          await tenantConnector.cleanup();
           expect(result).toMatchObject({ success: false, code: "egress_blocked" });
         }
         expect(listener.hits()).toBe(0);

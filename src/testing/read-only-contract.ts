@@ -54,16 +54,16 @@ export function runReadOnlyContract(options: ReadOnlyContractOptions, test: Test
       });
 
     readOnlyIt("serves a record put in place as Secrets, and holds no plaintext", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const key = canary();
-      await seed(tenant, "openai", { apiKey: key }, { type: "api_key" });
-      const credentials = await manager.getCredentials("openai", tenant);
+      await seed(tenantId, "openai", { apiKey: key }, { type: "api_key" });
+      const credentials = await manager.getCredentials("openai", tenantId);
       expect(credentials.apiKey).toBeInstanceOf(Secret);
       expect(credentials.apiKey?.reveal()).toBe(key);
-      const info = await manager.describeCredentials("openai", tenant);
+      const info = await manager.describeCredentials("openai", tenantId);
       expect(info.type).toBe("api_key");
       assertNoLeak(info, key);
-      const raw = await backend.get(encodeKey(tenant, "openai", backend.capabilities.maxKeyLength));
+      const raw = await backend.get(encodeKey(tenantId, "openai", backend.capabilities.maxKeyLength));
       expect(raw).toBeDefined();
       assertNoLeak(raw, key);
     });
@@ -74,21 +74,21 @@ export function runReadOnlyContract(options: ReadOnlyContractOptions, test: Test
     });
 
     readOnlyIt("refuses every write with UnsupportedError, echoing no value", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const key = canary();
-      await seed(tenant, "kept", { apiKey: "kept-value-1234" });
+      await seed(tenantId, "kept", { apiKey: "kept-value-1234" });
       const attempts = [
-        manager.storeCredentials("new", tenant, { apiKey: key }),
-        manager.rotateCredentials("kept", tenant, { apiKey: key }),
-        manager.deleteCredentials("kept", tenant),
-        manager.purgeCredentials("kept", tenant),
+        manager.storeCredentials("new", tenantId, { apiKey: key }),
+        manager.rotateCredentials("kept", tenantId, { apiKey: key }),
+        manager.deleteCredentials("kept", tenantId),
+        manager.purgeCredentials("kept", tenantId),
       ];
       for (const attempt of attempts) {
         const error = await attempt.catch((e: unknown) => e);
         expect(UnsupportedError.isInstance(error)).toBe(true);
         assertNoLeak(error, key);
       }
-      expect((await manager.getCredentials("kept", tenant)).apiKey?.reveal()).toBe("kept-value-1234");
+      expect((await manager.getCredentials("kept", tenantId)).apiKey?.reveal()).toBe("kept-value-1234");
     });
 
     readOnlyIt("keeps tenants apart whatever the ids contain", async () => {
@@ -100,46 +100,49 @@ export function runReadOnlyContract(options: ReadOnlyContractOptions, test: Test
         [`${run}ünï`, "Nàme 名"],
         [`${run}A`, "c"],
       ];
-      for (const [tenant, name] of pairs) await seed(tenant, name, { value: `${tenant}|${name}` });
-      for (const [tenant, name] of pairs) {
-        expect((await manager.getCredentials(name, tenant)).value?.reveal()).toBe(`${tenant}|${name}`);
+      for (const [tenantId, connectionId] of pairs)
+        await seed(tenantId, connectionId, { value: `${tenantId}|${connectionId}` });
+      for (const [tenantId, connectionId] of pairs) {
+        expect((await manager.getCredentials(connectionId, tenantId)).value?.reveal()).toBe(
+          `${tenantId}|${connectionId}`,
+        );
       }
     });
 
     readOnlyIt("lists a tenant's credentials with metadata only, paging through all of them", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const secret = canary();
-      const names = ["one", "two", "three", "four", "five"];
-      for (const name of names) await seed(tenant, name, { apiKey: secret });
+      const connectionIds = ["one", "two", "three", "four", "five"];
+      for (const connectionId of connectionIds) await seed(tenantId, connectionId, { apiKey: secret });
       await seed(uniqueId("tenant"), "elsewhere", { apiKey: secret });
       const seen: string[] = [];
       let cursor: string | undefined;
       for (let pages = 0; pages < 20; pages++) {
-        const page = await manager.listCredentials(tenant, { limit: 2, ...(cursor ? { cursor } : {}) });
+        const page = await manager.listCredentials(tenantId, { limit: 2, ...(cursor ? { cursor } : {}) });
         assertNoLeak(page, secret);
         seen.push(...page.items.map((item) => item.connectionId));
         cursor = page.cursor;
         if (!cursor) break;
       }
-      expect(seen.sort()).toEqual([...names].sort());
+      expect(seen.sort()).toEqual([...connectionIds].sort());
     });
 
     readOnlyIt("reads several credentials at once, each with its own outcome", async () => {
-      const tenant = uniqueId("tenant");
-      await seed(tenant, "a", { apiKey: "batch-value-a" });
+      const tenantId = uniqueId("tenant");
+      await seed(tenantId, "a", { apiKey: "batch-value-a" });
       const results = await manager.getManyCredentials([
-        { connectionId: "a", userId: tenant },
-        { connectionId: "missing", userId: tenant },
+        { connectionId: "a", userId: tenantId },
+        { connectionId: "missing", userId: tenantId },
       ]);
       expect(results[0]?.ok && results[0].credentials.apiKey?.reveal()).toBe("batch-value-a");
       expect(!results[1]?.ok && NotFoundError.isInstance(results[1]?.error)).toBe(true);
     });
 
     readOnlyIt("reports expired credentials as expired", async () => {
-      const tenant = uniqueId("tenant");
+      const tenantId = uniqueId("tenant");
       const expiresAt = new Date(Date.now() - 60_000);
-      await seed(tenant, "old", { accessToken: "expired-access-token" }, { type: "oauth", expiresAt });
-      const error = await manager.getCredentials("old", tenant).catch((e: unknown) => e);
+      await seed(tenantId, "old", { accessToken: "expired-access-token" }, { type: "oauth", expiresAt });
+      const error = await manager.getCredentials("old", tenantId).catch((e: unknown) => e);
       expect(ExpiredError.isInstance(error)).toBe(true);
     });
   });

@@ -83,36 +83,36 @@ export function registerUniformBehaviourCases(context: UniformBehaviourContext):
   it("one paging model: 101 credentials come as a page of 100 and a cursor, then the rest", async () => {
     // why: paging is the store's; a local key keeps 101 writes off a KMS under test
     const manager = context.managerWith({ encryption: keyring() });
-    const tenant = uniqueId("tenant");
+    const tenantId = uniqueId("tenant");
     for (let index = 0; index < 101; index++) {
-      await manager.storeCredentials(`c${String(index).padStart(3, "0")}`, tenant, {
+      await manager.storeCredentials(`c${String(index).padStart(3, "0")}`, tenantId, {
         apiKey: "paging-value",
       });
     }
-    const first = await manager.listCredentials(tenant);
+    const first = await manager.listCredentials(tenantId);
     expect(first.items).toHaveLength(100);
     expect(first.cursor).toBeDefined();
-    const rest = await manager.listCredentials(tenant, { cursor: first.cursor as string });
+    const rest = await manager.listCredentials(tenantId, { cursor: first.cursor as string });
     expect(rest.items.map((item) => item.connectionId)).toEqual(["c100"]);
     expect(rest.cursor).toBeUndefined();
   });
 
   it("limit is a whole number from 1 to 1000, and a garbage or another tenant's cursor is ValidationError", async () => {
     const manager = context.managerWith();
-    const [tenant, other] = [uniqueId("tenant"), uniqueId("tenant")];
-    for (const name of ["x", "y"]) {
-      await manager.storeCredentials(name, tenant, { apiKey: "limit-value" });
-      await manager.storeCredentials(name, other, { apiKey: "limit-value" });
+    const [tenantId, other] = [uniqueId("tenant"), uniqueId("tenant")];
+    for (const connectionId of ["x", "y"]) {
+      await manager.storeCredentials(connectionId, tenantId, { apiKey: "limit-value" });
+      await manager.storeCredentials(connectionId, other, { apiKey: "limit-value" });
     }
     for (const limit of [0, -5, 1.5, 1001, Number.NaN]) {
-      expect(ValidationError.isInstance(await failure(manager.listCredentials(tenant, { limit })))).toBe(
+      expect(ValidationError.isInstance(await failure(manager.listCredentials(tenantId, { limit })))).toBe(
         true,
       );
     }
-    const page = await manager.listCredentials(tenant, { limit: 1 });
+    const page = await manager.listCredentials(tenantId, { limit: 1 });
     expect(page.items).toHaveLength(1);
     for (const cursor of ["garbage", `${page.cursor}x`]) {
-      expect(ValidationError.isInstance(await failure(manager.listCredentials(tenant, { cursor })))).toBe(
+      expect(ValidationError.isInstance(await failure(manager.listCredentials(tenantId, { cursor })))).toBe(
         true,
       );
     }
@@ -122,40 +122,42 @@ export function registerUniformBehaviourCases(context: UniformBehaviourContext):
 
   it("a version is a positive whole number, and ids are bounded and non-blank: else ValidationError", async () => {
     const manager = context.managerWith();
-    const tenant = uniqueId("tenant");
-    await manager.storeCredentials("pinned", tenant, { apiKey: "version-value" });
+    const tenantId = uniqueId("tenant");
+    await manager.storeCredentials("pinned", tenantId, { apiKey: "version-value" });
     for (const version of [0, -1, 1.5, "1", "/../../x"]) {
-      const error = await failure(manager.getCredentials("pinned", tenant, { version: version as number }));
+      const error = await failure(manager.getCredentials("pinned", tenantId, { version: version as number }));
       expect(ValidationError.isInstance(error), `version ${String(version)}`).toBe(true);
     }
-    for (const [name, id] of [
+    for (const [connectionId, userId] of [
       ["pinned", ""],
       ["pinned", "   "],
-      ["", tenant],
-      ["x".repeat(100_000), tenant],
+      ["", tenantId],
+      ["x".repeat(100_000), tenantId],
     ] as const) {
-      expect(ValidationError.isInstance(await failure(manager.getCredentials(name, id)))).toBe(true);
+      expect(ValidationError.isInstance(await failure(manager.getCredentials(connectionId, userId)))).toBe(
+        true,
+      );
     }
   });
 
   it("rewrap moves what the store can rewrite and names every version left under the old key, which verifyKeys still needs", async () => {
     const backend = context.backend();
-    const tenant = uniqueId("rewrap");
+    const tenantId = uniqueId("rewrap");
     const oldBytes = randomBytes(32);
     const newBytes = randomBytes(32);
     const oldKey = new LocalKeyring(oldBytes);
     const old = context.managerWith({ encryption: oldKey, cache: false });
-    await old.storeCredentials("live", tenant, { apiKey: "live-version-one" });
-    await old.rotateCredentials("live", tenant, { apiKey: "live-version-two" });
-    await old.storeCredentials("gone", tenant, { apiKey: "deleted-but-restorable" });
-    await old.deleteCredentials("gone", tenant);
-    const latest = (await old.describeCredentials("live", tenant)).version;
+    await old.storeCredentials("live", tenantId, { apiKey: "live-version-one" });
+    await old.rotateCredentials("live", tenantId, { apiKey: "live-version-two" });
+    await old.storeCredentials("gone", tenantId, { apiKey: "deleted-but-restorable" });
+    await old.deleteCredentials("gone", tenantId);
+    const latest = (await old.describeCredentials("live", tenantId)).version;
 
     const rotating = context.managerWith({
       encryption: new LocalKeyring(newBytes, [oldBytes]),
       cache: false,
     });
-    const result = await rotating.rewrap({ userId: tenant });
+    const result = await rotating.rewrap({ userId: tenantId });
     const left = result.notMoved
       .map(({ connectionId, version, deleted, keyId, copiedTo }) => ({
         connectionId,
@@ -208,22 +210,22 @@ export function registerUniformBehaviourCases(context: UniformBehaviourContext):
     }
     // Whatever rewrap could not move still needs the old key: verifyKeys names it.
     const onlyNew = context.managerWith({ encryption: new LocalKeyring(newBytes), cache: false });
-    const check = await onlyNew.verifyKeys({ userId: tenant });
+    const check = await onlyNew.verifyKeys({ userId: tenantId });
     expect(check.missingKeyIds).toEqual(left.length > 0 ? [oldKey.currentKeyId] : []);
-    expect((await onlyNew.getCredentials("live", tenant)).apiKey?.reveal()).toBe("live-version-two");
+    expect((await onlyNew.getCredentials("live", tenantId)).apiKey?.reveal()).toBe("live-version-two");
   });
 
   it("a batch read in flight during a purge does not put the purged value back in the cache", async () => {
     const gate = gatedReads(context.backend());
     const manager = context.managerWith({ backend: gate.backend, cache: { ttlMs: 60_000 } });
-    const tenant = uniqueId("tenant");
-    await manager.storeCredentials("purged", tenant, { apiKey: "purged-while-reading" });
+    const tenantId = uniqueId("tenant");
+    await manager.storeCredentials("purged", tenantId, { apiKey: "purged-while-reading" });
     const held = gate.hold();
-    const batch = manager.getManyCredentials([{ connectionId: "purged", userId: tenant }]);
+    const batch = manager.getManyCredentials([{ connectionId: "purged", userId: tenantId }]);
     await held;
-    await manager.purgeCredentials("purged", tenant);
+    await manager.purgeCredentials("purged", tenantId);
     gate.release();
     await batch;
-    expect(NotFoundError.isInstance(await failure(manager.getCredentials("purged", tenant)))).toBe(true);
+    expect(NotFoundError.isInstance(await failure(manager.getCredentials("purged", tenantId)))).toBe(true);
   });
 }

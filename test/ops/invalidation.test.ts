@@ -268,7 +268,7 @@ describePostgres("fleet invalidation", () => {
 describe("fleet invalidation messages", () => {
   it("decodes only well-formed change messages", async () => {
     const { decodeChange, encodeChange } = await import("../../src/ops/invalidation/message.js");
-    const message = { origin: "o", tenantId: "t", name: "n", action: "rotate" as const, version: 3 };
+    const message = { origin: "o", tenantId: "t", connectionId: "n", action: "rotate" as const, version: 3 };
     expect(decodeChange(encodeChange(message))).toEqual(message);
     for (const text of [
       "",

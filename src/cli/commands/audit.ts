@@ -83,8 +83,8 @@ function line(event: FileEvent): string {
 
 /** The filters of `audit query`, checked. */
 interface Filter {
-  readonly tenant?: string | undefined;
-  readonly connection?: string | undefined;
+  readonly tenantId?: string | undefined;
+  readonly connectionId?: string | undefined;
   readonly action?: string | undefined;
   readonly outcome?: string | undefined;
   /** Milliseconds since the epoch, inclusive. */
@@ -96,8 +96,8 @@ interface Filter {
 function matches(event: FileEvent, filter: Filter): boolean {
   const at = Date.parse(event.time);
   return (
-    (filter.tenant === undefined || event.tenant === filter.tenant) &&
-    (filter.connection === undefined || event.name === filter.connection) &&
+    (filter.tenantId === undefined || event.tenant === filter.tenantId) &&
+    (filter.connectionId === undefined || event.name === filter.connectionId) &&
     (filter.action === undefined || event.action === filter.action) &&
     (filter.outcome === undefined || event.outcome === filter.outcome) &&
     (filter.since === undefined || at >= filter.since) &&
@@ -126,8 +126,8 @@ async function fromDatabase(trail: PostgresAuditSink, filter: Filter, limit: num
   let cursor: string | undefined;
   do {
     const page = await trail.query({
-      ...(filter.tenant !== undefined ? { tenantId: filter.tenant } : {}),
-      ...(filter.connection !== undefined ? { name: filter.connection } : {}),
+      ...(filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}),
+      ...(filter.connectionId !== undefined ? { name: filter.connectionId } : {}),
       ...(filter.action !== undefined ? { action: filter.action as AuditAction } : {}),
       ...(filter.outcome !== undefined ? { outcome: filter.outcome as AuditEvent["outcome"] } : {}),
       ...(filter.since !== undefined ? { from: new Date(filter.since) } : {}),
@@ -163,8 +163,8 @@ async function withTrail<T>(
 export async function auditQuery(options: AuditCommandOptions): Promise<void> {
   const output = new Output(options);
   const filter: Filter = {
-    tenant: options.tenant,
-    connection: options.connection,
+    tenantId: options.tenant,
+    connectionId: options.connection,
     action: options.action,
     outcome: options.outcome,
     since: time(options.since, "since"),

@@ -45,10 +45,10 @@ async function exportable(manager: CredentialManager, tenantId: string | undefin
   const walk = walkCredentials(managerCore(manager), tenantId !== undefined ? { userId: tenantId } : {});
   for await (const { entry } of walk) {
     if (entry.deleted || isReservedName(entry.metadata.name)) continue;
-    const { tenant, name, type, expiresAt } = entry.metadata;
+    const { tenant: userId, name: connectionId, type, expiresAt } = entry.metadata;
     wanted.push({
-      userId: tenant,
-      connectionId: name,
+      userId,
+      connectionId,
       type,
       latest: entry.version,
       ...(expiresAt !== undefined ? { expiresAt } : {}),

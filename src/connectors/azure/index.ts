@@ -106,8 +106,8 @@ export const definition = defineConnector<"azure", AzureCredential, AzureMethods
       client,
       methods: { tokenInfo },
       async verify() {
-        const { tenantId: tenant, appId } = await tokenInfo();
-        return { identity: { tenantId: tenant, appId } };
+        const { tenantId: tokenTenantId, appId } = await tokenInfo();
+        return { identity: { tenantId: tokenTenantId, appId } };
       },
       classify: classifyAzure,
     };

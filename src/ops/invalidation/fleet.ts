@@ -74,7 +74,7 @@ export async function fleetInvalidation(
       counts.received++;
       core.cache.invalidate(
         change.tenantId,
-        change.name,
+        change.connectionId,
         change.action !== "write" && change.action !== "rotate",
       );
     },
@@ -90,7 +90,7 @@ export async function fleetInvalidation(
     const change: ChangeMessage = {
       origin,
       tenantId: event.tenant,
-      name: event.name,
+      connectionId: event.name,
       action: event.action,
       ...(event.version !== undefined ? { version: event.version } : {}),
     };

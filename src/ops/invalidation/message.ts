@@ -1,5 +1,5 @@
 /**
- * What replicas tell each other when a credential changes: its tenant and name (ids, never
+ * What replicas tell each other when a credential changes: its tenant id and connection id (never
  * values), the version written and the action. Encoded as a small JSON text, which fits a
  * PostgreSQL `NOTIFY` payload (8000 bytes) and a Redis message alike. Anything that does not
  * decode is ignored: a channel may carry messages from elsewhere.
@@ -22,8 +22,8 @@ export interface ChangeMessage {
   /** The publishing replica, so it can skip its own messages. */
   readonly origin: string;
   readonly tenantId: string;
-  /** The credential name (the manager's `connectionId` argument). */
-  readonly name: string;
+  /** The connection id (the credential's name; the manager's `connectionId` argument). */
+  readonly connectionId: string;
   readonly action: ChangeAction;
   /** The version written, for writes and rotations. */
   readonly version?: number;
@@ -40,7 +40,7 @@ export function encodeChange(message: ChangeMessage): string {
     v: 1,
     o: message.origin,
     t: message.tenantId,
-    n: message.name,
+    n: message.connectionId,
     a: message.action,
     ...(message.version !== undefined ? { ver: message.version } : {}),
   });
@@ -59,5 +59,11 @@ export function decodeChange(text: string): ChangeMessage | undefined {
   if (v !== 1 || typeof o !== "string" || !isBoundedId(t) || !isBoundedId(n)) return undefined;
   if (typeof a !== "string" || !isChangeAction(a)) return undefined;
   if (ver !== undefined && !(typeof ver === "number" && Number.isSafeInteger(ver))) return undefined;
-  return { origin: o, tenantId: t, name: n, action: a, ...(ver !== undefined ? { version: ver } : {}) };
+  return {
+    origin: o,
+    tenantId: t,
+    connectionId: n,
+    action: a,
+    ...(ver !== undefined ? { version: ver } : {}),
+  };
 }
