@@ -82,7 +82,7 @@ export class ConnectorService {
     this.#context = {
       tenantId: options.tenantId,
       manager: options.credentials,
-      tenant: ownedCredentials(options.credentials).forTenant(options.tenantId),
+      tenantCredentials: ownedCredentials(options.credentials).forTenant(options.tenantId),
       store: options.store ?? credentialConnectionStore(options.credentials),
       registry: options.registry ?? defaultRegistry,
       options,

@@ -42,8 +42,8 @@ export async function readMany(
       results[index] = await resultOf(core, () =>
         readCredential(
           core,
-          request.connectionId,
           request.userId,
+          request.connectionId,
           { ...options, version: request.version },
           reserved,
         ),

@@ -111,11 +111,11 @@ export class CredentialManager {
     options: GetOptions = {},
   ): Promise<SecretFields> {
     const core = this.#core;
-    checkReadIds(core, connectionId, userId, options, this.#reserved);
+    checkReadIds(core, userId, connectionId, options, this.#reserved);
     const key = cacheKey(userId, connectionId, options.version);
     const hit = options.forceRefresh ? undefined : core.cache.get(key);
     if (hit !== undefined) return serveEntry(core, hit, key, userId, connectionId, options, "hit").fields;
-    return (await readMiss(core, key, connectionId, userId, options)).fields;
+    return (await readMiss(core, key, userId, connectionId, options)).fields;
   }
 
   /**

@@ -18,22 +18,22 @@ import { decryptRecord } from "./record-verification.js";
  */
 export function checkReadIds(
   core: ManagerCore,
+  tenantId: unknown,
   connectionId: unknown,
-  userId: unknown,
   options: GetOptions,
   reserved: boolean,
 ): void {
   const idsFine =
-    isBoundedId(connectionId) && isBoundedId(userId) && (reserved || !isReservedName(connectionId));
+    isBoundedId(tenantId) && isBoundedId(connectionId) && (reserved || !isReservedName(connectionId));
   if (idsFine && options.version === undefined && options.correlationId === undefined) return;
   try {
-    checkId(userId, "userId");
+    checkId(tenantId, "userId");
     if (reserved) checkId(connectionId, "connectionId");
     else checkPublicName(connectionId);
     checkVersion(options.version);
     if (options.correlationId !== undefined) checkId(options.correlationId, "correlationId");
   } catch (error) {
-    throw core.fail("read", userId as string, connectionId as string, options.accessor, error);
+    throw core.fail("read", tenantId as string, connectionId as string, options.accessor, error);
   }
 }
 
@@ -48,34 +48,34 @@ export function checkVersion(version: unknown): void {
 /** A read through the cache: a hit is served at once, else the backend is asked. */
 export async function readCredential(
   core: ManagerCore,
+  tenantId: string,
   connectionId: string,
-  userId: string,
   options: GetOptions,
   reserved: boolean,
 ): Promise<CachedCredential> {
-  checkReadIds(core, connectionId, userId, options, reserved);
-  const key = cacheKey(userId, connectionId, options.version);
+  checkReadIds(core, tenantId, connectionId, options, reserved);
+  const key = cacheKey(tenantId, connectionId, options.version);
   const hit = options.forceRefresh ? undefined : core.cache.get(key);
-  if (hit !== undefined) return serveEntry(core, hit, key, userId, connectionId, options, "hit");
-  return readMiss(core, key, connectionId, userId, options);
+  if (hit !== undefined) return serveEntry(core, hit, key, tenantId, connectionId, options, "hit");
+  return readMiss(core, key, tenantId, connectionId, options);
 }
 
 /** A cache miss: one shared load from the backend, stale-if-error where the cache allows. */
 export async function readMiss(
   core: ManagerCore,
   key: string,
+  tenantId: string,
   connectionId: string,
-  userId: string,
   options: GetOptions,
 ): Promise<CachedCredential> {
   try {
     const { value, outcome } = await core.cache.load(key, () =>
-      loadCredential(core, userId, connectionId, options.version),
+      loadCredential(core, tenantId, connectionId, options.version),
     );
     const cache = outcome === "stale" ? "stale" : core.cache.enabled ? "miss" : "bypass";
-    return serveEntry(core, value, key, userId, connectionId, options, cache);
+    return serveEntry(core, value, key, tenantId, connectionId, options, cache);
   } catch (error) {
-    throw core.fail("read", userId, connectionId, options.accessor, error, options.correlationId);
+    throw core.fail("read", tenantId, connectionId, options.accessor, error, options.correlationId);
   }
 }
 

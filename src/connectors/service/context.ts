@@ -57,7 +57,7 @@ export interface ServiceContext {
   readonly tenantId: string;
   readonly manager: CredentialManager;
   /** The tenant's credentials, owned ones (reserved names) included. */
-  readonly tenant: TenantCredentials;
+  readonly tenantCredentials: TenantCredentials;
   readonly store: ConnectionStore;
   readonly registry: ConnectorRegistry<object>;
   readonly options: ConnectorServiceOptions;

@@ -43,7 +43,7 @@ export async function rotateConnection(
 ): Promise<ConnectionRecord> {
   const record = await loadRecord(context, id);
   for (const [name, fields] of rotationWrites(record, values)) {
-    await context.tenant.update(name, fields, writeOptions(context, options.expiresAt));
+    await context.tenantCredentials.update(name, fields, writeOptions(context, options.expiresAt));
   }
   return mutate(context, id, (current) => ({
     record: current,
@@ -58,7 +58,9 @@ export async function rotateConnection(
  */
 export async function checkConnectionExpiry(context: ServiceContext, id: string): Promise<ConnectionRecord> {
   const record = await loadRecord(context, id);
-  const infos = await Promise.all(secretNames(record).map((name) => context.tenant.describe(name)));
+  const infos = await Promise.all(
+    secretNames(record).map((name) => context.tenantCredentials.describe(name)),
+  );
   const expired = infos.find((info) => info.status === "expired");
   return mutate(context, id, (current) => {
     if (expired && current.status !== "expired" && current.status !== "disabled") {

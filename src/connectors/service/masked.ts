@@ -29,7 +29,7 @@ async function describeAll(
   await Promise.all(
     names.map(async (name) => {
       try {
-        infos.set(name, await context.tenant.describe(name));
+        infos.set(name, await context.tenantCredentials.describe(name));
       } catch (error) {
         // why: a reference that does not resolve shows the unknown mask; other failures are real
         if (!NotFoundError.isInstance(error)) throw error;

@@ -60,7 +60,7 @@ export function newOwnedName(id: string): string {
 /** Removes an owned credential for good; one that is already gone is fine. */
 export async function purgeOwned(context: ServiceContext, name: string): Promise<void> {
   try {
-    await context.tenant.purge(
+    await context.tenantCredentials.purge(
       name,
       context.options.actor !== undefined ? { actor: context.options.actor } : {},
     );
@@ -76,7 +76,7 @@ async function storeOwned(
   secrets: Record<string, string | Secret>,
   expiresAt: Date | string | undefined,
 ): Promise<void> {
-  await context.tenant.store(name, secrets, {
+  await context.tenantCredentials.store(name, secrets, {
     type: "custom",
     ifVersion: 0,
     ...writeOptions(context, expiresAt),
@@ -223,7 +223,7 @@ export async function updateConnection(
     context.options.referencePolicy,
   );
   if (hasSecrets && existing) {
-    await context.tenant.update(owned, secrets, {
+    await context.tenantCredentials.update(owned, secrets, {
       type: "custom",
       ...writeOptions(context, changes.expiresAt),
     });

@@ -107,7 +107,7 @@ export interface Resolved {
   versions: Record<string, number>;
 }
 
-type ReadResult = Awaited<ReturnType<ServiceContext["tenant"]["getMany"]>>[number];
+type ReadResult = Awaited<ReturnType<ServiceContext["tenantCredentials"]["getMany"]>>[number];
 
 /** Reads every distinct (secret, version) the references name, in one `getMany` call. */
 async function readReferenced(
@@ -124,7 +124,7 @@ async function readReferenced(
   }
   const keys = [...requests.keys()];
   const results = keys.length
-    ? await context.tenant.getMany([...requests.values()], { accessor: accessorOf(record.id) })
+    ? await context.tenantCredentials.getMany([...requests.values()], { accessor: accessorOf(record.id) })
     : [];
   const byKey = new Map(keys.map((key, index) => [key, results[index] as ReadResult]));
   return (ref) => byKey.get(requestKey(ref)) as ReadResult;

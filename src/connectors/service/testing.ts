@@ -114,7 +114,8 @@ export async function testConnection(
   }
   const { result, versions } = await runTest(context, record, known);
   const accessor = accessorOf(id);
-  for (const name of secretNames(record)) context.tenant.recordTest(name, accessor, result.success);
+  for (const name of secretNames(record))
+    context.tenantCredentials.recordTest(name, accessor, result.success);
   await mutate(context, id, (current) => ({
     record: result.success ? { ...current, validatedVersions: versions } : current,
     ...(current.status === result.status
