@@ -32,7 +32,9 @@ export async function compare(
  * Median over rounds of ns per call of `floor` and `subject`, the round chosen by its ratio.
  * Within a round the two alternate call by call, so a change in the machine's load hits both
  * alike: for calls that wait on a server, where a round of one then a round of the other would
- * see different loads.
+ * see different loads. Which of the two goes first swaps every pair (ABBA): the call that goes
+ * second may pay for what the first left behind (the in-process server finishing its response,
+ * timers, a collection), and with a fixed order that would fall on the subject only.
  */
 export async function alternate(
   floor: () => Promise<unknown>,
@@ -54,8 +56,13 @@ export async function alternate(
     let floorNs = 0;
     let subjectNs = 0;
     for (let index = 0; index < iterations; index++) {
-      floorNs += await time(floor);
-      subjectNs += await time(subject);
+      if (index % 2 === 0) {
+        floorNs += await time(floor);
+        subjectNs += await time(subject);
+      } else {
+        subjectNs += await time(subject);
+        floorNs += await time(floor);
+      }
     }
     results.push({ floorNs: floorNs / iterations, subjectNs: subjectNs / iterations });
   }

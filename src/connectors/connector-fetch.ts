@@ -138,8 +138,12 @@ export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
 export interface ConnectorEgress extends ConnectorFetch {
   /** The API base URL: the operator's, else the tenant's (from the connection's data), else the default. */
   readonly baseURL: string | undefined;
-  /** Rejects with `EgressBlockedError` when the base URL came from tenant data and is not allowed. */
-  preflight(): Promise<void>;
+  /**
+   * Rejects with `EgressBlockedError` when the base URL came from tenant data and is not allowed;
+   * undefined when there is nothing to check (the operator's or the provider's base URL, or a
+   * brokered connector, whose `fetch` decides), so a call waits on nothing.
+   */
+  preflight(): Promise<void> | undefined;
 }
 
 function originOf(url: string | undefined): string | undefined {
@@ -187,8 +191,6 @@ export function connectorEgress(input: {
       fetchDecides: input.fetchDecides ?? false,
     }),
     baseURL,
-    preflight: async () => {
-      if (checked && !input.fetchDecides) await policy.check(baseURL);
-    },
+    preflight: () => (checked && !input.fetchDecides ? policy.check(baseURL) : undefined),
   };
 }

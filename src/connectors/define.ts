@@ -344,7 +344,8 @@ export function defineConnector<
       const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
         if (closed) throw cleanedUp(operation);
         try {
-          await egress.preflight();
+          const checking = egress.preflight();
+          if (checking) await checking;
           return await run();
         } catch (error) {
           throw fail(operation, error);

@@ -43,12 +43,27 @@ interface Outgoing {
   readonly init: RequestInit;
 }
 
-/** The secret field named by the auth rule, found by name or alias in the stored fields. */
-function keyOf(spec: ConnectorSpec, field: string, fields: Readonly<Record<string, Secret>>): Secret {
-  for (const [name, value] of Object.entries(fields)) {
-    if (findField(spec, name)?.name === field) return value;
-  }
-  throw new ValidationError(`The stored credential has no "${field}" field for ${spec.displayName}.`, field);
+/**
+ * The secret field named by the auth rule, found by name or alias in the stored fields. Whether a
+ * stored name is the auth field is worked out once per name, for the first 64 names seen (a
+ * credential has a few fields; its names are tenant data, so the memo is bounded).
+ */
+function keyReader(spec: ConnectorSpec, field: string): (fields: Readonly<Record<string, Secret>>) => Secret {
+  const isKeyField = new Map<string, boolean>();
+  return (fields) => {
+    for (const name of Object.keys(fields)) {
+      let matches = isKeyField.get(name);
+      if (matches === undefined) {
+        matches = findField(spec, name)?.name === field;
+        if (isKeyField.size < 64) isKeyField.set(name, matches);
+      }
+      if (matches) return fields[name] as Secret;
+    }
+    throw new ValidationError(
+      `The stored credential has no "${field}" field for ${spec.displayName}.`,
+      field,
+    );
+  };
 }
 
 /**
@@ -94,10 +109,9 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
   // the metered call's identity: the same for every call of this connector
   const call = { ...reference, provider: spec.id, keySource: options.keySource };
 
+  const keyOf = keyReader(spec, field);
   const readKey = async (forceRefresh: boolean): Promise<Secret> =>
     keyOf(
-      spec,
-      field,
       await manager.getCredentials(reference.connectionId, reference.tenantId, { accessor, forceRefresh }),
     );
 

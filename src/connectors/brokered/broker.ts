@@ -152,7 +152,7 @@ function brokered<C extends Connector>(
   for (const [name, value] of Object.entries(target)) {
     if (typeof value !== "function" || name === "call" || name === "cleanup" || name === "scrub") continue;
     const method = value as (...args: unknown[]) => Promise<unknown>;
-    target[name] = async (...args: unknown[]) => tag(await method(...args));
+    target[name] = (...args: unknown[]) => method(...args).then(tag);
   }
   const test = target.testConnection as () => Promise<TestConnectionResult>;
   target.testConnection = async () => tag((await formatCheck()) ?? (await test()));

@@ -25,10 +25,18 @@ export interface RequestBounds {
   readonly maxOutputTokens: number | undefined;
 }
 
+/** Dotted paths split into their steps, once per path (paths come from connector specs). */
+const pathSteps = new Map<string, readonly string[]>();
+
 /** The value at a dotted path (`usage.prompt_tokens`) of a parsed JSON value. */
 function at(value: unknown, path: string): unknown {
+  let steps = pathSteps.get(path);
+  if (steps === undefined) {
+    steps = path.split(".");
+    pathSteps.set(path, steps);
+  }
   let current = value;
-  for (const step of path.split(".")) {
+  for (const step of steps) {
     if (typeof current !== "object" || current === null) return undefined;
     current = (current as Record<string, unknown>)[step];
   }
