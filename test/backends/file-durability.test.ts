@@ -7,6 +7,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fileBackend } from "../../src/backends/file/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
@@ -15,16 +16,44 @@ import { keyring } from "../support/fixtures.js";
 /** File-system steps of the store, in the order they started and finished. */
 const steps: string[] = [];
 
+/** The file behind each descriptor the store opened. */
+const opened = new Map<number, string>();
+
+/** Runs `sync`, recorded as the fsync of `file`. */
+async function recordSync(file: string | undefined, sync: () => Promise<void>): Promise<void> {
+  steps.push(`sync start ${file}`);
+  await sync();
+  steps.push(`sync done ${file}`);
+}
+
+// why: the store may fsync through descriptors (node:fs) or FileHandles (node:fs/promises);
+// both are recorded, so the test checks the protocol whichever the store uses.
+vi.mock("node:fs", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs")>();
+  const open = (path: string, ...rest: unknown[]) => {
+    const done = rest.pop() as (error: Error | null, descriptor?: number) => void;
+    Reflect.apply(actual.open, undefined, [
+      path,
+      ...rest,
+      (error: Error | null, descriptor: number) => {
+        if (!error) opened.set(descriptor, basename(path));
+        done(error, descriptor);
+      },
+    ]);
+  };
+  const fsync = (descriptor: number, done: (error: Error | null) => void) => {
+    const sync = promisify(actual.fsync);
+    recordSync(opened.get(descriptor), () => sync(descriptor)).then(() => done(null), done);
+  };
+  return { ...actual, default: { ...actual, open, fsync }, open, fsync };
+});
+
 vi.mock("node:fs/promises", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:fs/promises")>();
   const open: typeof actual.open = async (path, ...rest) => {
     const handle = await actual.open(path, ...rest);
     const sync = handle.sync.bind(handle);
-    handle.sync = async () => {
-      steps.push(`sync start ${basename(String(path))}`);
-      await sync();
-      steps.push(`sync done ${basename(String(path))}`);
-    };
+    handle.sync = () => recordSync(basename(String(path)), sync);
     return handle;
   };
   const link: typeof actual.link = async (existing, target) => {

@@ -2,12 +2,14 @@
  * One credential's folder: `v0000000001.json`… (one file per version), the `deleted` marker of a
  * soft delete, and writers' temporary files. A listing and a version read.
  */
-import { type FileHandle, open, readdir } from "node:fs/promises";
+import { constants } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackendRecord, BackendWrite } from "../../core/backend.js";
 import { IntegrityError } from "../../core/errors.js";
 import { guardMetadata } from "../../kit/record-guard.js";
-import { release, TEMP_PREFIX } from "./durable.js";
+import { closeNow, openDescriptor, readAtPosition, readToEnd, statDescriptor } from "./descriptors.js";
+import { TEMP_PREFIX } from "./durable.js";
 import { fileError, isCode, NAME } from "./errors.js";
 
 const VERSION_FILE = /^v(\d{10})\.json$/;
@@ -58,34 +60,34 @@ export async function folderState(folder: string): Promise<FolderState | undefin
 const FIRST_READ_BYTES = 16 * 1024;
 
 /**
- * The whole file behind `handle` as text. The first read and the size are asked for side by side:
+ * The whole file open at `file` as text. The first read and the size are asked for side by side:
  * a file that fits the first read is read in one round trip to the thread pool, not two.
  */
-async function readText(handle: FileHandle): Promise<string> {
+async function readText(file: number): Promise<string> {
   const buffer = Buffer.allocUnsafe(FIRST_READ_BYTES);
   const [{ bytesRead }, { size }] = await Promise.all([
-    handle.read(buffer, 0, FIRST_READ_BYTES, 0),
-    handle.stat(),
+    readAtPosition(file, buffer, 0, FIRST_READ_BYTES, 0),
+    statDescriptor(file),
   ]);
   if (bytesRead === size && bytesRead < FIRST_READ_BYTES) return buffer.toString("utf8", 0, bytesRead);
-  return handle.readFile("utf8");
+  return readToEnd(file, "utf8");
 }
 
 /** A version file's text; `undefined` when it is absent. */
 async function versionText(folder: string, version: number): Promise<string | undefined> {
-  let handle: FileHandle;
+  let file: number;
   try {
-    handle = await open(join(folder, versionFile(version)), "r");
+    file = await openDescriptor(join(folder, versionFile(version)), constants.O_RDONLY);
   } catch (error) {
     if (isCode(error, "ENOENT")) return undefined;
     throw fileError(error, "read a credential version");
   }
   try {
-    return await readText(handle);
+    return await readText(file);
   } catch (error) {
     throw fileError(error, "read a credential version");
   } finally {
-    release(handle);
+    closeNow(file);
   }
 }
 

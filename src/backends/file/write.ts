@@ -5,13 +5,13 @@
  * any point leaves either the whole version or none of it. `rewriteInPlace` replaces one
  * existing version (temporary file, fsync, rename over it).
  */
-import { type FileHandle, mkdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackendPutOptions, BackendWrite } from "../../core/backend.js";
 import { missingRecord, versionConflict } from "../../core/backend-support.js";
 import { UnavailableError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
-import { createDurably, release, renameNoReplace, syncDirectory, tempPath, writeDurably } from "./durable.js";
+import { renameNoReplace, syncDirectory, tempPath, writeDurably } from "./durable.js";
 import { fileError, isCode, NAME } from "./errors.js";
 import {
   DELETED_MARKER,
@@ -49,16 +49,13 @@ async function tidy(
   }
 }
 
-/**
- * Creates the temporary file, written and fsynced, and returns it open; the folder exists for
- * every write but a credential's first.
- */
-async function writeTemp(folder: string, temp: string, content: string): Promise<FileHandle> {
+/** Writes the temporary file; the folder exists for every write but a credential's first. */
+async function writeTemp(folder: string, temp: string, content: string): Promise<void> {
   try {
-    return await createDurably(temp, content).catch(async (error: unknown) => {
+    await writeDurably(temp, content).catch(async (error: unknown) => {
       if (!isCode(error, "ENOENT")) throw error;
       await mkdir(folder, { recursive: true, mode: 0o700 });
-      return createDurably(temp, content);
+      await writeDurably(temp, content);
     });
   } catch (error) {
     throw fileError(error, "write a credential version");
@@ -80,7 +77,7 @@ export async function publish(
   let listing: Promise<FolderState | undefined> | undefined = folderState(folder);
   listing.catch(() => undefined);
   let published = false;
-  release(await writeTemp(folder, temp, content));
+  await writeTemp(folder, temp, content);
   try {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const { versions, deleted, temps } = (await (listing ?? folderState(folder))) ?? EMPTY_FOLDER;
