@@ -262,7 +262,11 @@ export class EnvelopeCodec implements PayloadCodec {
       decipher.setAAD(aad);
       decipher.setAuthTag(bytes.subarray(bodyEnd));
       const body = bytes.subarray(headerEnd + NONCE_BYTES, bodyEnd);
-      plaintext = decipher.update(body, undefined, "utf8") + decipher.final("utf8");
+      // why: bytes out, decoded once after the tag is checked: an output encoding on the
+      // decipher builds a string decoder per read. GCM gives every byte at update.
+      const decrypted = decipher.update(body);
+      decipher.final();
+      plaintext = decrypted.toString("utf8");
     } catch {
       throw new IntegrityError(
         "Ciphertext failed its integrity check: it was tampered with, truncated, or belongs to another record, version or metadata.",
