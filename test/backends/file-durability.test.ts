@@ -1,6 +1,6 @@
 /**
- * The file store's write protocol, as the file system sees it: the temporary file is fsynced
- * before it is linked to its version name, and the credential's folder is fsynced after the link
+ * The file store's write protocol, as the file system sees it: the temporary file is on disk
+ * (fsynced, or written `O_SYNC`) before it is linked to its version name, and the credential's folder is fsynced after the link
  * and before the write returns. A crash can then keep the whole version or none of it, never a
  * name without its data, and a returned write survives a crash.
  */
@@ -18,6 +18,8 @@ const steps: string[] = [];
 
 /** The file behind each descriptor the store opened. */
 const opened = new Map<number, string>();
+/** Descriptors opened `O_SYNC`: a write through one returns once it is on disk, as after an fsync. */
+const synchronous = new Set<number>();
 
 /** Runs `sync`, recorded as the fsync of `file`. */
 async function recordSync(file: string | undefined, sync: () => Promise<void>): Promise<void> {
@@ -26,8 +28,9 @@ async function recordSync(file: string | undefined, sync: () => Promise<void>): 
   steps.push(`sync done ${file}`);
 }
 
-// why: the store may fsync through descriptors (node:fs) or FileHandles (node:fs/promises);
-// both are recorded, so the test checks the protocol whichever the store uses.
+// why: the store may make a file durable with an fsync through a descriptor (node:fs) or a
+// FileHandle (node:fs/promises), or with a write through a descriptor opened O_SYNC; each is
+// recorded as a sync, so the test checks the protocol whichever the store uses.
 vi.mock("node:fs", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:fs")>();
   const open = (path: string, ...rest: unknown[]) => {
@@ -37,15 +40,37 @@ vi.mock("node:fs", async (importOriginal) => {
       ...rest,
       (error: Error | null, descriptor: number) => {
         if (!error) opened.set(descriptor, basename(path));
+        const flags = rest[0];
+        const { O_SYNC } = actual.constants;
+        if (!error && typeof flags === "number" && (flags & O_SYNC) === O_SYNC) synchronous.add(descriptor);
         done(error, descriptor);
       },
     ]);
+  };
+  const writeFile = (file: unknown, ...rest: unknown[]) => {
+    const done = rest.pop() as (error: Error | null) => void;
+    const write = () =>
+      new Promise<void>((resolve, reject) => {
+        Reflect.apply(actual.writeFile, undefined, [
+          file,
+          ...rest,
+          (error: Error | null) => (error ? reject(error) : resolve()),
+        ]);
+      });
+    const durable = typeof file === "number" && synchronous.has(file);
+    (durable ? recordSync(opened.get(file), write) : write()).then(() => done(null), done);
   };
   const fsync = (descriptor: number, done: (error: Error | null) => void) => {
     const sync = promisify(actual.fsync);
     recordSync(opened.get(descriptor), () => sync(descriptor)).then(() => done(null), done);
   };
-  return { ...actual, default: { ...actual, open, fsync }, open, fsync };
+  return {
+    ...actual,
+    default: { ...actual, open, fsync, writeFile },
+    open,
+    fsync,
+    writeFile,
+  };
 });
 
 vi.mock("node:fs/promises", async (importOriginal) => {

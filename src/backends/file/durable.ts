@@ -1,4 +1,4 @@
-/** Durable file-system steps: files written and fsynced before they are published. */
+/** Durable file-system steps: files on disk before they are published. */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { link, unlink } from "node:fs/promises";
@@ -13,12 +13,19 @@ export function tempPath(folder: string): string {
   return join(folder, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
 }
 
-/** Creates `path` (0600; fails if it exists), writes `content` and fsyncs it. */
+/**
+ * Creates `path` (0600; fails if it exists) and writes `content` durably: the file is opened
+ * `O_SYNC`, so each write returns once its data and the file's metadata are on disk, as an
+ * `fsync` after it would guarantee, without a separate call.
+ */
 export async function writeDurably(path: string, content: string): Promise<void> {
-  const file = await openDescriptor(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+  const file = await openDescriptor(
+    path,
+    constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_SYNC,
+    0o600,
+  );
   try {
     await writeToDescriptor(file, content, "utf8");
-    await syncDescriptor(file);
   } finally {
     closeNow(file);
   }
@@ -35,9 +42,9 @@ export async function syncDirectory(path: string): Promise<void> {
 }
 
 /**
- * Renames the fsynced file `temp` to `target` in `folder` unless `target` exists (then `EEXIST`,
- * and `temp` stays): a hard link, the folder fsynced so the new name survives a crash, and the
- * temporary name removed (a crash may keep it: a leftover). The folder is opened while the link
+ * Renames the durably written file `temp` to `target` in `folder` unless `target` exists (then
+ * `EEXIST`, and `temp` stays): a hard link, the folder fsynced so the new name survives a crash,
+ * and the temporary name removed (a crash may keep it: a leftover). The folder is opened while the link
  * is made: `temp` is in it already, and a folder once moved away (a purge) never comes back, so
  * the folder opened is the one linked into whenever the link succeeds.
  */

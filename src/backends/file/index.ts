@@ -4,10 +4,11 @@
  *
  *   <directory>/records/<tenant segment>/<connection segment>/v0000000001.json
  *
- * A version is published atomically and without locks: it is written to a temporary file,
- * fsynced, then hard-linked to its final name. `link` fails if the name exists, so two writers
- * can never both publish version N (compare-and-set across processes), and a writer killed at any
- * point leaves either the whole version or none of it. A `deleted` marker file soft-deletes.
+ * A version is published atomically and without locks: it is written to a temporary file (opened
+ * `O_SYNC`, so on disk once written), then hard-linked to its final name and the folder fsynced.
+ * `link` fails if the name exists, so two writers can never both publish version N
+ * (compare-and-set across processes), and a writer killed at any point leaves either the whole
+ * version or none of it. A `deleted` marker file soft-deletes.
  */
 import { join } from "node:path";
 import type { Backend } from "../../core/backend.js";

@@ -1,9 +1,10 @@
 /**
- * Writing a version. `publish` adds the next one: the record is written to a temporary file,
- * fsynced, then hard-linked to its final name. `link` fails if the name exists, so two writers
- * can never both publish version N (compare-and-set across processes), and a writer killed at
- * any point leaves either the whole version or none of it. `rewriteInPlace` replaces one
- * existing version (temporary file, fsync, rename over it).
+ * Writing a version. `publish` adds the next one: the record is written to a temporary file
+ * (opened `O_SYNC`, so on disk once written), then hard-linked to its final name and the folder
+ * fsynced. `link` fails if the name exists, so two writers can never both publish version N
+ * (compare-and-set across processes), and a writer killed at any point leaves either the whole
+ * version or none of it. `rewriteInPlace` replaces one existing version (temporary file on
+ * disk, renamed over it, folder fsynced).
  */
 import { mkdir, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -73,7 +74,7 @@ export async function publish(
   const temp = tempPath(folder);
   const content = JSON.stringify(write);
   // why: the first listing needs nothing from the temporary file (the writer's own is filtered
-  // out below), so it runs while that file is written and fsynced, not after.
+  // out below), so it runs while that file is written to disk, not after.
   let listing: Promise<FolderState | undefined> | undefined = folderState(folder);
   listing.catch(() => undefined);
   let published = false;
