@@ -335,6 +335,9 @@ export function jsonLinesSink(
   return sink;
 }
 
+/** A sink that takes successful reads field by field. */
+type FieldSink = AuditSink & { readonly recordRead: ReadRecorder };
+
 /**
  * Fans events out to sinks and keeps per-credential access statistics. Statistics are keyed by
  * the caller's credential key (the core passes its cache key of the latest version), so the
@@ -343,25 +346,41 @@ export function jsonLinesSink(
 export class AuditTrail {
   readonly #ring: AuditRing;
   readonly #sinks: AuditSink[];
+  /** The sinks with `recordRead`: a successful read reaches them field by field. */
+  #fieldSinks: FieldSink[] = [];
+  /** The other sinks: a successful read reaches them as an event object. */
+  #eventSinks: AuditSink[] = [];
   readonly #stats = new Map<string, { accessCount: number; lastAccessAt?: number }>();
 
   constructor(ring: AuditRing, sinks: AuditSink[]) {
     this.#ring = ring;
     this.#sinks = [...sinks];
+    this.#sortSinks();
   }
 
   /** Adds a sink after construction (operations tooling); returns a function that removes it. */
   addSink(sink: AuditSink): () => void {
     this.#sinks.push(sink);
+    this.#sortSinks();
     return () => {
       const index = this.#sinks.indexOf(sink);
       if (index >= 0) this.#sinks.splice(index, 1);
+      this.#sortSinks();
     };
+  }
+
+  /**
+   * Splits the sinks by how they take reads (whether `recordRead` is there when the sink is
+   * added), so the read path asks no sink what it can take.
+   */
+  #sortSinks(): void {
+    this.#fieldSinks = this.#sinks.filter((sink): sink is FieldSink => sink.recordRead !== undefined);
+    this.#eventSinks = this.#sinks.filter((sink) => sink.recordRead === undefined);
   }
 
   emit(event: AuditEvent): void {
     this.#ring.sink(event);
-    this.#send(event);
+    this.#sendTo(this.#sinks, event);
   }
 
   /**
@@ -392,22 +411,22 @@ export class AuditTrail {
       undefined,
       correlationId,
     );
-    let event: AuditEvent | undefined;
-    for (const sink of this.#sinks) {
+    const fieldSinks = this.#fieldSinks;
+    for (let index = 0; index < fieldSinks.length; index++) {
+      const sink = fieldSinks[index] as FieldSink;
       try {
-        if (sink.recordRead) sink.recordRead(time, tenant, name, accessor, version, cache, correlationId);
-        else {
-          event ??= readEvent(time, tenant, name, accessor, version, cache, correlationId);
-          sink(event);
-        }
+        sink.recordRead(time, tenant, name, accessor, version, cache, correlationId);
       } catch {
         // why: a broken sink must not turn a successful read into a failure.
       }
     }
+    if (this.#eventSinks.length > 0) {
+      this.#sendTo(this.#eventSinks, readEvent(time, tenant, name, accessor, version, cache, correlationId));
+    }
   };
 
-  #send(event: AuditEvent): void {
-    for (const sink of this.#sinks) {
+  #sendTo(sinks: readonly AuditSink[], event: AuditEvent): void {
+    for (const sink of sinks) {
       try {
         sink(event);
       } catch {

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { memoryBackend } from "../../src/backends/memory/index.js";
-import { type AuditEvent, AuditRing, jsonLinesSink, loggerSink } from "../../src/core/audit.js";
+import { type AuditEvent, AuditRing, AuditTrail, jsonLinesSink, loggerSink } from "../../src/core/audit.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
 import { UnavailableError } from "../../src/core/errors.js";
 import { assertNoLeak, canary, keyring } from "../support/fixtures.js";
@@ -157,6 +157,53 @@ describe("audit", () => {
       "read:success",
       "read:success",
       "read:failure",
+    ]);
+  });
+
+  it("a sink whose recordRead throws never breaks a read, and the other sinks still get it", async () => {
+    const reads: unknown[][] = [];
+    const broken = Object.assign(() => undefined, {
+      recordRead: () => {
+        throw new Error("sink down");
+      },
+    });
+    const working = Object.assign(() => undefined, {
+      recordRead: (...fields: unknown[]) => void reads.push(fields),
+    });
+    const manager = new CredentialManager({
+      backend: memoryBackend({ env: {} }),
+      encryption: keyring(),
+      audit: { sinks: [broken, working] },
+    });
+    await manager.storeCredentials("c", "t", { apiKey: "field-sink-failure-value" });
+    expect((await manager.getCredentials("c", "t")).apiKey?.reveal()).toBe("field-sink-failure-value");
+    expect(reads).toEqual([[expect.any(Number), "t", "c", "unknown", 1, "miss", undefined]]);
+  });
+
+  it("a sink added later takes reads by its own kind, and none once removed", () => {
+    const trail = new AuditTrail(new AuditRing(), []);
+    const reads: unknown[][] = [];
+    const events: AuditEvent[] = [];
+    const removeFieldSink = trail.addSink(
+      Object.assign(() => undefined, { recordRead: (...fields: unknown[]) => void reads.push(fields) }),
+    );
+    const removeEventSink = trail.addSink((event) => void events.push(event));
+    trail.read("t/c", 1, "t", "c", "svc", 1, "hit", undefined);
+    removeFieldSink();
+    removeEventSink();
+    trail.read("t/c", 2, "t", "c", "svc", 1, "hit", undefined);
+    expect(reads).toEqual([[1, "t", "c", "svc", 1, "hit", undefined]]);
+    expect(events).toEqual([
+      {
+        time: 1,
+        tenant: "t",
+        name: "c",
+        accessor: "svc",
+        action: "read",
+        outcome: "success",
+        version: 1,
+        cache: "hit",
+      },
     ]);
   });
 

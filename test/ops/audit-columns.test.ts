@@ -12,9 +12,10 @@ const read = (
   cache: AuditEvent["cache"],
   correlationId?: string,
   name = "openai",
+  tenant = "tenant-1",
 ): AuditEvent => ({
   time: 1_700_000_000_000,
-  tenant: "tenant-1",
+  tenant,
   name,
   accessor,
   action: "read",
@@ -55,6 +56,25 @@ function row(parameters: unknown[], at: number): Array<string | null> {
   });
 }
 
+/** Queues each event as the sink does: successful reads field by field, the others whole. */
+function queue(batch: AuditBatch, events: AuditEvent[]): void {
+  for (const event of events) {
+    if (event.action !== "read" || event.outcome !== "success") batch.push(event);
+    else {
+      const { time, tenant, name, accessor, version, cache, correlationId } = event;
+      batch.pushRead(
+        time,
+        tenant,
+        name as string,
+        accessor,
+        version as number,
+        cache as "hit",
+        correlationId,
+      );
+    }
+  }
+}
+
 it("interleaved reads and other events keep their own fields, at flush and when rebuilt", () => {
   const failure: AuditEvent = {
     time: 1_700_000_000_005,
@@ -74,32 +94,31 @@ it("interleaved reads and other events keep their own fields, at flush and when 
     read("other", "miss", undefined, "stripe"),
     failure,
     read("agent", "hit"),
+    read("agent", "hit", undefined, "openai", "tenant-2"),
   ];
   const batch = new AuditBatch(16);
-  for (const event of events) {
-    if (event === failure) batch.push(event);
-    else {
-      const { time, tenant, name, accessor, version, cache, correlationId } = event;
-      batch.pushRead(
-        time,
-        tenant,
-        name as string,
-        accessor,
-        version as number,
-        cache as "hit",
-        correlationId,
-      );
-    }
-  }
+  queue(batch, events);
   const parameters = batch.parameters();
   events.forEach((event, at) => {
     expect(batch.event(at)).toEqual(event);
     expect(row(parameters, at)).toEqual(STRING_FIELDS.map((field) => event[field] ?? null));
   });
   expect(batch.rollup()).toEqual({
-    tenants: ["tenant-1", "tenant-1"],
-    names: ["openai", "stripe"],
-    counts: [6, 1],
-    lastTimes: [1_700_000_000_000, 1_700_000_000_000],
+    tenants: ["tenant-1", "tenant-1", "tenant-2"],
+    names: ["openai", "stripe", "openai"],
+    counts: [6, 1, 1],
+    lastTimes: [1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_000],
   });
+});
+
+it("a reused batch whose interned fields were cleared still keeps each read's fields", () => {
+  const batch = new AuditBatch(2);
+  const failure: AuditEvent = { ...read("agent", "hit"), outcome: "failure", errorCode: "not_found" };
+  queue(batch, [read("agent", "hit"), failure]);
+  batch.reset();
+  queue(batch, [read("other", "hit"), read("other", "miss")]);
+  batch.reset(); // four distinct fields outnumber the two slots: the interned fields are cleared
+  const events = [read("other", "miss"), read("agent", "hit")];
+  queue(batch, events);
+  expect([batch.event(0), batch.event(1)]).toEqual(events);
 });

@@ -195,6 +195,7 @@ describePostgres("PostgreSQL audit sink", () => {
     expect(dropped.map((event) => event.action)).toEqual(["read", "read"]);
     await sink.close(); // gives up after a few attempts: the queued events go to onDrop too
     expect(dropped).toHaveLength(5);
+    expect(sink.stats()).toMatchObject({ received: 3, written: 0, queued: 0 });
     expect(errors.length).toBeGreaterThan(0);
     for (const error of errors) {
       expect(error).toBeInstanceOf(UnavailableError);

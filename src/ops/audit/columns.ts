@@ -5,6 +5,9 @@
  */
 import type { AuditAction, AuditEvent, CacheOutcome, ReadRecorder } from "../../core/audit.js";
 
+/** Queues a successful read given field by field; true when that filled a batch (a flush can start). */
+type ReadQueuer = (...read: Parameters<ReadRecorder>) => boolean;
+
 /** Per credential: reads in a batch and the latest read's time. */
 export interface UsageRollup {
   readonly tenants: string[];
@@ -26,7 +29,10 @@ class EventFields {
     readonly correlationId: string | null,
   ) {}
 
-  /** The same fields as a read of these arguments (compared by reference). */
+  /**
+   * Whether these fields, those of a successful read (see `AuditBatch.pushRead`), are the read's
+   * given (compared by reference).
+   */
   isRead(
     tenant: string,
     name: string,
@@ -35,14 +41,11 @@ class EventFields {
     correlationId: string | null,
   ): boolean {
     return (
-      this.tenant === tenant &&
       this.name === name &&
+      this.tenant === tenant &&
       this.accessor === accessor &&
       this.cache === cache &&
-      this.correlationId === correlationId &&
-      this.action === "read" &&
-      this.outcome === "success" &&
-      this.errorCode === null
+      this.correlationId === correlationId
     );
   }
 
@@ -61,6 +64,9 @@ class EventFields {
   }
 }
 
+/** Fields no read has (a read always has a name): the latest read's before any read. */
+const NO_READ = new EventFields("", null, "", "read", "success", null, null, null);
+
 /**
  * One batch of queued events: per event its time, version and the id of its interned string
  * fields. A read costs three stores into typed arrays, and a run of reads of one credential by
@@ -73,8 +79,9 @@ export class AuditBatch {
   readonly #fields: Int32Array;
   readonly #interned: EventFields[] = [];
   readonly #ids = new Map<string, number>();
-  /** The id of the latest interned fields (-1: none): the next read most often has the same. */
-  #last = -1;
+  /** The fields of the latest successful read and their id: the next read most often has the same. */
+  #lastRead = NO_READ;
+  #lastReadId = 0;
   #length = 0;
 
   constructor(readonly capacity: number) {
@@ -91,8 +98,8 @@ export class AuditBatch {
     return this.#length === this.capacity;
   }
 
-  /** Stores the event's fields in the next slot; the caller checks `full` first. */
-  push(event: AuditEvent): void {
+  /** Stores the event's fields in the next slot; true when that filled the batch. The caller checks `full` first. */
+  push(event: AuditEvent): boolean {
     const slot = this.#length++;
     this.#time[slot] = event.time;
     this.#version[slot] = event.version ?? Number.NaN;
@@ -108,23 +115,27 @@ export class AuditBatch {
         event.correlationId ?? null,
       ),
     );
+    return this.#length === this.capacity;
   }
 
-  /** Stores a successful read given field by field (no event object); the caller checks `full`. */
-  readonly pushRead: ReadRecorder = (time, tenant, name, accessor, version, cache, correlationId) => {
+  /**
+   * Stores a successful read given field by field (no event object); true when that filled the
+   * batch. The caller checks `full` first.
+   */
+  readonly pushRead: ReadQueuer = (time, tenant, name, accessor, version, cache, correlationId) => {
     const slot = this.#length++;
     this.#time[slot] = time;
     this.#version[slot] = version;
-    const last = this.#interned[this.#last];
-    this.#fields[slot] =
-      last?.isRead(tenant, name, accessor, cache, correlationId ?? null) === true
-        ? this.#last
-        : this.#intern(
-            new EventFields(tenant, name, accessor, "read", "success", cache, null, correlationId ?? null),
-          );
+    const correlation = correlationId ?? null;
+    if (!this.#lastRead.isRead(tenant, name, accessor, cache, correlation)) {
+      this.#lastRead = new EventFields(tenant, name, accessor, "read", "success", cache, null, correlation);
+      this.#lastReadId = this.#intern(this.#lastRead);
+    }
+    this.#fields[slot] = this.#lastReadId;
+    return this.#length === this.capacity;
   };
 
-  /** The id of `fields` (a new one for fields not seen yet); it becomes the latest. */
+  /** The id of `fields` (a new one for fields not seen yet). */
   #intern(fields: EventFields): number {
     const key = JSON.stringify(fields.strings());
     let id = this.#ids.get(key);
@@ -132,7 +143,6 @@ export class AuditBatch {
       id = this.#interned.push(fields) - 1;
       this.#ids.set(key, id);
     }
-    this.#last = id;
     return id;
   }
 
@@ -147,7 +157,7 @@ export class AuditBatch {
     if (this.#interned.length > this.capacity) {
       this.#interned.length = 0;
       this.#ids.clear();
-      this.#last = -1;
+      this.#lastRead = NO_READ;
     }
   }
 
@@ -253,18 +263,23 @@ export class AuditBatch {
 }
 
 /**
- * Queued events in batches of `batchSize`, oldest batch first. Written batches are kept for reuse
- * (at most as many as the queue once held), so a steady flow of events allocates nothing and the
- * garbage collector never copies a young batch.
+ * Queued events in batches of `batchSize`, oldest batch first; the newest is the open one, which
+ * takes the next event. Written batches are kept for reuse (at most as many as the queue once
+ * held), so a steady flow of events allocates nothing and the garbage collector never copies a
+ * young batch.
  */
 export class AuditQueue {
-  readonly #batches: AuditBatch[] = [];
+  readonly #batches: AuditBatch[];
   readonly #spares: AuditBatch[] = [];
   readonly #batchSize: number;
+  /** The newest batch, never full: the next event goes there. */
+  #open: AuditBatch;
   #length = 0;
 
   constructor(batchSize: number) {
     this.#batchSize = batchSize;
+    this.#open = new AuditBatch(batchSize);
+    this.#batches = [this.#open];
   }
 
   /** Events queued. */
@@ -272,47 +287,44 @@ export class AuditQueue {
     return this.#length;
   }
 
-  /** Whether a whole batch is waiting (a flush can start). */
-  get batchReady(): boolean {
-    return this.#batches.length > 1 || this.#batches[0]?.full === true;
-  }
-
-  /**
-   * The batch the next event goes to (the newest, or a fresh one when that is full), counted as
-   * queued: the caller stores exactly one event in it (`push` or `pushRead`).
-   */
-  next(): AuditBatch {
-    let last = this.#batches[this.#batches.length - 1];
-    if (last === undefined || last.full) {
-      last = this.#fresh();
-      this.#batches.push(last);
-    }
+  /** Queues an event; true when that filled a batch (a flush can start). */
+  push(event: AuditEvent): boolean {
     this.#length++;
-    return last;
+    if (!this.#open.push(event)) return false;
+    this.#close();
+    return true;
   }
 
+  /** Queues a successful read given field by field; true when that filled a batch. */
+  readonly pushRead: ReadQueuer = (time, tenant, name, accessor, version, cache, correlationId) => {
+    this.#length++;
+    if (!this.#open.pushRead(time, tenant, name, accessor, version, cache, correlationId)) return false;
+    this.#close();
+    return true;
+  };
+
   /**
-   * The oldest batch, to be written. A partly filled batch is closed first, so events queued
-   * while it is written go to a new one.
+   * The oldest batch holding events, to be written, or undefined when none is queued. A partly
+   * filled open batch is closed first, so events queued while it is written go to a new one.
    */
   oldest(): AuditBatch | undefined {
-    const batch = this.#batches[0];
-    if (batch && batch.length > 0 && !batch.full && batch === this.#batches[this.#batches.length - 1]) {
-      this.#batches.push(this.#fresh());
-    }
+    const batch = this.#batches[0] as AuditBatch;
+    if (batch.length === 0) return undefined;
+    if (batch === this.#open) this.#close();
     return batch;
   }
 
-  /** Removes the oldest batch (written, or given up on). */
+  /** Removes the oldest batch (written, or given up on); `oldest()` returned it. */
   shift(): void {
-    const batch = this.#batches.shift();
-    if (!batch) return;
+    const batch = this.#batches.shift() as AuditBatch;
     this.#length -= batch.length;
     batch.reset();
     this.#spares.push(batch);
   }
 
-  #fresh(): AuditBatch {
-    return this.#spares.pop() ?? new AuditBatch(this.#batchSize);
+  /** Closes the open batch: a fresh one after it takes the next events. */
+  #close(): void {
+    this.#open = this.#spares.pop() ?? new AuditBatch(this.#batchSize);
+    this.#batches.push(this.#open);
   }
 }

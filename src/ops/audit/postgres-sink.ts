@@ -94,21 +94,22 @@ export class PostgresAuditSink {
   readonly #options: PostgresAuditSinkOptions;
   readonly #tables: AuditTables;
   readonly #batchSize: number;
-  readonly #maxQueue: number;
   readonly #secrets: string[];
   readonly #timer: NodeJS.Timeout;
   #pool: Promise<Pool> | undefined;
   readonly #queue: AuditQueue;
   #draining: Promise<void> | undefined;
-  #closed = false;
+  /** Most events queued: `maxQueue`, 0 once closed (every event is then dropped). */
+  #capacity: number;
   #scheduled = false;
-  #counts = { received: 0, written: 0, dropped: 0, failures: 0 };
+  #closed = false;
+  #counts = { written: 0, dropped: 0, failures: 0, givenUp: 0 };
 
   constructor(options: PostgresAuditSinkOptions = {}) {
     this.#options = options;
     this.#tables = auditTables(options.schema ?? "public", options.table ?? "credkit_audit");
     this.#batchSize = options.batchSize ?? 1000;
-    this.#maxQueue = options.maxQueue ?? 100_000;
+    this.#capacity = options.maxQueue ?? 100_000;
     this.#queue = new AuditQueue(this.#batchSize);
     this.#secrets = connectionSecrets(poolConfigOf(options), options.env ?? process.env);
     this.#timer = setInterval(() => this.#kick(), options.flushIntervalMs ?? 200);
@@ -122,49 +123,41 @@ export class PostgresAuditSink {
    */
   readonly sink: AuditSink = Object.assign(
     (event: AuditEvent) => {
-      if (!this.#admit()) {
-        this.#options.onDrop?.(event);
-        return;
-      }
-      this.#queue.next().push(event);
-      this.#queued();
+      if (this.#queue.length >= this.#capacity) this.#drop(event);
+      else if (this.#queue.push(event)) this.#batchFilled();
     },
     {
       recordRead: ((time, tenant, name, accessor, version, cache, correlationId) => {
-        if (!this.#admit()) {
-          this.#options.onDrop?.(readEvent(time, tenant, name, accessor, version, cache, correlationId));
-          return;
+        if (this.#queue.length >= this.#capacity) {
+          this.#drop(readEvent(time, tenant, name, accessor, version, cache, correlationId));
+        } else if (this.#queue.pushRead(time, tenant, name, accessor, version, cache, correlationId)) {
+          this.#batchFilled();
         }
-        this.#queue.next().pushRead(time, tenant, name, accessor, version, cache, correlationId);
-        this.#queued();
       }) satisfies ReadRecorder,
     },
   );
 
-  /** Whether the queue takes one more event; counts a drop when it does not. */
-  #admit(): boolean {
-    if (this.#closed || this.#queue.length >= this.#maxQueue) {
-      this.#counts.dropped++;
-      return false;
-    }
-    this.#counts.received++;
-    return true;
+  /** An event the queue does not take (full, or the sink closed): counted and handed to `onDrop`. */
+  #drop(event: AuditEvent): void {
+    this.#counts.dropped++;
+    this.#options.onDrop?.(event);
   }
 
-  /** After an event is queued: a whole batch waiting starts a flush on the next turn. */
-  #queued(): void {
-    if (this.#queue.batchReady && !this.#scheduled) {
-      // why: the insert is built on the event loop's next turn, never inside the caller's read.
-      this.#scheduled = true;
-      setImmediate(() => {
-        this.#scheduled = false;
-        this.#kick();
-      }).unref();
-    }
+  /** A batch was filled: a flush starts on the event loop's next turn. */
+  #batchFilled(): void {
+    if (this.#scheduled) return;
+    // why: the insert is built on the event loop's next turn, never inside the caller's read.
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#kick();
+    }).unref();
   }
 
   stats(): PostgresAuditStats {
-    return { ...this.#counts, queued: this.#queue.length };
+    const { written, dropped, failures, givenUp } = this.#counts;
+    const queued = this.#queue.length;
+    return { received: written + givenUp + queued, written, queued, dropped, failures };
   }
 
   /** Writes everything queued so far; resolves when it is stored. */
@@ -179,6 +172,7 @@ export class PostgresAuditSink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#capacity = 0;
     clearInterval(this.#timer);
     await this.flush();
     if (!this.#options.pool && this.#pool) await (await this.#pool).end();
@@ -226,8 +220,9 @@ export class PostgresAuditSink {
 
   /** Hands every queued event to `onDrop` and empties the queue. */
   #giveUp(): void {
-    for (let batch = this.#queue.oldest(); batch && batch.length > 0; batch = this.#queue.oldest()) {
+    for (let batch = this.#queue.oldest(); batch; batch = this.#queue.oldest()) {
       for (let index = 0; index < batch.length; index++) this.#options.onDrop?.(batch.event(index));
+      this.#counts.givenUp += batch.length;
       this.#queue.shift();
     }
   }
