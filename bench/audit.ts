@@ -1,16 +1,20 @@
 /**
  * The PostgreSQL audit sink in `npm run bench`: what it adds to a cache hit, and that it loses no
- * event. Two managers over the same store, one with the default in-memory ring only, one also
- * feeding `postgresAuditSink` (real PostgreSQL on 127.0.0.1:5432).
+ * event. Three managers over the same store: two with the default in-memory ring only (the
+ * floor, and a twin of it that measures the method's own spread), one also feeding
+ * `postgresAuditSink` (real PostgreSQL on 127.0.0.1:5432).
  *
  * The issue's load: 10,000 reads per second from 4 concurrent callers. Every 10 ms tick the 4
  * callers each make 25 cache hits at once (100 per tick); the process CPU (all threads, the
  * garbage collector's included) of each tick's reads is summed, less what the empty measurement
- * itself costs. Between ticks the event loop is free, and that is where the sink's batched inserts
- * run, off the read path, as in a service. Rounds of 20 ticks alternate between the managers; the
- * verdict is the median of the pairs' ratios, so a burst of load on the shared machine skews one
- * pair, not the result. After the last round the sink is flushed and the rows in PostgreSQL are
- * counted against the reads made: the lost events must be 0.
+ * itself costs: CPU per read on the read path, not latency. Between ticks the event loop is free,
+ * and that is where the sink's batched inserts run, off the read path, as in a service. Each round
+ * runs the three managers for 20 ticks each, in an order rotated every round, so each takes every
+ * place equally often and none always follows the sink's inserts. The verdict is the median over
+ * rounds of (with sink / without); the twin's median (without / without, an A/A ratio) and the
+ * interquartile range of the verdict's rounds are printed beside it: a verdict closer to the
+ * target than that spread is within the noise. After the last round the sink is flushed and the
+ * rows in PostgreSQL are counted against the reads made: the lost events must be 0.
  *
  * Also printed, so nothing is hidden: the process CPU per read over whole paced rounds (inserts,
  * timers and idle collection included) with and without the sink, the old back-to-back figure
@@ -40,7 +44,8 @@ const TICK_MS = 10;
 /** 4 callers × 25 reads every 10 ms: 10,000 reads per second. */
 const READS_PER_CALLER = 25;
 const TICKS_PER_ROUND = 20;
-const PACED_ROUNDS = 31;
+/** Rounds of the three managers: a multiple of 3, so each takes every place in the order equally often. */
+const PACED_ROUNDS = 33;
 const BACK_TO_BACK_ROUNDS = 11;
 const BACK_TO_BACK_HITS = 20_000;
 
@@ -48,8 +53,10 @@ const cpuNs = (start: NodeJS.CpuUsage) => {
   const spent = process.cpuUsage(start);
   return (spent.user + spent.system) * 1000;
 };
-const median = (samples: number[]) =>
-  [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)] as number;
+/** The value below which `fraction` of the samples lie (nearest rank). */
+const quantile = (samples: number[], fraction: number) =>
+  [...samples].sort((a, b) => a - b)[Math.floor(samples.length * fraction)] as number;
+const median = (samples: number[]) => quantile(samples, 0.5);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** What an empty measured window costs (two `process.cpuUsage` calls and an await), ns. */
@@ -126,10 +133,16 @@ export async function auditBench(): Promise<Measurement[]> {
   const encryption = new LocalKeyring(randomBytes(32));
   const plain = new CredentialManager({ backend, encryption });
   const audited = new CredentialManager({ backend, encryption, audit: { sinks: [sink.sink] } });
+  const twin = new CredentialManager({ backend, encryption });
   await plain.storeCredentials("openai", "tenant-1", {
     apiKey: `sk-bench-${randomBytes(16).toString("hex")}`,
   });
-  const paced = { plainRead: [] as number[], auditedRead: [] as number[], ratios: [] as number[] };
+  const paced = {
+    plainRead: [] as number[],
+    auditedRead: [] as number[],
+    ratios: [] as number[],
+    twinRatios: [] as number[],
+  };
   const processRatios: number[] = [];
   const oldRatios: number[] = [];
   let flushCpuNs = 0;
@@ -137,21 +150,31 @@ export async function auditBench(): Promise<Measurement[]> {
   try {
     await backToBack(plain);
     await backToBack(audited);
+    await backToBack(twin);
     await sink.flush();
     for (let round = 0; round < BACK_TO_BACK_ROUNDS; round++) {
-      const without = await backToBack(plain);
-      oldRatios.push((await backToBack(audited)) / without);
+      // why: alternate which goes first, so neither always runs right after the other's work.
+      const without = round % 2 === 0 ? await backToBack(plain) : undefined;
+      const withSink = await backToBack(audited);
+      oldRatios.push(withSink / (without ?? (await backToBack(plain))));
       const cpu = process.cpuUsage();
       await sink.flush();
       flushCpuNs += cpuNs(cpu);
     }
     const windowNs = await windowCostNs();
+    const managers = [plain, audited, twin];
     for (let round = 0; round < PACED_ROUNDS; round++) {
-      const without = await pacedRound(plain, windowNs);
-      const withSink = await pacedRound(audited, windowNs);
+      const measured = new Map<Manager, { readNs: number; processNs: number }>();
+      for (let place = 0; place < managers.length; place++) {
+        const manager = managers[(round + place) % managers.length] as Manager;
+        measured.set(manager, await pacedRound(manager, windowNs));
+      }
+      const without = measured.get(plain) as { readNs: number; processNs: number };
+      const withSink = measured.get(audited) as { readNs: number; processNs: number };
       paced.plainRead.push(without.readNs);
       paced.auditedRead.push(withSink.readNs);
       paced.ratios.push(withSink.readNs / without.readNs);
+      paced.twinRatios.push((measured.get(twin) as { readNs: number }).readNs / without.readNs);
       processRatios.push(withSink.processNs / without.processNs);
     }
     await sink.flush();
@@ -172,6 +195,8 @@ export async function auditBench(): Promise<Measurement[]> {
       {
         withoutSinkNs: roundTo(median(paced.plainRead)),
         withSinkNs: roundTo(median(paced.auditedRead)),
+        ratioInterquartileRange: `${roundTo(quantile(paced.ratios, 0.25))}–${roundTo(quantile(paced.ratios, 0.75))}`,
+        withoutVersusWithoutRatio: roundTo(median(paced.twinRatios)),
         wholeRoundProcessCpuRatio: roundTo(median(processRatios)),
         backToBackRatio: roundTo(median(oldRatios)),
         flushClientCpuNsPerEvent: roundTo(flushCpuNs / (BACK_TO_BACK_ROUNDS * BACK_TO_BACK_HITS)),
