@@ -18,6 +18,8 @@ const steps: string[] = [];
 
 /** The file behind each descriptor the store opened. */
 const opened = new Map<number, string>();
+/** Whether the mocked `node:fs` lacks `O_SYNC`, as on Windows (read when the module loads). */
+const platform = vi.hoisted(() => ({ withoutSynchronousWrites: false }));
 /** Descriptors opened `O_SYNC`: a write through one returns once it is on disk, as after an fsync. */
 const synchronous = new Set<number>();
 
@@ -39,10 +41,14 @@ vi.mock("node:fs", async (importOriginal) => {
       path,
       ...rest,
       (error: Error | null, descriptor: number) => {
-        if (!error) opened.set(descriptor, basename(path));
-        const flags = rest[0];
-        const { O_SYNC } = actual.constants;
-        if (!error && typeof flags === "number" && (flags & O_SYNC) === O_SYNC) synchronous.add(descriptor);
+        if (!error) {
+          // why: descriptor numbers are reused; each open says afresh what this one is.
+          const flags = rest[0];
+          const { O_SYNC } = actual.constants;
+          opened.set(descriptor, basename(path));
+          if (typeof flags === "number" && (flags & O_SYNC) === O_SYNC) synchronous.add(descriptor);
+          else synchronous.delete(descriptor);
+        }
         done(error, descriptor);
       },
     ]);
@@ -64,9 +70,23 @@ vi.mock("node:fs", async (importOriginal) => {
     const sync = promisify(actual.fsync);
     recordSync(opened.get(descriptor), () => sync(descriptor)).then(() => done(null), done);
   };
+  const withoutSync = { ...actual.constants, O_SYNC: undefined };
+  // why: read when a module imports them, so a module loaded afresh sees the current platform.
+  const platformConstants = () => (platform.withoutSynchronousWrites ? withoutSync : actual.constants);
   return {
     ...actual,
-    default: { ...actual, open, fsync, writeFile },
+    get constants() {
+      return platformConstants();
+    },
+    default: {
+      ...actual,
+      get constants() {
+        return platformConstants();
+      },
+      open,
+      fsync,
+      writeFile,
+    },
     open,
     fsync,
     writeFile,
@@ -99,28 +119,57 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
+/** The protocol steps of the second write to one credential through `fileBackend`. */
+async function secondWriteSteps(backend: typeof fileBackend) {
+  const manager = new CredentialManager({
+    backend: backend({ directory }),
+    encryption: keyring(),
+    cache: false,
+  });
+  await manager.storeCredentials("c", "t", { apiKey: "durable-value-1" });
+  steps.length = 0;
+  await manager.storeCredentials("c", "t", { apiKey: "durable-value-2" });
+  steps.push("returned");
+  const [tenant] = await readdir(join(directory, "records"));
+  const [folder] = await readdir(join(directory, "records", tenant as string));
+  const linkStart = steps.findIndex((step) => step.startsWith("link start .tmp-"));
+  const temp = (steps[linkStart] as string).slice("link start ".length);
+  const at = (step: string) => steps.indexOf(step);
+  return {
+    linkStart,
+    linkDone: at("link done v0000000002.json"),
+    tempSynced: at(`sync done ${temp}`),
+    folderSyncStart: at(`sync start ${folder}`),
+    folderSynced: at(`sync done ${folder}`),
+    returned: at("returned"),
+  };
+}
+
+/** Checks the order of the steps: temporary file on disk, link, folder fsync, return. */
+function expectDurableOrder(order: Awaited<ReturnType<typeof secondWriteSteps>>): void {
+  expect(order.linkDone).toBeGreaterThan(order.linkStart);
+  expect(order.tempSynced).toBeGreaterThan(-1);
+  expect(order.tempSynced).toBeLessThan(order.linkStart);
+  expect(order.folderSyncStart).toBeGreaterThan(order.linkDone);
+  expect(order.folderSynced).toBeGreaterThan(order.folderSyncStart);
+  expect(order.folderSynced).toBeLessThan(order.returned);
+}
+
 describe("file store write protocol", () => {
-  it("fsyncs the temporary file before linking it, and the folder after the link, before returning", async () => {
-    const manager = new CredentialManager({
-      backend: fileBackend({ directory }),
-      encryption: keyring(),
-      cache: false,
-    });
-    await manager.storeCredentials("c", "t", { apiKey: "durable-value-1" });
-    steps.length = 0;
-    await manager.storeCredentials("c", "t", { apiKey: "durable-value-2" });
-    steps.push("returned");
-    const [tenant] = await readdir(join(directory, "records"));
-    const [folder] = await readdir(join(directory, "records", tenant as string));
-    const linkStart = steps.findIndex((step) => step.startsWith("link start .tmp-"));
-    const temp = (steps[linkStart] as string).slice("link start ".length);
-    const at = (step: string) => steps.indexOf(step);
-    expect(at("link done v0000000002.json")).toBeGreaterThan(linkStart);
-    expect(at(`sync done ${temp}`)).toBeGreaterThan(-1);
-    expect(at(`sync done ${temp}`)).toBeLessThan(linkStart);
-    expect(at(`sync start ${folder}`)).toBeGreaterThan(at("link done v0000000002.json"));
-    expect(at(`sync done ${folder}`)).toBeGreaterThan(at(`sync start ${folder}`));
-    expect(at(`sync done ${folder}`)).toBeLessThan(at("returned"));
+  it("has the temporary file on disk before linking it, and fsyncs the folder after the link, before returning", async () => {
+    expectDurableOrder(await secondWriteSteps(fileBackend));
+  });
+
+  it("fsyncs the temporary file where node:fs has no O_SYNC (Windows)", async () => {
+    platform.withoutSynchronousWrites = true;
+    vi.resetModules();
+    try {
+      const fresh = await import("../../src/backends/file/index.js");
+      expectDurableOrder(await secondWriteSteps(fresh.fileBackend));
+    } finally {
+      platform.withoutSynchronousWrites = false;
+      vi.resetModules();
+    }
   });
 
   it("reads back a version larger than one read whole", async () => {

@@ -13,19 +13,20 @@ export function tempPath(folder: string): string {
   return join(folder, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
 }
 
+/** `O_SYNC` where the platform has it (not on Windows, whose `node:fs` constants lack it). */
+const SYNCHRONOUS_WRITES: number | undefined = constants.O_SYNC;
+
 /**
- * Creates `path` (0600; fails if it exists) and writes `content` durably: the file is opened
+ * Creates `path` (0600; fails if it exists) and writes `content` durably. The file is opened
  * `O_SYNC`, so each write returns once its data and the file's metadata are on disk, as an
- * `fsync` after it would guarantee, without a separate call.
+ * `fsync` after it would guarantee, without a separate call; without `O_SYNC`, it is fsynced.
  */
 export async function writeDurably(path: string, content: string): Promise<void> {
-  const file = await openDescriptor(
-    path,
-    constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_SYNC,
-    0o600,
-  );
+  const { O_CREAT, O_EXCL, O_WRONLY } = constants;
+  const file = await openDescriptor(path, O_CREAT | O_EXCL | O_WRONLY | (SYNCHRONOUS_WRITES ?? 0), 0o600);
   try {
     await writeToDescriptor(file, content, "utf8");
+    if (SYNCHRONOUS_WRITES === undefined) await syncDescriptor(file);
   } finally {
     closeNow(file);
   }
