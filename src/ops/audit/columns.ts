@@ -94,11 +94,7 @@ export class AuditBatch {
     return this.#length;
   }
 
-  get full(): boolean {
-    return this.#length === this.capacity;
-  }
-
-  /** Stores the event's fields in the next slot; true when that filled the batch. The caller checks `full` first. */
+  /** Stores the event's fields in the next slot (the batch must not be full); true when that filled it. */
   push(event: AuditEvent): boolean {
     const slot = this.#length++;
     this.#time[slot] = event.time;
@@ -119,8 +115,8 @@ export class AuditBatch {
   }
 
   /**
-   * Stores a successful read given field by field (no event object); true when that filled the
-   * batch. The caller checks `full` first.
+   * Stores a successful read given field by field (no event object) in the next slot (the batch
+   * must not be full); true when that filled it.
    */
   readonly pushRead: ReadQueuer = (time, tenant, name, accessor, version, cache, correlationId) => {
     const slot = this.#length++;
