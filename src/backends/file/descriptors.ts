@@ -20,8 +20,9 @@ export const readToEnd = promisify(readFile);
 
 /**
  * Closes `descriptor` on the spot. Every descriptor the store closes has nothing left to write
- * (it was only read, or fsynced), so closing it never waits on the disk and costs less than a
- * round trip to the thread pool; nor can a failed close undo what was done through it.
+ * (it was only read, or what was written through it is on disk), so closing it never waits on
+ * the disk and costs less than a round trip to the thread pool; nor can a failed close undo what
+ * was done through it.
  */
 export function closeNow(descriptor: number): void {
   try {

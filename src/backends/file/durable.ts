@@ -45,9 +45,9 @@ export async function syncDirectory(path: string): Promise<void> {
 /**
  * Renames the durably written file `temp` to `target` in `folder` unless `target` exists (then
  * `EEXIST`, and `temp` stays): a hard link, the folder fsynced so the new name survives a crash,
- * and the temporary name removed (a crash may keep it: a leftover). The folder is opened while the link
- * is made: `temp` is in it already, and a folder once moved away (a purge) never comes back, so
- * the folder opened is the one linked into whenever the link succeeds.
+ * and the temporary name removed (a crash may keep it: a leftover). The folder is opened while
+ * the link is made: `temp` is in it already, and a folder once moved away (a purge) never comes
+ * back, so the folder opened is the one linked into whenever the link succeeds.
  */
 export async function renameNoReplace(temp: string, target: string, folder: string): Promise<void> {
   const [linked, opened] = await Promise.allSettled([
