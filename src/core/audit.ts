@@ -68,8 +68,8 @@ export interface AuditEvent {
  */
 export type ReadRecorder = (
   time: number,
-  tenant: string,
-  name: string,
+  tenantId: string,
+  connectionId: string,
   accessor: string,
   version: number,
   cache: CacheOutcome,
@@ -90,16 +90,35 @@ export type AuditSink = ((event: AuditEvent) => void) & {
 /** The event object of a successful read given field by field. */
 export const readEvent: (...read: Parameters<ReadRecorder>) => AuditEvent = (
   time,
-  tenant,
-  name,
+  tenantId,
+  connectionId,
   accessor,
   version,
   cache,
   correlationId,
 ) =>
   correlationId === undefined
-    ? { time, tenant, name, accessor, action: "read", outcome: "success", version, cache }
-    : { time, tenant, name, accessor, action: "read", outcome: "success", version, cache, correlationId };
+    ? {
+        time,
+        tenant: tenantId,
+        name: connectionId,
+        accessor,
+        action: "read",
+        outcome: "success",
+        version,
+        cache,
+      }
+    : {
+        time,
+        tenant: tenantId,
+        name: connectionId,
+        accessor,
+        action: "read",
+        outcome: "success",
+        version,
+        cache,
+        correlationId,
+      };
 
 /** Per-credential usage derived from read events. */
 export interface AccessStats {
@@ -120,8 +139,8 @@ export class AuditRing {
   readonly #capacity: number;
   readonly #time: Float64Array;
   readonly #version: Float64Array;
-  readonly #tenant: string[];
-  readonly #name: Array<string | undefined>;
+  readonly #tenantId: string[];
+  readonly #connectionId: Array<string | undefined>;
   readonly #accessor: string[];
   readonly #action: AuditAction[];
   readonly #outcome: Array<AuditEvent["outcome"]>;
@@ -140,8 +159,8 @@ export class AuditRing {
     this.#capacity = capacity;
     this.#time = new Float64Array(capacity);
     this.#version = new Float64Array(capacity);
-    this.#tenant = new Array(capacity);
-    this.#name = new Array(capacity);
+    this.#tenantId = new Array(capacity);
+    this.#connectionId = new Array(capacity);
     this.#accessor = new Array(capacity);
     this.#action = new Array(capacity);
     this.#outcome = new Array(capacity);
@@ -170,8 +189,8 @@ export class AuditRing {
   /** Stores one event given field by field: the same as `sink`, without an event object. */
   record(
     time: number,
-    tenant: string,
-    name: string | undefined,
+    tenantId: string,
+    connectionId: string | undefined,
     accessor: string,
     action: AuditAction,
     outcome: AuditEvent["outcome"],
@@ -184,8 +203,8 @@ export class AuditRing {
     const slot = this.#next;
     this.#time[slot] = time;
     this.#version[slot] = version ?? Number.NaN;
-    this.#tenant[slot] = tenant;
-    this.#name[slot] = name;
+    this.#tenantId[slot] = tenantId;
+    this.#connectionId[slot] = connectionId;
     this.#accessor[slot] = accessor;
     this.#action[slot] = action;
     this.#outcome[slot] = outcome;
@@ -199,15 +218,15 @@ export class AuditRing {
 
   #event(slot: number): AuditEvent {
     const version = this.#version[slot] as number;
-    const name = this.#name[slot];
+    const connectionId = this.#connectionId[slot];
     const cache = this.#cache[slot];
     const errorCode = this.#errorCode[slot];
     const call = this.#call[slot];
     const correlationId = this.#correlationId[slot];
     return {
       time: this.#time[slot] as number,
-      tenant: this.#tenant[slot] as string,
-      ...(name !== undefined ? { name } : {}),
+      tenant: this.#tenantId[slot] as string,
+      ...(connectionId !== undefined ? { name: connectionId } : {}),
       accessor: this.#accessor[slot] as string,
       action: this.#action[slot] as AuditAction,
       outcome: this.#outcome[slot] as AuditEvent["outcome"],
@@ -225,8 +244,8 @@ export class AuditRing {
     const events: AuditEvent[] = [];
     for (let offset = 0; offset < this.#size; offset++) {
       const slot = (first + offset) % this.#capacity;
-      if (filter.tenant !== undefined && this.#tenant[slot] !== filter.tenant) continue;
-      if (filter.name !== undefined && this.#name[slot] !== filter.name) continue;
+      if (filter.tenant !== undefined && this.#tenantId[slot] !== filter.tenant) continue;
+      if (filter.name !== undefined && this.#connectionId[slot] !== filter.name) continue;
       if (filter.action !== undefined && this.#action[slot] !== filter.action) continue;
       events.push(this.#event(slot));
     }
@@ -236,8 +255,8 @@ export class AuditRing {
   clear(): void {
     this.#size = 0;
     this.#next = 0;
-    this.#tenant.fill("");
-    this.#name.fill(undefined);
+    this.#tenantId.fill("");
+    this.#connectionId.fill(undefined);
     this.#accessor.fill("");
     this.#call.fill(undefined);
     this.#correlationId.fill(undefined);
@@ -390,8 +409,8 @@ export class AuditTrail {
   readonly read: (credential: string, ...read: Parameters<ReadRecorder>) => void = (
     credential,
     time,
-    tenant,
-    name,
+    tenantId,
+    connectionId,
     accessor,
     version,
     cache,
@@ -400,8 +419,8 @@ export class AuditTrail {
     this.#countAccess(credential, time);
     this.#ring.record(
       time,
-      tenant,
-      name,
+      tenantId,
+      connectionId,
       accessor,
       "read",
       "success",
@@ -415,13 +434,16 @@ export class AuditTrail {
     for (let index = 0; index < fieldSinks.length; index++) {
       const sink = fieldSinks[index] as FieldSink;
       try {
-        sink.recordRead(time, tenant, name, accessor, version, cache, correlationId);
+        sink.recordRead(time, tenantId, connectionId, accessor, version, cache, correlationId);
       } catch {
         // why: a broken sink must not turn a successful read into a failure.
       }
     }
     if (this.#eventSinks.length > 0) {
-      this.#sendTo(this.#eventSinks, readEvent(time, tenant, name, accessor, version, cache, correlationId));
+      this.#sendTo(
+        this.#eventSinks,
+        readEvent(time, tenantId, connectionId, accessor, version, cache, correlationId),
+      );
     }
   };
 

@@ -104,8 +104,8 @@ it("interleaved reads and other events keep their own fields, at flush and when 
     expect(row(parameters, at)).toEqual(STRING_FIELDS.map((field) => event[field] ?? null));
   });
   expect(batch.rollup()).toEqual({
-    tenants: ["tenant-1", "tenant-1", "tenant-2"],
-    names: ["openai", "stripe", "openai"],
+    tenantIds: ["tenant-1", "tenant-1", "tenant-2"],
+    connectionIds: ["openai", "stripe", "openai"],
     counts: [6, 1, 1],
     lastTimes: [1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_000],
   });

@@ -10,8 +10,8 @@ type ReadQueuer = (...read: Parameters<ReadRecorder>) => boolean;
 
 /** Per credential: reads in a batch and the latest read's time. */
 export interface UsageRollup {
-  readonly tenants: string[];
-  readonly names: string[];
+  readonly tenantIds: string[];
+  readonly connectionIds: string[];
   readonly counts: number[];
   readonly lastTimes: number[];
 }
@@ -19,8 +19,8 @@ export interface UsageRollup {
 /** The fields events share, interned: a batch stores one small id per event for all of them. */
 class EventFields {
   constructor(
-    readonly tenant: string,
-    readonly name: string | null,
+    readonly tenantId: string,
+    readonly connectionId: string | null,
     readonly accessor: string,
     readonly action: AuditAction,
     readonly outcome: AuditEvent["outcome"],
@@ -34,15 +34,15 @@ class EventFields {
    * given (compared by reference).
    */
   isRead(
-    tenant: string,
-    name: string,
+    tenantId: string,
+    connectionId: string,
     accessor: string,
     cache: CacheOutcome,
     correlationId: string | null,
   ): boolean {
     return (
-      this.name === name &&
-      this.tenant === tenant &&
+      this.connectionId === connectionId &&
+      this.tenantId === tenantId &&
       this.accessor === accessor &&
       this.cache === cache &&
       this.correlationId === correlationId
@@ -52,8 +52,8 @@ class EventFields {
   /** The strings in insert column order (after time): tenant, name, accessor, action, outcome, then cache, error code, correlation id. */
   strings(): Array<string | null> {
     return [
-      this.tenant,
-      this.name,
+      this.tenantId,
+      this.connectionId,
       this.accessor,
       this.action,
       this.outcome,
@@ -118,13 +118,22 @@ export class AuditBatch {
    * Stores a successful read given field by field (no event object) in the next slot (the batch
    * must not be full); true when that filled it.
    */
-  readonly pushRead: ReadQueuer = (time, tenant, name, accessor, version, cache, correlationId) => {
+  readonly pushRead: ReadQueuer = (time, tenantId, connectionId, accessor, version, cache, correlationId) => {
     const slot = this.#length++;
     this.#time[slot] = time;
     this.#version[slot] = version;
     const correlation = correlationId ?? null;
-    if (!this.#lastRead.isRead(tenant, name, accessor, cache, correlation)) {
-      this.#lastRead = new EventFields(tenant, name, accessor, "read", "success", cache, null, correlation);
+    if (!this.#lastRead.isRead(tenantId, connectionId, accessor, cache, correlation)) {
+      this.#lastRead = new EventFields(
+        tenantId,
+        connectionId,
+        accessor,
+        "read",
+        "success",
+        cache,
+        null,
+        correlation,
+      );
       this.#lastReadId = this.#intern(this.#lastRead);
     }
     this.#fields[slot] = this.#lastReadId;
@@ -210,13 +219,12 @@ export class AuditBatch {
   /** The event at `index`, rebuilt (for `onDrop`). */
   event(index: number): AuditEvent {
     const version = Number.isNaN(this.#version[index]) ? null : (this.#version[index] as number);
-    const { tenant, name, accessor, action, outcome, cache, errorCode, correlationId } = this.#interned[
-      this.#fields[index] as number
-    ] as EventFields;
+    const { tenantId, connectionId, accessor, action, outcome, cache, errorCode, correlationId } = this
+      .#interned[this.#fields[index] as number] as EventFields;
     return {
       time: this.#time[index] as number,
-      tenant,
-      ...(name != null ? { name } : {}),
+      tenant: tenantId,
+      ...(connectionId != null ? { name: connectionId } : {}),
       accessor,
       action,
       outcome,
@@ -230,23 +238,23 @@ export class AuditBatch {
   /** The successful reads of the batch, summed per credential. */
   rollup(): UsageRollup {
     const index = new Map<string, number>();
-    const rollup: UsageRollup = { tenants: [], names: [], counts: [], lastTimes: [] };
+    const rollup: UsageRollup = { tenantIds: [], connectionIds: [], counts: [], lastTimes: [] };
     let lastId = -1;
     let lastSlot: number | undefined;
     for (let at = 0; at < this.#length; at++) {
       const id = this.#fields[at] as number;
-      const { tenant, name, action, outcome } = this.#interned[id] as EventFields;
-      if (action !== "read" || outcome !== "success" || name == null) continue;
+      const { tenantId, connectionId, action, outcome } = this.#interned[id] as EventFields;
+      if (action !== "read" || outcome !== "success" || connectionId == null) continue;
       const time = this.#time[at] as number;
       // why: the same fields as the previous read (the rule) need no key string or lookup.
-      const key = id === lastId ? undefined : `${tenant.length}:${tenant}${name}`;
+      const key = id === lastId ? undefined : `${tenantId.length}:${tenantId}${connectionId}`;
       const slot = key === undefined ? lastSlot : index.get(key);
       lastId = id;
-      lastSlot = slot ?? rollup.tenants.length;
+      lastSlot = slot ?? rollup.tenantIds.length;
       if (slot === undefined) {
-        index.set(key as string, rollup.tenants.length);
-        rollup.tenants.push(tenant);
-        rollup.names.push(name);
+        index.set(key as string, rollup.tenantIds.length);
+        rollup.tenantIds.push(tenantId);
+        rollup.connectionIds.push(connectionId);
         rollup.counts.push(1);
         rollup.lastTimes.push(time);
       } else {
@@ -292,9 +300,10 @@ export class AuditQueue {
   }
 
   /** Queues a successful read given field by field; true when that filled a batch. */
-  readonly pushRead: ReadQueuer = (time, tenant, name, accessor, version, cache, correlationId) => {
+  readonly pushRead: ReadQueuer = (time, tenantId, connectionId, accessor, version, cache, correlationId) => {
     this.#length++;
-    if (!this.#open.pushRead(time, tenant, name, accessor, version, cache, correlationId)) return false;
+    if (!this.#open.pushRead(time, tenantId, connectionId, accessor, version, cache, correlationId))
+      return false;
     this.#close();
     return true;
   };

@@ -127,10 +127,12 @@ export class PostgresAuditSink {
       else if (this.#queue.push(event)) this.#batchFilled();
     },
     {
-      recordRead: ((time, tenant, name, accessor, version, cache, correlationId) => {
+      recordRead: ((time, tenantId, connectionId, accessor, version, cache, correlationId) => {
         if (this.#queue.length >= this.#capacity) {
-          this.#drop(readEvent(time, tenant, name, accessor, version, cache, correlationId));
-        } else if (this.#queue.pushRead(time, tenant, name, accessor, version, cache, correlationId)) {
+          this.#drop(readEvent(time, tenantId, connectionId, accessor, version, cache, correlationId));
+        } else if (
+          this.#queue.pushRead(time, tenantId, connectionId, accessor, version, cache, correlationId)
+        ) {
           this.#batchFilled();
         }
       }) satisfies ReadRecorder,
@@ -184,8 +186,8 @@ export class PostgresAuditSink {
   }
 
   /** Access count and last successful read of a credential, over every replica's flushed events. */
-  async usage(tenantId: string, name: string): Promise<CredentialUsage> {
-    return usageOf(await this.#ready(), this.#tables, tenantId, name);
+  async usage(tenantId: string, connectionId: string): Promise<CredentialUsage> {
+    return usageOf(await this.#ready(), this.#tables, tenantId, connectionId);
   }
 
   #kick(): void {
@@ -285,7 +287,14 @@ async function insertBatch(pool: Pool, tables: AuditTables, batch: AuditBatch): 
      ON CONFLICT (tenant, name) DO UPDATE
        SET access_count = u.access_count + excluded.access_count,
            last_used_at = greatest(u.last_used_at, excluded.last_used_at)`,
-    [...batch.parameters(), rollup.tenants, rollup.names, rollup.counts, rollup.lastTimes, batch.baseTime],
+    [
+      ...batch.parameters(),
+      rollup.tenantIds,
+      rollup.connectionIds,
+      rollup.counts,
+      rollup.lastTimes,
+      batch.baseTime,
+    ],
   );
 }
 

@@ -138,11 +138,11 @@ export async function usageOf(
   pool: Pool,
   tables: AuditTables,
   tenantId: string,
-  name: string,
+  connectionId: string,
 ): Promise<CredentialUsage> {
   const { rows } = await pool.query<{ access_count: string; last_used_at: Date }>(
     `SELECT access_count, last_used_at FROM ${tables.usage} WHERE tenant = $1 AND name = $2`,
-    [tenantId, name],
+    [tenantId, connectionId],
   );
   const row = rows[0];
   return row ? { accessCount: Number(row.access_count), lastUsedAt: row.last_used_at } : { accessCount: 0 };
