@@ -87,38 +87,22 @@ export type AuditSink = ((event: AuditEvent) => void) & {
   readonly recordRead?: ReadRecorder | undefined;
 };
 
-/** The event object of a successful read given field by field. */
+/**
+ * The event object of a successful read given field by field. Its parameters are named after the
+ * `AuditEvent` fields they fill (`tenant`, `name`), so each branch is one object literal.
+ */
 export const readEvent: (...read: Parameters<ReadRecorder>) => AuditEvent = (
   time,
-  tenantId,
-  connectionId,
+  tenant,
+  name,
   accessor,
   version,
   cache,
   correlationId,
 ) =>
   correlationId === undefined
-    ? {
-        time,
-        tenant: tenantId,
-        name: connectionId,
-        accessor,
-        action: "read",
-        outcome: "success",
-        version,
-        cache,
-      }
-    : {
-        time,
-        tenant: tenantId,
-        name: connectionId,
-        accessor,
-        action: "read",
-        outcome: "success",
-        version,
-        cache,
-        correlationId,
-      };
+    ? { time, tenant, name, accessor, action: "read", outcome: "success", version, cache }
+    : { time, tenant, name, accessor, action: "read", outcome: "success", version, cache, correlationId };
 
 /** Per-credential usage derived from read events. */
 export interface AccessStats {
