@@ -62,15 +62,8 @@ function queue(batch: AuditBatch, events: AuditEvent[]): void {
     if (event.action !== "read" || event.outcome !== "success") batch.push(event);
     else {
       const { time, tenant, name, accessor, version, cache, correlationId } = event;
-      batch.pushRead(
-        time,
-        tenant,
-        name as string,
-        accessor,
-        version as number,
-        cache as "hit",
-        correlationId,
-      );
+      const fields = batch.readId(tenant, name as string, accessor, cache as "hit", correlationId ?? null);
+      batch.pushRead(time, version as number, fields);
     }
   }
 }

@@ -115,15 +115,17 @@ export class AuditBatch {
   }
 
   /**
-   * Stores a successful read given field by field (no event object) in the next slot (the batch
-   * must not be full); true when that filled it.
+   * The id of a successful read's fields: the latest read's when they are the same (compared by
+   * reference, no lookup), else their interned id.
    */
-  readonly pushRead: ReadQueuer = (time, tenantId, connectionId, accessor, version, cache, correlationId) => {
-    const slot = this.#length++;
-    this.#time[slot] = time;
-    this.#version[slot] = version;
-    const correlation = correlationId ?? null;
-    if (!this.#lastRead.isRead(tenantId, connectionId, accessor, cache, correlation)) {
+  readId(
+    tenantId: string,
+    connectionId: string,
+    accessor: string,
+    cache: CacheOutcome,
+    correlationId: string | null,
+  ): number {
+    if (!this.#lastRead.isRead(tenantId, connectionId, accessor, cache, correlationId)) {
       this.#lastRead = new EventFields(
         tenantId,
         connectionId,
@@ -132,13 +134,24 @@ export class AuditBatch {
         "success",
         cache,
         null,
-        correlation,
+        correlationId,
       );
       this.#lastReadId = this.#intern(this.#lastRead);
     }
-    this.#fields[slot] = this.#lastReadId;
+    return this.#lastReadId;
+  }
+
+  /**
+   * Stores a successful read (its time, version and the `readId` of its fields) in the next slot;
+   * the batch must not be full. True when that filled it.
+   */
+  pushRead(time: number, version: number, fields: number): boolean {
+    const slot = this.#length++;
+    this.#time[slot] = time;
+    this.#version[slot] = version;
+    this.#fields[slot] = fields;
     return this.#length === this.capacity;
-  };
+  }
 
   /** The id of `fields` (a new one for fields not seen yet). */
   #intern(fields: EventFields): number {
@@ -302,8 +315,9 @@ export class AuditQueue {
   /** Queues a successful read given field by field; true when that filled a batch. */
   readonly pushRead: ReadQueuer = (time, tenantId, connectionId, accessor, version, cache, correlationId) => {
     this.#length++;
-    if (!this.#open.pushRead(time, tenantId, connectionId, accessor, version, cache, correlationId))
-      return false;
+    const batch = this.#open;
+    const fields = batch.readId(tenantId, connectionId, accessor, cache, correlationId ?? null);
+    if (!batch.pushRead(time, version, fields)) return false;
     this.#close();
     return true;
   };
