@@ -117,6 +117,7 @@ describe("withRetry", () => {
   });
 
   it("never aborts the signal of an attempt that settled in time", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     let kept: AbortSignal | undefined;
     const result = await withRetry(
       async ({ signal }) => {
@@ -127,7 +128,7 @@ describe("withRetry", () => {
       { attempts: 1, timeoutMs: 10 },
     );
     expect(result).toBe("ok");
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await vi.advanceTimersByTimeAsync(40);
     expect(kept?.aborted).toBe(false);
   });
 });
