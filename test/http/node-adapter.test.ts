@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { createRouter } from "../../src/http/index.js";
+import { ANSWER, type AnswersDirectly } from "../../src/http/known-bodies.js";
 import { as, memoryManager, type Served, serveNode, testAuthenticate } from "./support.js";
 
 /** Headers the HTTP layer adds, not the router. */
@@ -55,5 +56,26 @@ describe("node adapter", () => {
       headers: as("acme"),
     });
     expect([deleted.status, await deleted.text()]).toEqual([204, ""]);
+  });
+
+  it("writes the router's own answers without a Response: a listing comes back as text, and the adapter uses it", async () => {
+    const direct = router as typeof router & AnswersDirectly;
+    const answer = await direct[ANSWER](
+      new Request("http://localhost/integrations", { headers: as("acme") }),
+    );
+    expect(answer).not.toBeInstanceOf(Response);
+    // a handler whose fetch fails: the adapter answers through ANSWER alone
+    const answering = {
+      fetch: () => Promise.reject(new Error("fetch must not be called")),
+      [ANSWER]: () => Promise.resolve({ status: 200, headers: { "x-path": "answer" }, body: "direct" }),
+    };
+    const server = await serveNode(answering, "");
+    served.push(server);
+    const response = await server.fetch(`${server.base}/anything`);
+    expect([response.status, response.headers.get("x-path"), await response.text()]).toEqual([
+      200,
+      "answer",
+      "direct",
+    ]);
   });
 });
