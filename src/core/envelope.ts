@@ -264,9 +264,14 @@ export class EnvelopeCodec implements PayloadCodec {
       const body = bytes.subarray(headerEnd + NONCE_BYTES, bodyEnd);
       // why: bytes out, decoded once after the tag is checked: an output encoding on the
       // decipher builds a string decoder per read. GCM gives every byte at update.
+      // The decrypted bytes are wiped whether or not the tag verifies; only the string is kept.
       const decrypted = decipher.update(body);
-      decipher.final();
-      plaintext = decrypted.toString("utf8");
+      try {
+        decipher.final();
+        plaintext = decrypted.toString("utf8");
+      } finally {
+        decrypted.fill(0);
+      }
     } catch {
       throw new IntegrityError(
         "Ciphertext failed its integrity check: it was tampered with, truncated, or belongs to another record, version or metadata.",

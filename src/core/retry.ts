@@ -54,7 +54,11 @@ export function contentionBackoff(attempt: number, baseDelayMs: number, maxDelay
   return new Promise((resolve) => setTimeout(resolve, wait));
 }
 
-/** What one attempt receives: a signal that aborts when the attempt's time is up. */
+/**
+ * What one attempt receives: a signal that aborts when the attempt's time is up. Read its
+ * fields (`({ signal }) => …`); `signal` may be a getter, made only when read, so a spread
+ * copy of the context is not the context.
+ */
 export interface AttemptContext {
   readonly signal: AbortSignal;
   readonly attempt: number;
