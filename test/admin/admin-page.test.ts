@@ -89,8 +89,18 @@ async function checkAccessibility(label: string): Promise<void> {
   expect(severe, `${label}: ${JSON.stringify(severe)}`).toEqual([]);
 }
 
+/** The `#/name` route behind each navigation link. */
+const SCREEN_ROUTES: Readonly<Record<string, string>> = {
+  integrations: "integrations",
+  "add integration": "add",
+  credentials: "credentials",
+  "audit log": "audit",
+};
+
+/** Follows a navigation link and waits until that screen is drawn from the API (not the one before it). */
 async function visit(screen: string): Promise<void> {
   await page.getByRole("link", { name: screen.replace(/^./, (c) => c.toUpperCase()), exact: true }).click();
+  await page.locator(`body[data-ready="${SCREEN_ROUTES[screen]}"]`).waitFor({ state: "attached" });
 }
 
 function card(name: string) {
@@ -334,11 +344,6 @@ describe.skipIf(!HAS_CHROMIUM)(
         ["audit log", "audit-phone"],
       ] as const) {
         await visit(screen);
-        await page
-          .locator(
-            `body[data-ready="${screen === "add integration" ? "add" : screen === "audit log" ? "audit" : screen}"]`,
-          )
-          .waitFor();
         const overflow = await page.evaluate(() => {
           const { document, innerWidth } = globalThis as unknown as PageGlobals;
           return document.documentElement.scrollWidth - innerWidth;

@@ -22,6 +22,7 @@ async function show(): Promise<void> {
   const wanted = location.hash.replace(/^#\//, "");
   const name = Object.hasOwn(SCREENS, wanted) ? wanted : "integrations";
   const screen = SCREENS[name]!;
+  delete document.body.dataset.ready;
   for (const key of Object.keys(SCREENS)) byId(`view-${key}`).hidden = key !== name;
   for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a")) {
     if (link.hash === `#/${name}`) link.setAttribute("aria-current", "page");
