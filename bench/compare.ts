@@ -1,4 +1,9 @@
-/** Alternating-round timing of a floor and a subject, for the bench scenarios. */
+/**
+ * Timing of a floor and a subject for the bench scenarios: in alternating rounds (`compare`), or
+ * call by call in pairs (`timePairs`, `pairRatio`, `pairedMeasurement`) for calls that wait on a
+ * server.
+ */
+import { type Measurement, measurement, roundTo } from "./verdict.js";
 
 /**
  * Median nanoseconds per operation of `floor` and `subject`, measured in alternating rounds of
@@ -26,48 +31,6 @@ export async function compare(
   const median = (samples: number[]) =>
     samples.sort((x, y) => x - y)[Math.floor(samples.length / 2)] as number;
   return { floorNs: median(floors), subjectNs: median(subjects) };
-}
-
-/**
- * Median over rounds of ns per call of `floor` and `subject`, the round chosen by its ratio.
- * Within a round the two alternate call by call, so a change in the machine's load hits both
- * alike: for calls that wait on a server, where a round of one then a round of the other would
- * see different loads. Which of the two goes first swaps every pair (ABBA): the call that goes
- * second may pay for what the first left behind (the in-process server finishing its response,
- * timers, a collection), and with a fixed order that would fall on the subject only.
- */
-export async function alternate(
-  floor: () => Promise<unknown>,
-  subject: () => Promise<unknown>,
-  iterations: number,
-  rounds = 7,
-): Promise<{ floorNs: number; subjectNs: number }> {
-  const time = async (operation: () => Promise<unknown>) => {
-    const start = process.hrtime.bigint();
-    await operation();
-    return Number(process.hrtime.bigint() - start);
-  };
-  for (let index = 0; index < iterations; index++) {
-    await floor();
-    await subject();
-  }
-  const results: Array<{ floorNs: number; subjectNs: number }> = [];
-  for (let round = 0; round < rounds; round++) {
-    let floorNs = 0;
-    let subjectNs = 0;
-    for (let index = 0; index < iterations; index++) {
-      if (index % 2 === 0) {
-        floorNs += await time(floor);
-        subjectNs += await time(subject);
-      } else {
-        subjectNs += await time(subject);
-        floorNs += await time(floor);
-      }
-    }
-    results.push({ floorNs: floorNs / iterations, subjectNs: subjectNs / iterations });
-  }
-  results.sort((x, y) => x.subjectNs / x.floorNs - y.subjectNs / y.floorNs);
-  return results[Math.floor(results.length / 2)] as { floorNs: number; subjectNs: number };
 }
 
 /** Per-call times of two operations measured in pairs (`timePairs`). */
@@ -147,4 +110,50 @@ export function pairRatio({ floorNs, subjectNs }: PairedTimes): {
 export function median(samples: Float64Array): number {
   const sorted = Float64Array.from(samples).sort();
   return sorted[Math.floor((sorted.length - 1) / 2)] as number;
+}
+
+/**
+ * The A/A check of the paired method (`CREDKIT_BENCH_SAME_CALL=1`): the subject is the floor call
+ * itself, and every paired ratio should read 1.00.
+ */
+export const SAME_CALL = process.env.CREDKIT_BENCH_SAME_CALL === "1";
+
+/** What `pairedMeasurement` compares, and how it names the figures. */
+export interface PairedComparison {
+  /** The measurement's name: subject / floor, and the conditions. */
+  readonly name: string;
+  /** The name in the A/A check (floor / floor). */
+  readonly sameCallName: string;
+  /** The ratio's bound. */
+  readonly atMost: number;
+  readonly floor: () => Promise<unknown>;
+  readonly subject: () => Promise<unknown>;
+  /** The detail naming the floor's median µs, e.g. `bareReadUs`. */
+  readonly floorUs: string;
+  /** The detail naming the subject's median µs, e.g. `getCredentialsUs` (`sameCallUs` in the A/A check). */
+  readonly subjectUs: string;
+  readonly timing?: PairedTiming;
+}
+
+/**
+ * The subject's cost relative to the floor, timed in pairs (`timePairs`, `pairRatio`): the ratio,
+ * each call's median µs, the number of pairs and the quarters' range. With `SAME_CALL` the
+ * subject is the floor itself.
+ */
+export async function pairedMeasurement(comparison: PairedComparison): Promise<Measurement> {
+  const { floor } = comparison;
+  const times = await timePairs(floor, SAME_CALL ? floor : comparison.subject, comparison.timing);
+  const { ratio, quarters } = pairRatio(times);
+  return measurement(
+    SAME_CALL ? comparison.sameCallName : comparison.name,
+    ratio,
+    "×",
+    { atMost: comparison.atMost },
+    {
+      [comparison.floorUs]: roundTo(median(times.floorNs) / 1000),
+      [SAME_CALL ? "sameCallUs" : comparison.subjectUs]: roundTo(median(times.subjectNs) / 1000),
+      pairs: times.floorNs.length,
+      quarterRatios: quarters.map((value) => roundTo(value)).join("–"),
+    },
+  );
 }

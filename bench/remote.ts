@@ -5,12 +5,12 @@
  * server. Target: ≤ 1.15× (the wrapper, including envelope decryption, costs little next to a
  * round trip).
  *
- * Each loopback server runs in a process of its own (bench/remote-server.ts), as a remote server
+ * Each loopback server runs in a process of its own (bench/loopback-server.ts), as a remote server
  * would: its request handling is not on the measured event loop. Per store, the two calls run in
  * pairs for a fixed time after a warm-up (`timePairs`), and the ratio is the median of the
  * per-pair ratios (`pairRatio`), printed with the lowest and highest median of the run's
- * quarters. `CREDKIT_BENCH_SAME_CALL=1` measures the bare read against itself instead (an A/A
- * check of the method: every ratio should read 1.00).
+ * quarters (`pairedMeasurement`). `CREDKIT_BENCH_SAME_CALL=1` measures the bare read against
+ * itself instead (an A/A check of the method: every ratio should read 1.00).
  *
  *   npm run build && tsx bench/run.ts remoteOverhead
  */
@@ -21,12 +21,8 @@ for (const name of ["VAULT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "AWS_PROFILE
   delete process.env[name];
 }
 
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { createRequire } from "node:module";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecretClient } from "@azure/keyvault-secrets";
 import nodeVault from "node-vault";
@@ -40,20 +36,17 @@ import type { Backend } from "../src/core/backend.js";
 import type { BackendKey } from "../src/core/key-encoding.js";
 import { encodeKey } from "../src/core/key-encoding.js";
 import { built, CredentialManager, LocalKeyring } from "./built.js";
-import { median, pairRatio, timePairs } from "./compare.js";
-import type { ServedStore, ServedStoreKind } from "./remote-server.js";
-import { type Measurement, measurement, roundTo } from "./verdict.js";
+import { pairedMeasurement } from "./compare.js";
+import { serve } from "./serve.js";
+import type { Measurement } from "./verdict.js";
 
 /** Unmeasured pairs first, per store (JIT, connection pools). */
 const WARM_UP_MS = 1_000;
 /** Measured pairs, per store. */
 const MEASURE_MS = 4_000;
 const TARGET = 1.15;
-/** The A/A check: the subject is the bare read itself. */
-const SAME_CALL = process.env.CREDKIT_BENCH_SAME_CALL === "1";
 const TENANT = "tenant-1";
 const CONNECTION = "openai";
-const SERVER_SCRIPT = new URL("./remote-server.ts", import.meta.url);
 const POSTGRES_URL = process.env.POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** One store set up for the comparison: its backend, a bare read of the record, and cleanup. */
@@ -67,28 +60,6 @@ interface Subject {
 
 async function backendModule<T>(type: string): Promise<T> {
   return (await import(built(`backends/${type}/index.js`))) as T;
-}
-
-/** A store server started by bench/remote-server.ts in a child process. */
-async function serve(kind: ServedStoreKind): Promise<ServedStore & { close(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(SERVER_SCRIPT), kind], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const [line] = await Promise.race([
-    once(createInterface({ input: child.stdout }), "line") as Promise<string[]>,
-    exited.then(() => {
-      throw new Error(`The bench ${kind} server exited before it listened.`);
-    }),
-  ]);
-  const served = JSON.parse(line as string) as ServedStore;
-  return {
-    ...served,
-    close: async () => {
-      child.stdin.end();
-      await exited;
-    },
-  };
 }
 
 async function aws(): Promise<Subject> {
@@ -234,27 +205,16 @@ async function overhead(setUp: () => Promise<Subject>): Promise<Measurement> {
       apiKey: `sk-bench-${randomBytes(24).toString("hex")}`,
     });
     const key = encodeKey(TENANT, CONNECTION, subject.backend.capabilities.maxKeyLength);
-    const bareRead = () => subject.bareRead(key);
-    const times = await timePairs(
-      bareRead,
-      SAME_CALL ? bareRead : () => manager.getCredentials(CONNECTION, TENANT),
-      { warmUpMs: WARM_UP_MS, measureMs: MEASURE_MS },
-    );
-    const { ratio, quarters } = pairRatio(times);
-    return measurement(
-      SAME_CALL
-        ? `${subject.store}: bare SDK read / bare SDK read (A/A check of the method)`
-        : `${subject.store}: uncached getCredentials / bare SDK read (same loopback server, own process)`,
-      ratio,
-      "×",
-      { atMost: TARGET },
-      {
-        bareReadUs: roundTo(median(times.floorNs) / 1000),
-        [SAME_CALL ? "sameBareReadUs" : "getCredentialsUs"]: roundTo(median(times.subjectNs) / 1000),
-        pairs: times.floorNs.length,
-        quarterRatios: quarters.map((value) => roundTo(value)).join("–"),
-      },
-    );
+    return await pairedMeasurement({
+      name: `${subject.store}: uncached getCredentials / bare SDK read (same loopback server, own process)`,
+      sameCallName: `${subject.store}: bare SDK read / bare SDK read (A/A check of the method)`,
+      atMost: TARGET,
+      floor: () => subject.bareRead(key),
+      subject: () => manager.getCredentials(CONNECTION, TENANT),
+      floorUs: "bareReadUs",
+      subjectUs: "getCredentialsUs",
+      timing: { warmUpMs: WARM_UP_MS, measureMs: MEASURE_MS },
+    });
   } finally {
     await subject.backend.close?.();
     await subject.close();
