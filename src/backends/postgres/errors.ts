@@ -53,6 +53,12 @@ const SQLSTATE_STATUS: Readonly<Record<string, number>> = {
   XX000: 500, // internal_error
 };
 
+/**
+ * SQLSTATEs of a prepared statement the server does not have (26000) or already has under the
+ * name (42P05): a pooler handing one client's statements to other server connections.
+ */
+const POOLED_STATEMENT = new Set(["26000", "42P05"]);
+
 /** SQLSTATEs of a schema or database that does not exist. */
 const MISSING_SCHEMA = new Set(["42P01", "3F000", "3D000"]);
 
@@ -145,6 +151,13 @@ function override(error: unknown, step: LadderStep, server: string) {
   if (MISSING_SCHEMA.has(code)) {
     return new ConfigurationError(
       `The credentials table, its schema or the database does not exist on ${server} (${code}). Run migrate() (or enable autoMigrate) with a role allowed to create them, and check the database name.`,
+      {},
+      options,
+    );
+  }
+  if (POOLED_STATEMENT.has(code)) {
+    return new ConfigurationError(
+      `A pooler between credkit and ${server} does not keep prepared statements per client (${code}), as PgBouncer in transaction mode before 1.21 does. Set preparedStatements: false, or max_prepared_statements in PgBouncer.`,
       {},
       options,
     );

@@ -32,7 +32,7 @@ import { NAME } from "./errors.js";
 import { decodeCursor, encodeCursor, metadataOf, type RecordRow, recordOf } from "./rows.js";
 import { type SchemaState, schemaSql } from "./schema.js";
 import { createSession, type Session, setTenantSql } from "./session.js";
-import { type Statements, statementsFor, writeParameters } from "./statements.js";
+import { queryOf, type Statements, statementsFor, writeParameters } from "./statements.js";
 
 export {
   type PostgresConnectionStore,
@@ -80,10 +80,9 @@ function byTenant(keys: readonly BackendKey[]): Map<string, BackendKey[]> {
 async function batchRead(session: Session, sql: Statements, keys: readonly BackendKey[]) {
   const found = new Map<string, RecordRow>();
   const readGroup = async (client: PoolClient, group: readonly BackendKey[]) => {
-    const { rows } = await client.query<RecordRow>(sql.batch, [
-      group.map((key) => key.tenantSegment),
-      group.map((key) => key.connectionSegment),
-    ]);
+    const { rows } = await client.query<RecordRow>(
+      queryOf(sql.batch, [group.map((key) => key.tenantSegment), group.map((key) => key.connectionSegment)]),
+    );
     for (const row of rows) found.set(`${row.tenant_key}--${row.name_key}`, row);
   };
   await session.withClient(async (client) => {
@@ -195,7 +194,7 @@ async function readMany(
 export function postgresBackend(options: PostgresBackendOptions = {}): PostgresBackend {
   const settings = resolveSettings(options);
   const session = createSession(options, settings);
-  const sql = statementsFor(settings.names, settings.maxVersions);
+  const sql = statementsFor(settings.names, settings.maxVersions, settings.preparedStatements);
 
   const readRow = (key: BackendKey, version: number | undefined) =>
     session.read(key.tenantSegment, async (client) => {
@@ -205,7 +204,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): PostgresB
         key.connectionSegment,
         ...(version === undefined ? [] : [version]),
       ];
-      const { rows } = await client.query<RecordRow>(statement, parameters);
+      const { rows } = await client.query<RecordRow>(queryOf(statement, parameters));
       return rows[0];
     });
 

@@ -3,6 +3,8 @@
  * statement: an upsert that bumps `version` under the row lock (with the `ifVersion` condition in
  * its `WHERE`), the history insert and the pruning of old versions, as data-modifying CTEs.
  */
+import { createHash } from "node:crypto";
+import type { QueryConfig } from "pg";
 import type { BackendWrite } from "../../core/backend.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { LIST_COLUMNS, metadataColumns, payloadOf, RECORD_SELECT } from "./rows.js";
@@ -29,6 +31,28 @@ const placeholders = WRITTEN.map(([, type], index) => `$${index + 3}::${type}`).
 const columns = WRITTEN.map(([column]) => column).join(", ");
 const assignments = `${WRITTEN.map(([column, type], index) => `${column} = $${index + 3}::${type}`).join(", ")},
   version = c.version + 1, deleted_at = NULL`;
+
+/**
+ * A read statement: prepared under a name derived from its text (PostgreSQL then parses and plans
+ * it once per connection, not on every read; two schemas never share a name), or unnamed when
+ * preparing is off.
+ */
+export interface ReadStatement {
+  readonly text: string;
+  readonly name: string | undefined;
+}
+
+function readStatement(text: string, prepare: boolean): ReadStatement {
+  const name = prepare
+    ? `credkit_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`
+    : undefined;
+  return { text, name };
+}
+
+/** The query `statement` runs with `values`: a fresh config, since pg writes `values` into the one it gets. */
+export function queryOf(statement: ReadStatement, values: unknown[]): QueryConfig {
+  return { text: statement.text, name: statement.name, values };
+}
 
 /** The parameters of a write, in the order of `WRITTEN`, plus `ifVersion` when it is positive. */
 export function writeParameters(
@@ -59,7 +83,7 @@ export function writeParameters(
 }
 
 /** Every statement of one backend. */
-export function statementsFor(names: QualifiedNames, maxVersions: number | undefined) {
+export function statementsFor(names: QualifiedNames, maxVersions: number | undefined, prepare: boolean) {
   const { credentials: C, versions: V } = names;
   const pruning =
     maxVersions === undefined
@@ -87,14 +111,23 @@ export function statementsFor(names: QualifiedNames, maxVersions: number | undef
   };
   return {
     write,
-    latest: `${RECORD_SELECT} FROM ${C} AS r WHERE r.tenant_key = $1 AND r.name_key = $2`,
-    pinned: `SELECT c.deleted_at IS NOT NULL AS deleted, v.version, ${metadataColumns("v")},
+    latest: readStatement(
+      `${RECORD_SELECT} FROM ${C} AS r WHERE r.tenant_key = $1 AND r.name_key = $2`,
+      prepare,
+    ),
+    pinned: readStatement(
+      `SELECT c.deleted_at IS NOT NULL AS deleted, v.version, ${metadataColumns("v")},
         v.encrypted_value, v.value_encoding
       FROM ${C} AS c LEFT JOIN ${V} AS v ON v.credential_id = c.id AND v.version = $3
       WHERE c.tenant_key = $1 AND c.name_key = $2`,
-    batch: `${RECORD_SELECT}
+      prepare,
+    ),
+    batch: readStatement(
+      `${RECORD_SELECT}
       FROM ${C} AS r JOIN unnest($1::text[], $2::text[]) AS k (tenant_key, name_key)
         ON r.tenant_key = k.tenant_key AND r.name_key = k.name_key`,
+      prepare,
+    ),
     current: `SELECT version, deleted_at IS NOT NULL AS deleted FROM ${C} WHERE tenant_key = $1 AND name_key = $2`,
     softDelete: `UPDATE ${C} SET deleted_at = now() WHERE tenant_key = $1 AND name_key = $2 AND deleted_at IS NULL RETURNING 1`,
     purge: `DELETE FROM ${C} WHERE tenant_key = $1 AND name_key = $2 RETURNING 1`,
