@@ -102,6 +102,23 @@ function canonicalTime(text: string): string {
   return canonical;
 }
 
+/** True when every character of `text` is ASCII: its UTF-8 form is then one byte per character. */
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Writes `text` as UTF-8 at `offset` and returns the bytes written. ASCII (ids, versions, times,
+ * key ids: nearly every part) is copied byte by byte without a call into the runtime, which
+ * costs more than the copy for strings this short.
+ */
+function writeUtf8(bytes: Buffer, text: string, ascii: boolean, offset: number): number {
+  if (!ascii) return bytes.write(text, offset, "utf8");
+  for (let index = 0; index < text.length; index++) bytes[offset + index] = text.charCodeAt(index);
+  return text.length;
+}
+
 /**
  * The format-2 binding bytes: a label, then tenant, name, version, type, createdAt, expiresAt and
  * key id, each as a 4-byte length and UTF-8 bytes (length 0xFFFFFFFF for an absent value).
@@ -118,17 +135,23 @@ export function bindingBytes(binding: StoredBinding, prefix?: Uint8Array): Buffe
     binding.keyId,
   ];
   const start = prefix?.length ?? 0;
-  let length = start + BINDING_LABEL.length;
-  for (const part of parts) length += 4 + (part === null ? 0 : Buffer.byteLength(part, "utf8"));
+  let length = start + BINDING_LABEL.length + 4 * parts.length;
+  const ascii: boolean[] = [];
+  for (const part of parts) {
+    ascii.push(part === null || isAscii(part));
+    if (part !== null) length += ascii[ascii.length - 1] ? part.length : Buffer.byteLength(part, "utf8");
+  }
   const bytes = Buffer.allocUnsafe(length);
   if (prefix) bytes.set(prefix, 0);
-  let offset = start + BINDING_LABEL.copy(bytes, start);
-  for (const part of parts) {
+  bytes.set(BINDING_LABEL, start);
+  let offset = start + BINDING_LABEL.length;
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index] as string | null;
     if (part === null) {
       offset = bytes.writeUInt32BE(0xffffffff, offset);
       continue;
     }
-    const written = bytes.write(part, offset + 4, "utf8");
+    const written = writeUtf8(bytes, part, ascii[index] as boolean, offset + 4);
     bytes.writeUInt32BE(written, offset);
     offset += 4 + written;
   }

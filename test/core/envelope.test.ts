@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { EnvelopeCodec, PlainCodec, type StoredBinding } from "../../src/core/envelope.js";
+import { bindingBytes, EnvelopeCodec, PlainCodec, type StoredBinding } from "../../src/core/envelope.js";
 import { ConfigurationError, IntegrityError } from "../../src/core/errors.js";
 import { KEY_GENERATION_HINT, keyIdOf, LocalKeyring, parseKey } from "../../src/core/keyring.js";
 import { assertNoLeak, keyring, TEST_KEY_A, TEST_KEY_B } from "../support/fixtures.js";
@@ -152,5 +152,50 @@ describe("keys", () => {
     expect(a).toMatch(/^[0-9a-f]{8}$/);
     expect(a).not.toBe(b);
     expect(keyring(TEST_KEY_A).fingerprint("value-to-fingerprint")).toBe(a);
+  });
+});
+
+describe("binding bytes (the format-2 AAD)", () => {
+  /** The layout written out plainly: label, then each part as a 4-byte length and its UTF-8. */
+  function reference(binding: StoredBinding, prefix: Buffer): Buffer {
+    const time = (text: string) => String(Date.parse(text));
+    const parts = [
+      binding.tenantId,
+      binding.connectionId,
+      String(binding.version),
+      binding.type,
+      time(binding.createdAt),
+      binding.expiresAt === undefined ? null : time(binding.expiresAt),
+      binding.keyId,
+    ];
+    const encoded = parts.map((part) => {
+      const length = Buffer.alloc(4);
+      if (part === null) return length.fill(0xff);
+      const bytes = Buffer.from(part, "utf8");
+      length.writeUInt32BE(bytes.length);
+      return Buffer.concat([length, bytes]);
+    });
+    return Buffer.concat([prefix, Buffer.from("credkit/2\0", "utf8"), ...encoded]);
+  }
+
+  it("are the documented layout for any ids, ASCII or not, with or without expiry and key id", () => {
+    const text = fc.string({ unit: "grapheme", maxLength: 40 });
+    fc.assert(
+      fc.property(
+        text,
+        text,
+        text,
+        fc.option(fc.constant("2027-03-04T05:06:07.000Z"), { nil: undefined }),
+        fc.option(text, { nil: null }),
+        fc.uint8Array({ maxLength: 40 }),
+        (tenantId, connectionId, type, expiresAt, keyId, prefix) => {
+          const binding: StoredBinding = {
+            ...bound(tenantId, connectionId, { type, keyId }),
+            ...(expiresAt === undefined ? {} : { expiresAt }),
+          };
+          expect(bindingBytes(binding, prefix)).toEqual(reference(binding, Buffer.from(prefix)));
+        },
+      ),
+    );
   });
 });
