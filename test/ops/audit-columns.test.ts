@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL sink's batch interns the string fields events share: each queued event must
  * still come back (at flush, and for `onDrop`) with its own tenant, name, accessor, cache
- * outcome and correlation id, however reads with different fields interleave.
+ * outcome and correlation id, however reads with different fields interleave. Correlation ids
+ * (one per request, as a rule) are not interned: reads that differ only in theirs share one id.
  */
 import { expect, it } from "vitest";
 import type { AuditEvent } from "../../src/core/audit.js";
@@ -62,8 +63,8 @@ function queue(batch: AuditBatch, events: AuditEvent[]): void {
     if (event.action !== "read" || event.outcome !== "success") batch.push(event);
     else {
       const { time, tenant, name, accessor, version, cache, correlationId } = event;
-      const fields = batch.readId(tenant, name as string, accessor, cache as "hit", correlationId ?? null);
-      batch.pushRead(time, version as number, fields);
+      const fields = batch.readId(tenant, name as string, accessor, cache as "hit");
+      batch.pushRead(time, version as number, fields, correlationId ?? null);
     }
   }
 }
@@ -114,4 +115,15 @@ it("a reused batch whose interned fields were cleared still keeps each read's fi
   const events = [read("other", "miss"), read("agent", "hit")];
   queue(batch, events);
   expect([batch.event(0), batch.event(1)]).toEqual(events);
+});
+
+it("consecutive reads that differ only in their correlation id each keep their own", () => {
+  const batch = new AuditBatch(8);
+  const events = [read("agent", "hit", "req-1"), read("agent", "hit", "req-2"), read("agent", "hit")];
+  queue(batch, events);
+  const parameters = batch.parameters();
+  events.forEach((event, at) => {
+    expect(batch.event(at)).toEqual(event);
+    expect(row(parameters, at)).toEqual(STRING_FIELDS.map((field) => event[field] ?? null));
+  });
 });

@@ -16,7 +16,10 @@ export interface UsageRollup {
   readonly lastTimes: number[];
 }
 
-/** The fields events share, interned: a batch stores one small id per event for all of them. */
+/**
+ * The fields events share, interned: a batch stores one small id per event for all of them. The
+ * correlation id is not among them: it is most often one per request, so it has a column of its own.
+ */
 class EventFields {
   constructor(
     readonly tenantId: string,
@@ -26,30 +29,22 @@ class EventFields {
     readonly outcome: AuditEvent["outcome"],
     readonly cache: CacheOutcome | null,
     readonly errorCode: string | null,
-    readonly correlationId: string | null,
   ) {}
 
   /**
    * Whether these fields, those of a successful read (see `AuditBatch.pushRead`), are the read's
    * given (compared by reference).
    */
-  isRead(
-    tenantId: string,
-    connectionId: string,
-    accessor: string,
-    cache: CacheOutcome,
-    correlationId: string | null,
-  ): boolean {
+  isRead(tenantId: string, connectionId: string, accessor: string, cache: CacheOutcome): boolean {
     return (
       this.connectionId === connectionId &&
       this.tenantId === tenantId &&
       this.accessor === accessor &&
-      this.cache === cache &&
-      this.correlationId === correlationId
+      this.cache === cache
     );
   }
 
-  /** The strings in insert column order (after time): tenant, name, accessor, action, outcome, then cache, error code, correlation id. */
+  /** The strings in insert column order (after time): tenant, name, accessor, action, outcome, then cache, error code. */
   strings(): Array<string | null> {
     return [
       this.tenantId,
@@ -59,13 +54,12 @@ class EventFields {
       this.outcome,
       this.cache,
       this.errorCode,
-      this.correlationId,
     ];
   }
 }
 
 /** Fields no read has (a read always has a name): the latest read's before any read. */
-const NO_READ = new EventFields("", null, "", "read", "success", null, null, null);
+const NO_READ = new EventFields("", null, "", "read", "success", null, null);
 
 /**
  * One batch of queued events: per event its time, version and the id of its interned string
@@ -77,6 +71,7 @@ export class AuditBatch {
   /** NaN: no version. */
   readonly #version: Float64Array;
   readonly #fields: Int32Array;
+  readonly #correlationIds: Array<string | null>;
   readonly #interned: EventFields[] = [];
   readonly #ids = new Map<string, number>();
   /** The fields of the latest successful read and their id: the next read most often has the same. */
@@ -88,6 +83,7 @@ export class AuditBatch {
     this.#time = new Float64Array(capacity);
     this.#version = new Float64Array(capacity);
     this.#fields = new Int32Array(capacity);
+    this.#correlationIds = new Array<string | null>(capacity).fill(null);
   }
 
   get length(): number {
@@ -108,9 +104,9 @@ export class AuditBatch {
         event.outcome,
         event.cache ?? null,
         event.errorCode ?? null,
-        event.correlationId ?? null,
       ),
     );
+    this.#correlationIds[slot] = event.correlationId ?? null;
     return this.#length === this.capacity;
   }
 
@@ -118,38 +114,24 @@ export class AuditBatch {
    * The id of a successful read's fields: the latest read's when they are the same (compared by
    * reference, no lookup), else their interned id.
    */
-  readId(
-    tenantId: string,
-    connectionId: string,
-    accessor: string,
-    cache: CacheOutcome,
-    correlationId: string | null,
-  ): number {
-    if (!this.#lastRead.isRead(tenantId, connectionId, accessor, cache, correlationId)) {
-      this.#lastRead = new EventFields(
-        tenantId,
-        connectionId,
-        accessor,
-        "read",
-        "success",
-        cache,
-        null,
-        correlationId,
-      );
+  readId(tenantId: string, connectionId: string, accessor: string, cache: CacheOutcome): number {
+    if (!this.#lastRead.isRead(tenantId, connectionId, accessor, cache)) {
+      this.#lastRead = new EventFields(tenantId, connectionId, accessor, "read", "success", cache, null);
       this.#lastReadId = this.#intern(this.#lastRead);
     }
     return this.#lastReadId;
   }
 
   /**
-   * Stores a successful read (its time, version and the `readId` of its fields) in the next slot;
-   * the batch must not be full. True when that filled it.
+   * Stores a successful read (its time, version, the `readId` of its fields and its correlation
+   * id) in the next slot; the batch must not be full. True when that filled it.
    */
-  pushRead(time: number, version: number, fields: number): boolean {
+  pushRead(time: number, version: number, fields: number, correlationId: string | null): boolean {
     const slot = this.#length++;
     this.#time[slot] = time;
     this.#version[slot] = version;
     this.#fields[slot] = fields;
+    this.#correlationIds[slot] = correlationId;
     return this.#length === this.capacity;
   }
 
@@ -212,6 +194,14 @@ export class AuditBatch {
       }
       return `{${out.join(",")}}`;
     };
+    const correlationIds = () => {
+      const out = new Array<number>(count);
+      for (let at = 0; at < count; at++) {
+        const value = this.#correlationIds[at] as string | null;
+        out[at] = value === null ? 0 : (words.get(value) ?? words.set(value, words.size + 1).size);
+      }
+      return `{${out.join(",")}}`;
+    };
     const numbers = (column: Float64Array, base: number) => {
       const out = new Array<number | string>(count);
       for (let at = 0; at < count; at++) {
@@ -224,7 +214,8 @@ export class AuditBatch {
       numbers(this.#time, this.baseTime),
       ...[0, 1, 2, 3, 4].map(strings),
       numbers(this.#version, 0),
-      ...[5, 6, 7].map(strings),
+      ...[5, 6].map(strings),
+      correlationIds(),
     ];
     return [[...words.keys()], ...columns];
   }
@@ -232,8 +223,10 @@ export class AuditBatch {
   /** The event at `index`, rebuilt (for `onDrop`). */
   event(index: number): AuditEvent {
     const version = Number.isNaN(this.#version[index]) ? null : (this.#version[index] as number);
-    const { tenantId, connectionId, accessor, action, outcome, cache, errorCode, correlationId } = this
-      .#interned[this.#fields[index] as number] as EventFields;
+    const { tenantId, connectionId, accessor, action, outcome, cache, errorCode } = this.#interned[
+      this.#fields[index] as number
+    ] as EventFields;
+    const correlationId = this.#correlationIds[index];
     return {
       time: this.#time[index] as number,
       tenant: tenantId,
@@ -316,8 +309,8 @@ export class AuditQueue {
   readonly pushRead: ReadQueuer = (time, tenantId, connectionId, accessor, version, cache, correlationId) => {
     this.#length++;
     const batch = this.#open;
-    const fields = batch.readId(tenantId, connectionId, accessor, cache, correlationId ?? null);
-    if (!batch.pushRead(time, version, fields)) return false;
+    const fields = batch.readId(tenantId, connectionId, accessor, cache);
+    if (!batch.pushRead(time, version, fields, correlationId ?? null)) return false;
     this.#close();
     return true;
   };
