@@ -68,8 +68,9 @@ function firstHop(input: string | URL | Request, init: RequestInit): Hop {
 
 /** The next hop of a redirect, or undefined when the response is not one to follow. */
 function nextHop(hop: Hop, response: Response, carriesSecret: (value: string) => boolean): Hop | undefined {
+  if (!REDIRECTS.has(response.status)) return undefined;
   const location = response.headers.get("location");
-  if (!REDIRECTS.has(response.status) || location === null) return undefined;
+  if (location === null) return undefined;
   const url = new URL(location, hop.url);
   const sent = new Headers(hop.headers);
   const headers = url.origin === hop.url.origin ? sent : withoutCredentials(sent, carriesSecret);
@@ -91,7 +92,11 @@ function nextHop(hop: Hop, response: Response, carriesSecret: (value: string) =>
 /** Builds the connector's `fetch`. The guard's dispatcher is created on the first guarded request. */
 export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
   let guarded: Promise<GuardedFetch> | undefined;
-  const send = async (hop: Hop, init: RequestInit): Promise<Response> => {
+  const guardedSend = async (url: URL, request: RequestInit): Promise<Response> => {
+    guarded ??= guardedFetch(options.policy);
+    return (await guarded).fetch(url, request);
+  };
+  const send = (hop: Hop, init: RequestInit): Promise<Response> => {
     const request: RequestInit = {
       ...init,
       method: hop.method,
@@ -104,8 +109,7 @@ export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
     if (options.fetchDecides || options.trustedOrigins.has(hop.url.origin)) {
       return (options.fetch ?? globalThis.fetch)(hop.url, request);
     }
-    guarded ??= guardedFetch(options.policy);
-    return (await guarded).fetch(hop.url, request);
+    return guardedSend(hop.url, request);
   };
   const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     let hop = firstHop(input, init);

@@ -14,7 +14,7 @@ import type { Secret } from "../../core/secret.js";
 import { findField } from "../define.js";
 import type { AuthHeaderSpec, ConnectorSpec } from "../types.js";
 import type { CredentialReference, KeySource } from "./key-policy.js";
-import type { UsageMeter } from "./meter.js";
+import type { Reservation, UsageMeter } from "./meter.js";
 import { meteredResponse } from "./metered-response.js";
 import { requestBounds } from "./usage.js";
 
@@ -34,13 +34,6 @@ export interface BrokerFetchOptions {
   /** The `fetch` that sends. @default globalThis.fetch */
   readonly fetch?: typeof globalThis.fetch;
   readonly meter?: UsageMeter;
-}
-
-/** The request, as the SDK (through the connector's redirect-following fetch) hands it over. */
-interface Outgoing {
-  readonly url: URL;
-  readonly method: string;
-  readonly init: RequestInit;
 }
 
 /**
@@ -102,82 +95,95 @@ async function scrubbed(response: Response, key: Secret): Promise<Response> {
 
 /** Builds the broker fetch for one brokered connector. */
 export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetch {
-  const { manager, reference, spec, accessor } = options;
+  const { manager, spec, accessor, keySource, origins } = options;
+  const { tenantId, connectionId } = options.reference;
   const { header, prefix = "", field = "apiKey" } = spec.auth;
   const authHeader = header.toLowerCase();
   const send = options.fetch ?? globalThis.fetch;
+  const { meter } = options;
+  const usage = meter ? spec.usage : undefined;
   // the metered call's identity: the same for every call of this connector
-  const call = { ...reference, provider: spec.id, keySource: options.keySource };
+  const call = { tenantId, connectionId, provider: spec.id, keySource };
+  // why: one read options object for every call (and one for the re-read after a 401), not one per call.
+  const cachedRead = { accessor };
+  const freshRead = { accessor, forceRefresh: true };
 
   const keyOf = keyReader(spec, field);
-  const readKey = async (forceRefresh: boolean): Promise<Secret> =>
-    keyOf(
-      await manager.getCredentials(reference.connectionId, reference.tenantId, { accessor, forceRefresh }),
-    );
 
-  const audit = (outgoing: Outgoing, status: number, started: number, retried: boolean) =>
-    manager.recordCall(reference.tenantId, reference.connectionId, accessor, {
+  const audit = (url: URL, method: string, status: number, started: number, retried: boolean) =>
+    manager.recordCall(tenantId, connectionId, accessor, {
       provider: spec.id,
-      method: outgoing.method,
-      path: outgoing.url.pathname,
+      method,
+      path: url.pathname,
       status,
       latencyMs: Math.round(performance.now() - started),
-      keySource: options.keySource,
+      keySource,
       ...(retried ? { retried } : {}),
     });
 
-  const attempt = async (outgoing: Outgoing, key: Secret, retried: boolean): Promise<Response> => {
-    const headers = withKey(outgoing.init.headers, authHeader, `${prefix}${key.reveal()}`);
+  /** One send with `key` on the request, audited. */
+  const attempt = async (url: URL, method: string, init: RequestInit, key: Secret, retried: boolean) => {
+    const headers = withKey(init.headers, authHeader, `${prefix}${key.reveal()}`);
     const started = performance.now();
     try {
-      const response = await send(outgoing.url, { ...outgoing.init, method: outgoing.method, headers });
-      audit(outgoing, response.status, started, retried);
+      const response = await send(url, { ...init, method, headers });
+      audit(url, method, response.status, started, retried);
       return response;
     } catch (error) {
-      audit(outgoing, 0, started, retried);
+      audit(url, method, 0, started, retried);
       throw error;
     }
   };
 
-  const exchange = async (outgoing: Outgoing): Promise<Response> => {
-    let key = await readKey(false);
-    let response = await attempt(outgoing, key, false);
-    if (response.status === 401 && replayable(outgoing.init.body)) {
-      const fresh = await readKey(true);
-      if (fresh.reveal() !== key.reveal()) {
-        await response.body?.cancel();
-        key = fresh;
-        response = await attempt(outgoing, key, true);
-      }
+  /** After a 401: re-reads the credential past the cache and, when it changed (rotated), retries once. */
+  const retryRotated = async (
+    url: URL,
+    method: string,
+    init: RequestInit,
+    key: Secret,
+    response: Response,
+  ) => {
+    const fresh = keyOf(await manager.getCredentials(connectionId, tenantId, freshRead));
+    if (fresh.reveal() === key.reveal()) return { key, response };
+    await response.body?.cancel();
+    return { key: fresh, response: await attempt(url, method, init, fresh, true) };
+  };
+
+  /** Sends with the key read now; error responses come back scrubbed of it. */
+  const exchange = async (url: URL, method: string, init: RequestInit): Promise<Response> => {
+    let key = keyOf(await manager.getCredentials(connectionId, tenantId, cachedRead));
+    let response = await attempt(url, method, init, key, false);
+    if (response.status === 401 && replayable(init.body)) {
+      ({ key, response } = await retryRotated(url, method, init, key, response));
     }
     return response.status >= 400 ? scrubbed(response, key) : response;
   };
 
   const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = input instanceof URL ? input : new URL(input instanceof Request ? input.url : String(input));
-    const outgoing: Outgoing = { url, method: (init.method ?? "GET").toUpperCase(), init };
-    if (!options.origins.has(url.origin)) {
-      audit(outgoing, 0, performance.now(), false);
+    const method = (init.method ?? "GET").toUpperCase();
+    if (!origins.has(url.origin)) {
+      audit(url, method, 0, performance.now(), false);
       throw new EgressBlockedError(
-        `A brokered ${spec.displayName} call may only go to the provider's hosts (${[...options.origins].join(", ")}), not to ${url.origin}; it was not sent. An operator can add hosts with the broker option \`hosts\`.`,
+        `A brokered ${spec.displayName} call may only go to the provider's hosts (${[...origins].join(", ")}), not to ${url.origin}; it was not sent. An operator can add hosts with the broker option \`hosts\`.`,
         { source: spec.id },
       );
     }
-    const { meter } = options;
-    if (!meter || spec.usage === undefined) return exchange(outgoing);
-    const reservation = await meter
-      .reserve(call, requestBounds(spec.usage, url, init.body))
-      .catch((error) => {
-        audit(outgoing, 0, performance.now(), false);
-        throw error;
-      });
+    if (!meter || usage === undefined) return exchange(url, method, init);
+    let reservation: Reservation;
     try {
-      const response = await exchange(outgoing);
+      reservation = await meter.reserve(call, requestBounds(usage, url, init.body));
+    } catch (error) {
+      audit(url, method, 0, performance.now(), false);
+      throw error;
+    }
+    try {
+      const response = await exchange(url, method, init);
       if (!response.ok) {
         reservation.release();
         return response;
       }
-      return await meteredResponse(response, reservation, spec.usage);
+      return meteredResponse(response, reservation, usage);
     } catch (error) {
       reservation.release();
       throw error;

@@ -16,19 +16,20 @@ import type { Reservation } from "./meter.js";
 import { StreamUsage } from "./stream-usage.js";
 import { readUsage } from "./usage.js";
 
-/** Settles the reservation with the usage the response reports, as the SDK reads it. */
-export async function meteredResponse(
+/**
+ * The response to hand the SDK: its reservation settles with the usage it reports as the SDK
+ * reads it (JSON, server-sent events), or, for any other body, is charged in full before the
+ * response is handed over (then a promise).
+ */
+export function meteredResponse(
   response: Response,
   reservation: Reservation,
   spec: UsageSpec,
-): Promise<Response> {
+): Response | Promise<Response> {
   const type = response.headers.get("content-type") ?? "";
   const empty = response.body === null || response.headers.get("content-length") === "0";
   if (!empty && /^text\/event-stream/i.test(type)) return streamed(response, reservation, spec);
-  if (empty || !/json/i.test(type)) {
-    await reservation.settle(undefined);
-    return response;
-  }
+  if (empty || !/json/i.test(type)) return reservation.settle(undefined).then(() => response);
   return settledOnRead(response, reservation, spec);
 }
 
