@@ -105,6 +105,27 @@ function checkBudget(budget: Budget): Budget {
   return budget;
 }
 
+/** The money `usage` costs at `price` (0 without a price). */
+function costOf(price: Price | undefined, usage: CallUsage): number {
+  if (!price) return 0;
+  return (
+    (usage.inputTokens * (price.inputPerMillion ?? 0)) / 1e6 +
+    (usage.outputTokens * (price.outputPerMillion ?? 0)) / 1e6 +
+    usage.credits * (price.perCredit ?? 0)
+  );
+}
+
+/** What a held reservation needs of its meter to settle. */
+interface Settling {
+  now(): number;
+  cost(price: Price | undefined, usage: CallUsage): number;
+  readonly store: UsageStore;
+}
+
+// why: a meter without budgets reserves against none; no arrays per call for that.
+const NO_BUDGETS: readonly { budget: Budget; index: number }[] = Object.freeze([]);
+const NO_STATES: readonly BudgetState[] = Object.freeze([]);
+
 /** Meters calls against budgets and records their usage. */
 export class UsageMeter {
   readonly store: UsageStore;
@@ -113,6 +134,7 @@ export class UsageMeter {
   readonly #defaultMaxOutput: number;
   readonly #now: () => number;
   readonly #states = new Map<string, Promise<BudgetState>>();
+  readonly #settling: Settling;
 
   constructor(options: UsageMeterOptions = {}) {
     this.store = options.store ?? new MemoryUsageStore();
@@ -120,6 +142,7 @@ export class UsageMeter {
     this.#budgets = (options.budgets ?? []).map(checkBudget);
     this.#defaultMaxOutput = options.defaultMaxOutputTokens ?? 4096;
     this.#now = options.now ?? Date.now;
+    this.#settling = { now: this.#now, cost: costOf, store: this.store };
   }
 
   /** Sums of recorded usage: by tenant, connection, provider, key source and period. */
@@ -131,15 +154,6 @@ export class UsageMeter {
   #price(provider: string, model: string | undefined): Price | undefined {
     const table = this.#prices[provider];
     return (model !== undefined ? table?.[model] : undefined) ?? table?.["*"];
-  }
-
-  #cost(price: Price | undefined, usage: CallUsage): number {
-    if (!price) return 0;
-    return (
-      (usage.inputTokens * (price.inputPerMillion ?? 0)) / 1e6 +
-      (usage.outputTokens * (price.outputPerMillion ?? 0)) / 1e6 +
-      usage.credits * (price.perCredit ?? 0)
-    );
   }
 
   /** The state of a budget in the current period, loaded once from the store. */
@@ -171,12 +185,13 @@ export class UsageMeter {
    * `BudgetExceededError` when one would be crossed; nothing is reserved then.
    */
   async reserve(call: MeteredCall, bounds: RequestBounds): Promise<Reservation> {
-    const scoped = this.#budgets.flatMap((budget, index) =>
-      applies(budget, call) ? [{ budget, index }] : [],
-    );
+    const scoped =
+      this.#budgets.length === 0
+        ? NO_BUDGETS
+        : this.#budgets.flatMap((budget, index) => (applies(budget, call) ? [{ budget, index }] : []));
     const states =
       scoped.length === 0
-        ? []
+        ? NO_STATES
         : await Promise.all(scoped.map(({ budget, index }) => this.#state(budget, index)));
     const price = this.#price(call.provider, bounds.model);
     const most: CallUsage = {
@@ -185,7 +200,7 @@ export class UsageMeter {
       credits: 0,
     };
     const tokens = most.inputTokens + most.outputTokens;
-    const cost = this.#cost(price, most);
+    const cost = costOf(price, most);
     // why: from here to the reservation nothing awaits, so no other caller can slip in between.
     scoped.forEach(({ budget }, at) => {
       const state = states[at] as BudgetState;
@@ -210,38 +225,75 @@ export class UsageMeter {
       state.reservedTokens += tokens;
       state.reservedCost += cost;
     }
-    let open = true;
-    const release = () => {
-      if (!open) return;
-      open = false;
-      for (const state of states) {
-        state.reservedTokens -= tokens;
-        state.reservedCost -= cost;
+    return new Hold(this.#settling, call, bounds, price, most, states, cost);
+  }
+}
+
+/** A reservation held against the budget states it was checked against. */
+class Hold implements Reservation {
+  readonly #settling: Settling;
+  readonly #call: MeteredCall;
+  readonly #model: string | undefined;
+  readonly #price: Price | undefined;
+  /** The usage reserved: charged when the call reports none. */
+  readonly #most: CallUsage;
+  readonly #states: readonly BudgetState[];
+  readonly #cost: number;
+  #open = true;
+
+  constructor(
+    settling: Settling,
+    call: MeteredCall,
+    bounds: RequestBounds,
+    price: Price | undefined,
+    most: CallUsage,
+    states: readonly BudgetState[],
+    cost: number,
+  ) {
+    this.#settling = settling;
+    this.#call = call;
+    this.#model = bounds.model;
+    this.#price = price;
+    this.#most = most;
+    this.#states = states;
+    this.#cost = cost;
+  }
+
+  release(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    const tokens = this.#most.inputTokens + this.#most.outputTokens;
+    for (const state of this.#states) {
+      state.reservedTokens -= tokens;
+      state.reservedCost -= this.#cost;
+    }
+  }
+
+  async settle(usage: CallUsage | undefined): Promise<UsageRecord> {
+    const call = this.#call;
+    const used = usage ?? this.#most;
+    const record: UsageRecord = {
+      time: this.#settling.now(),
+      tenantId: call.tenantId,
+      connectionId: call.connectionId,
+      provider: call.provider,
+      keySource: call.keySource,
+      ...(this.#model !== undefined ? { model: this.#model } : {}),
+      inputTokens: used.inputTokens,
+      outputTokens: used.outputTokens,
+      credits: used.credits,
+      cost: this.#settling.cost(this.#price, used),
+      ...(usage === undefined ? { estimated: true } : {}),
+    };
+    if (this.#open) {
+      for (const state of this.#states) {
+        state.usedTokens += used.inputTokens + used.outputTokens;
+        state.usedCost += record.cost;
       }
-    };
-    return {
-      release,
-      settle: async (usage) => {
-        const used = usage ?? most;
-        const record: UsageRecord = {
-          time: this.#now(),
-          ...call,
-          ...(bounds.model !== undefined ? { model: bounds.model } : {}),
-          ...used,
-          cost: this.#cost(price, used),
-          ...(usage === undefined ? { estimated: true } : {}),
-        };
-        if (open) {
-          for (const state of states) {
-            state.usedTokens += used.inputTokens + used.outputTokens;
-            state.usedCost += record.cost;
-          }
-        }
-        release();
-        await this.store.add(record);
-        return record;
-      },
-    };
+    }
+    this.release();
+    await this.#settling.store.add(record);
+    return record;
   }
 }
 

@@ -14,7 +14,7 @@
 import type { UsageSpec } from "../types.js";
 import type { Reservation } from "./meter.js";
 import { StreamUsage } from "./stream-usage.js";
-import { readUsage } from "./usage.js";
+import { type CallUsage, readUsage } from "./usage.js";
 
 /**
  * The response to hand the SDK: its reservation settles with the usage it reports as the SDK
@@ -33,41 +33,59 @@ export function meteredResponse(
   return settledOnRead(response, reservation, spec);
 }
 
+/** The settling of one JSON response's reservation when the SDK reads its body. */
+class SettleOnRead {
+  readonly #response: Response;
+  readonly #reservation: Reservation;
+  readonly #spec: UsageSpec;
+  #settled: Promise<unknown> | undefined;
+
+  constructor(response: Response, reservation: Reservation, spec: UsageSpec) {
+    this.#response = response;
+    this.#reservation = reservation;
+    this.#spec = spec;
+  }
+
+  /** Reads the body with the response's own `reader`, then settles with the usage `parse` finds in it. */
+  async read<T>(reader: () => Promise<T>, parse: (value: T) => unknown): Promise<T> {
+    let value: T;
+    try {
+      value = await reader.call(this.#response);
+    } catch (error) {
+      await this.#settle(undefined);
+      throw error;
+    }
+    await this.#settle(usageIn(this.#spec, parse, value));
+    return value;
+  }
+
+  #settle(usage: CallUsage | undefined): Promise<unknown> {
+    this.#settled ??= this.#reservation.settle(usage);
+    return this.#settled;
+  }
+}
+
+const asParsed = (value: unknown) => value;
+const parseText = (value: string) => JSON.parse(value);
+const parseBytes = (value: ArrayBuffer) => JSON.parse(Buffer.from(value).toString());
+
 function settledOnRead(response: Response, reservation: Reservation, spec: UsageSpec): Response {
   const { json, text, arrayBuffer } = response;
-  let settled: Promise<unknown> | undefined;
-  const settle = (read: () => unknown) => {
-    settled ??= reservation.settle(usageOf(spec, read));
-    return settled;
-  };
-  const reader =
-    <T>(method: () => Promise<T>, parse: (value: T) => unknown) =>
-    async (): Promise<T> => {
-      let value: T;
-      try {
-        value = await method.call(response);
-      } catch (error) {
-        await settle(() => undefined);
-        throw error;
-      }
-      await settle(() => parse(value));
-      return value;
-    };
+  const settling = new SettleOnRead(response, reservation, spec);
   // why: own properties shadow Response.prototype's readers on this one instance; the body itself
   // stays the provider's stream, read once by whichever reader the SDK calls.
   Object.defineProperties(response, {
-    json: { value: reader(json, (value) => value) },
-    text: { value: reader(text, (value) => JSON.parse(value)) },
-    arrayBuffer: { value: reader(arrayBuffer, (value) => JSON.parse(Buffer.from(value).toString())) },
+    json: { value: () => settling.read(json, asParsed) },
+    text: { value: () => settling.read(text, parseText) },
+    arrayBuffer: { value: () => settling.read(arrayBuffer, parseBytes) },
   });
   return response;
 }
 
-/** The usage in a parsed body, or undefined when reading it fails (the reservation is charged). */
-function usageOf(spec: UsageSpec, read: () => unknown) {
+/** The usage in a body, or undefined when parsing it fails (the reservation is charged). */
+function usageIn<T>(spec: UsageSpec, parse: (value: T) => unknown, value: T): CallUsage | undefined {
   try {
-    const body = read();
-    return body === undefined ? undefined : readUsage(spec, body);
+    return readUsage(spec, parse(value));
   } catch {
     return undefined;
   }
