@@ -46,11 +46,10 @@ export interface ConnectorSetupContext<Lib = unknown> {
    */
   readonly signal: AbortSignal;
   /**
-   * Makes a method (or `verify`) that gets a call's `AbortSignal` before its arguments:
-   * `withCallSignal((signal, city: string) => client.forecast(city, { signal }))` is the method
-   * `(city: string) => …`. The signal is aborted when the connector is cleaned up while the call
-   * runs; the listeners the SDK leaves on it are taken back once the call settles (calls share
-   * signals, see `CallSignals`).
+   * Makes a method (or `verify`) that gets an `AbortSignal` of its own on each call, before its
+   * arguments: `withCallSignal((signal, city: string) => client.forecast(city, { signal }))` is
+   * the method `(city: string) => …`. The signal is aborted when the connector is cleaned up while
+   * the call runs, and dropped, with the listeners the SDK left on it, when the call settles.
    */
   withCallSignal<A extends unknown[], R>(
     method: (signal: AbortSignal, ...args: A) => Promise<R>,
