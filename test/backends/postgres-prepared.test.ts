@@ -7,7 +7,6 @@
 import pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import { type PostgresBackend, postgresBackend } from "../../src/backends/postgres/index.js";
-import type { BackendWrite } from "../../src/core/backend.js";
 import { ConfigurationError } from "../../src/core/errors.js";
 import { encodeKey } from "../../src/core/key-encoding.js";
 import {
@@ -17,20 +16,10 @@ import {
   POSTGRES_URL,
   uniqueIdentifier,
 } from "../support/postgres.js";
+import { maskedWrite } from "../support/record-guard.js";
 
-const write: BackendWrite = {
-  value: "payload",
-  metadata: {
-    tenant: "t",
-    name: "n",
-    type: "api_key",
-    fingerprints: { apiKey: "0123abcd" },
-    keyId: null,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    updatedAt: "2026-01-01T00:00:00.000Z",
-  },
-};
 const key = encodeKey("t", "n", 512);
+const write = maskedWrite(key);
 
 describePostgres("postgres prepared read statements", () => {
   const schemas: string[] = [];
@@ -61,9 +50,9 @@ describePostgres("postgres prepared read statements", () => {
     ).rows;
   const readEveryWay = async (backend: PostgresBackend) => {
     await backend.put(key, write);
-    expect((await backend.get(key))?.value).toBe("payload");
-    expect((await backend.get(key, { version: 1 }))?.value).toBe("payload");
-    expect((await backend.getMany?.([key]))?.[0]).toMatchObject({ value: "payload" });
+    expect((await backend.get(key))?.value).toBe(write.value);
+    expect((await backend.get(key, { version: 1 }))?.value).toBe(write.value);
+    expect((await backend.getMany?.([key]))?.[0]).toMatchObject({ value: write.value });
   };
 
   afterAll(async () => {
