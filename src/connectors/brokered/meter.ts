@@ -118,7 +118,6 @@ function costOf(price: Price | undefined, usage: CallUsage): number {
 /** What a held reservation needs of its meter to settle. */
 interface Settling {
   now(): number;
-  cost(price: Price | undefined, usage: CallUsage): number;
   readonly store: UsageStore;
 }
 
@@ -142,7 +141,7 @@ export class UsageMeter {
     this.#budgets = (options.budgets ?? []).map(checkBudget);
     this.#defaultMaxOutput = options.defaultMaxOutputTokens ?? 4096;
     this.#now = options.now ?? Date.now;
-    this.#settling = { now: this.#now, cost: costOf, store: this.store };
+    this.#settling = { now: this.#now, store: this.store };
   }
 
   /** Sums of recorded usage: by tenant, connection, provider, key source and period. */
@@ -282,7 +281,7 @@ class Hold implements Reservation {
       inputTokens: used.inputTokens,
       outputTokens: used.outputTokens,
       credits: used.credits,
-      cost: this.#settling.cost(this.#price, used),
+      cost: costOf(this.#price, used),
       ...(usage === undefined ? { estimated: true } : {}),
     };
     if (this.#open) {
