@@ -171,13 +171,14 @@ export class AuditBatch {
   parameters(): unknown[] {
     const count = this.#length;
     const words = new Map<string, number>();
+    /** The 1-based index of `value` among the distinct strings (added when new); 0 for NULL. */
+    const wordIndex = (value: string | null): number =>
+      value === null ? 0 : (words.get(value) ?? words.set(value, words.size + 1).size);
     // Per interned fields used: the index of each of its strings.
     const indexes: number[][] = [];
     for (let at = 0; at < count; at++) {
       const id = this.#fields[at] as number;
-      indexes[id] ??= (this.#interned[id] as EventFields)
-        .strings()
-        .map((value) => (value === null ? 0 : (words.get(value) ?? words.set(value, words.size + 1).size)));
+      indexes[id] ??= (this.#interned[id] as EventFields).strings().map(wordIndex);
     }
     const strings = (field: number) => {
       const out = new Array<number>(count);
@@ -197,8 +198,7 @@ export class AuditBatch {
     const correlationIds = () => {
       const out = new Array<number>(count);
       for (let at = 0; at < count; at++) {
-        const value = this.#correlationIds[at] as string | null;
-        out[at] = value === null ? 0 : (words.get(value) ?? words.set(value, words.size + 1).size);
+        out[at] = wordIndex(this.#correlationIds[at] as string | null);
       }
       return `{${out.join(",")}}`;
     };
