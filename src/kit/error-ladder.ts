@@ -41,6 +41,8 @@ export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   "ENETUNREACH",
   "UND_ERR_SOCKET",
   "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
   "ABORT_ERR",
   "REQUEST_SEND_ERROR",
   "RequestTimeout",

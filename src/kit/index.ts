@@ -69,6 +69,14 @@ export { type ClientOrSettings, checkClientExclusive } from "./client-options.js
 export { crc32c } from "./crc32c.js";
 export type { BackendDefinition, BackendVariable, Environment } from "./definition.js";
 export {
+  fetchSender,
+  type HttpExchange,
+  type HttpReply,
+  type HttpSender,
+  sendHttp,
+  undiciSender,
+} from "./http-exchange.js";
+export {
   combineKeyProviders,
   type KeyProviderDefinition,
   KMS_KEY_VARIABLE,

@@ -19,6 +19,7 @@ import {
 } from "../../src/core/errors.js";
 import { encodeKey } from "../../src/core/key-encoding.js";
 import type { RetryOptions } from "../../src/core/retry.js";
+import { undiciSender } from "../../src/kit/http-exchange.js";
 import { runBackendContract } from "../contract/backend-contract.js";
 import { runCloudflareKvCases } from "../servers/cloudflare-kv/cases.js";
 import { type CloudflareKvServer, startCloudflareKvServer } from "../servers/cloudflare-kv/server.js";
@@ -52,7 +53,8 @@ const rest = { accountId: ACCOUNT, namespaceId: NAMESPACE, apiToken: TOKEN };
 
 runCloudflareKvCases("http", () => ({
   create: (options) => cloudflareKvBackend({ ...rest, endpoint: server.baseUrl, env: {}, ...options }),
-  transport: () => httpTransport({ ...rest, endpoint: server.baseUrl, fetch }),
+  transport: () =>
+    httpTransport({ ...rest, endpoint: server.baseUrl, send: undiciSender, timeoutMs: 10_000 }),
 }));
 
 const backendWith = (options: Partial<CloudflareKvHttpOptions> = {}) =>
@@ -71,7 +73,13 @@ describe("cloudflare KV REST specifics", () => {
 
   it("the REST transport keeps its API token out of its own properties (spread, JSON, inspect)", () => {
     const token = canary("cf-token");
-    const transport = httpTransport({ ...rest, apiToken: token, endpoint: server.baseUrl, fetch });
+    const transport = httpTransport({
+      ...rest,
+      apiToken: token,
+      endpoint: server.baseUrl,
+      send: undiciSender,
+      timeoutMs: 10_000,
+    });
     expect(transport.secrets()).toEqual([token]);
     assertNoLeak({ ...transport }, token);
     assertNoLeak(Object.entries(transport), token);
@@ -124,18 +132,31 @@ describe("cloudflare KV REST specifics", () => {
     server.clearFaults();
   });
 
-  it("times out slow attempts as UnavailableError, and works when latency is within the limit", async () => {
-    const manager = managerOf(backendWith({ retry: { ...fast, attempts: 2, timeoutMs: 100 } }));
-    const tenant = uniqueId("tenant");
-    await manager.storeCredentials("slow", tenant, { apiKey: "slow-value-0001" });
-    server.latencyMs = 400;
-    const before = server.requests.length;
-    const error = await manager.getCredentials("slow", tenant).catch((e: unknown) => e);
-    expect(UnavailableError.isInstance(error)).toBe(true);
-    expect(server.requests.length - before).toBe(2);
-    server.latencyMs = 20;
-    expect((await manager.getCredentials("slow", tenant)).apiKey?.reveal()).toBe("slow-value-0001");
-  });
+  let fetchCalls = 0;
+  const countingFetch: typeof fetch = (input, init) => {
+    fetchCalls++;
+    return fetch(input, init);
+  };
+  it.each([
+    ["undici's request", {}],
+    ["a given fetch", { fetch: countingFetch }],
+  ])(
+    "over %s, times out slow attempts as UnavailableError, and works when latency is within the limit",
+    async (_, sender) => {
+      const fetchCallsBefore = fetchCalls;
+      const manager = managerOf(backendWith({ ...sender, retry: { ...fast, attempts: 2, timeoutMs: 100 } }));
+      const tenant = uniqueId("tenant");
+      await manager.storeCredentials("slow", tenant, { apiKey: "slow-value-0001" });
+      server.latencyMs = 400;
+      const before = server.requests.length;
+      const error = await manager.getCredentials("slow", tenant).catch((e: unknown) => e);
+      expect(UnavailableError.isInstance(error)).toBe(true);
+      expect(server.requests.length - before).toBe(2);
+      server.latencyMs = 20;
+      expect((await manager.getCredentials("slow", tenant)).apiKey?.reveal()).toBe("slow-value-0001");
+      expect(fetchCalls > fetchCallsBefore).toBe("fetch" in sender);
+    },
+  );
 
   it("maps auth failures, a wrong namespace and a wrong URL to typed errors, never to 'missing'", async () => {
     const tenant = uniqueId("tenant");

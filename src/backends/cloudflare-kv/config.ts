@@ -7,9 +7,10 @@
 import { maxVersionsOption } from "../../core/backend-support.js";
 import { ConfigurationError } from "../../core/errors.js";
 import { MIN_KEY_LENGTH } from "../../core/key-encoding.js";
-import type { RetryOptions } from "../../core/retry.js";
+import { type RetryOptions, resolveRetryOptions } from "../../core/retry.js";
 import { Secret } from "../../core/secret.js";
 import type { Environment } from "../../kit/definition.js";
+import { fetchSender, undiciSender } from "../../kit/http-exchange.js";
 import { bindingTransport } from "./binding.js";
 import { NAME } from "./errors.js";
 import { DEFAULT_API_BASE_URL, httpTransport } from "./http.js";
@@ -59,7 +60,11 @@ function processEnv(): Environment {
   return holder.process?.env ?? {};
 }
 
-function httpTransportFrom(options: CloudflareKvHttpOptions, env: Environment): KvTransport {
+function httpTransportFrom(
+  options: CloudflareKvHttpOptions,
+  env: Environment,
+  timeoutMs: number,
+): KvTransport {
   const token = options.apiToken ?? env.CLOUDFLARE_API_TOKEN;
   const settings = {
     CLOUDFLARE_ACCOUNT_ID: options.accountId ?? env.CLOUDFLARE_ACCOUNT_ID,
@@ -79,7 +84,8 @@ function httpTransportFrom(options: CloudflareKvHttpOptions, env: Environment): 
     namespaceId: settings.CLOUDFLARE_KV_NAMESPACE_ID as string,
     apiToken: settings.CLOUDFLARE_API_TOKEN as string,
     endpoint: options.endpoint ?? env.CLOUDFLARE_API_BASE_URL ?? DEFAULT_API_BASE_URL,
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    send: options.fetch ? fetchSender(options.fetch) : undiciSender,
+    timeoutMs,
   });
 }
 
@@ -97,9 +103,10 @@ export interface KvSettings {
 /** Checks and resolves the options; bad or missing values are `ConfigurationError`s. */
 export function kvSettings(options: CloudflareKvBackendOptions): KvSettings {
   const env = options.binding ? {} : ((options as CloudflareKvHttpOptions).env ?? processEnv());
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
   const transport = options.binding
     ? bindingTransport(options.binding, options.bulkGet ?? true)
-    : httpTransportFrom(options, env);
+    : httpTransportFrom(options, env, resolveRetryOptions(retry).timeoutMs);
   const layout = keyLayout(options.prefix ?? env.CREDKIT_CLOUDFLARE_KV_PREFIX ?? DEFAULT_PREFIX);
   if (layout.maxKeyLength < MIN_KEY_LENGTH) {
     throw new ConfigurationError(
@@ -117,5 +124,5 @@ export function kvSettings(options: CloudflareKvBackendOptions): KvSettings {
       { source: NAME },
     );
   }
-  return { transport, layout, maxVersions, grace, retry: { ...DEFAULT_RETRY, ...options.retry } };
+  return { transport, layout, maxVersions, grace, retry };
 }

@@ -96,8 +96,10 @@ export interface CloudflareKvHttpOptions extends CloudflareKvCommonOptions {
    */
   endpoint?: string | undefined;
   /**
-   * The `fetch` to use.
-   * @default globalThis.fetch
+   * A `fetch` to send requests through (a proxy, tracing), each aborted by a signal when its
+   * attempt runs out of time.
+   * @default undici's `request` over its global dispatcher (so `setGlobalDispatcher` applies),
+   * several times cheaper per call than `fetch`
    */
   fetch?: typeof fetch | undefined;
   /**

@@ -18,10 +18,10 @@ export async function listRecords(
   const limit = options.limit && options.limit > 0 ? options.limit : MAX_LIST_LIMIT;
   // why: KV pages hold 10 to 1000 keys; a smaller page is a slice of one, and the cursor says where.
   const kvLimit = Math.min(MAX_LIST_LIMIT, Math.max(MIN_LIST_LIMIT, skip + limit));
-  const page = await call(store, (signal) =>
+  const page = await call(store, (attempt) =>
     store.transport.list(
       { prefix: store.layout.heads(options.tenantSegment), limit: kvLimit, cursor: kv },
-      signal,
+      attempt,
     ),
   );
   const served = page.keys.slice(skip, skip + limit);

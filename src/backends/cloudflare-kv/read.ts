@@ -33,8 +33,8 @@ export async function getRecord(
     now = await current(store, id);
   } else {
     // why: the head (is it deleted?) and the pinned version in one round trip.
-    const [head, stored] = await call(store, (signal) =>
-      store.transport.getMany([store.layout.head(id), store.layout.version(id, version)], signal),
+    const [head, stored] = await call(store, (attempt) =>
+      store.transport.getMany([store.layout.head(id), store.layout.version(id, version)], attempt),
     );
     now = resolve(store, id, parseHead(head));
     pinned = stored === undefined ? undefined : parseStored(stored, "version");

@@ -46,9 +46,9 @@ async function purge(store: KvStore, id: string, state: HeadState): Promise<void
   // why: versions first, the head last, so an interrupted purge can simply be retried.
   const names = await versionKeys(store, id, state.version);
   for (const part of chunks(names, MAX_BULK_DELETE_KEYS)) {
-    await call(store, (signal) => store.transport.deleteMany(part, signal));
+    await call(store, (attempt) => store.transport.deleteMany(part, attempt));
   }
-  await call(store, (signal) => store.transport.delete(store.layout.head(id), signal));
+  await call(store, (attempt) => store.transport.delete(store.layout.head(id), attempt));
   store.recent.remember(id, {
     version: 0,
     rev: store.recent.nextRev(id, state.rev),
@@ -65,8 +65,8 @@ async function versionKeys(store: KvStore, id: string, latest: number): Promise<
   }
   let cursor: string | undefined;
   do {
-    const page = await call(store, (signal) =>
-      store.transport.list({ prefix: store.layout.versions(id), limit: MAX_LIST_LIMIT, cursor }, signal),
+    const page = await call(store, (attempt) =>
+      store.transport.list({ prefix: store.layout.versions(id), limit: MAX_LIST_LIMIT, cursor }, attempt),
     );
     for (const key of page.keys) names.add(key.name);
     cursor = page.cursor;

@@ -5,7 +5,7 @@
 import type { BackendRecord, RecordMetadata } from "../../core/backend.js";
 import { ValidationError } from "../../core/errors.js";
 import type { BackendKey } from "../../core/key-encoding.js";
-import { withRetry } from "../../core/retry.js";
+import { type AttemptContext, withRetry } from "../../core/retry.js";
 import type { KvSettings } from "./config.js";
 import { kvError, NAME } from "./errors.js";
 import { headIndex as headIndexOf, parseStored, type StoredHead, type StoredVersion } from "./layout.js";
@@ -37,9 +37,9 @@ export interface Current {
 }
 
 /** One KV call with bounded retries; every failure comes out as a typed credkit error. */
-export function call<T>(store: KvStore, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function call<T>(store: KvStore, operation: (attempt: AttemptContext) => Promise<T>): Promise<T> {
   return withRetry(
-    ({ signal }) => operation(signal),
+    operation,
     (error) => kvError(error, "complete a KV call", store.transport.secrets()),
     store.retry,
   );
@@ -94,7 +94,7 @@ export function resolve(store: KvStore, id: string, head: StoredHead | undefined
 
 /** Where credential `id` stands now. */
 export async function current(store: KvStore, id: string): Promise<Current> {
-  const text = await call(store, (signal) => store.transport.get(store.layout.head(id), signal));
+  const text = await call(store, (attempt) => store.transport.get(store.layout.head(id), attempt));
   return resolve(store, id, parseHead(text));
 }
 
@@ -103,7 +103,9 @@ export async function readVersion(
   id: string,
   version: number,
 ): Promise<StoredVersion | undefined> {
-  const text = await call(store, (signal) => store.transport.get(store.layout.version(id, version), signal));
+  const text = await call(store, (attempt) =>
+    store.transport.get(store.layout.version(id, version), attempt),
+  );
   return text === undefined ? undefined : parseStored(text, "version");
 }
 
@@ -114,12 +116,12 @@ export async function latestOf(store: KvStore, id: string, now: Current): Promis
 
 /** Writes the head (with its list index as KV metadata) and remembers it. */
 export async function writeHead(store: KvStore, id: string, head: StoredHead): Promise<void> {
-  await call(store, (signal) =>
+  await call(store, (attempt) =>
     store.transport.put(
       store.layout.head(id),
       JSON.stringify(head),
       { metadata: headIndexOf(head), expiration: expirationOf(store, head.metadata) },
-      signal,
+      attempt,
     ),
   );
   store.recent.remember(id, stateOf(head));
@@ -129,7 +131,7 @@ export async function writeHead(store: KvStore, id: string, head: StoredHead): P
 export async function bulkRead(store: KvStore, names: readonly string[]): Promise<Array<string | undefined>> {
   const values: Array<string | undefined> = [];
   for (const part of chunks(names, MAX_BULK_GET_KEYS)) {
-    values.push(...(await call(store, (signal) => store.transport.getMany(part, signal))));
+    values.push(...(await call(store, (attempt) => store.transport.getMany(part, attempt))));
   }
   return values;
 }

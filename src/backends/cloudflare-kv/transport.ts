@@ -4,6 +4,7 @@
  * interface; `binding.ts` implements it over a Worker's `KVNamespace`, `http.ts` over the REST
  * API. Keys here are full KV key names (prefix included); values are UTF-8 text.
  */
+import type { AttemptContext } from "../../core/retry.js";
 
 /** One key of a listing, as KV returns it. */
 export interface KvListedKey {
@@ -29,7 +30,10 @@ export interface KvPutOptions {
   readonly expiration?: number | undefined;
 }
 
-/** A KV store reached one way or another. `signal` aborts an attempt that ran out of time. */
+/**
+ * A KV store reached one way or another. `attempt` is the retry attempt a call belongs to: its
+ * signal aborts the call when the attempt runs out of time.
+ */
 export interface KvTransport {
   readonly mode: "binding" | "http";
   /**
@@ -38,15 +42,18 @@ export interface KvTransport {
    */
   secrets(): readonly string[];
   /** The value, or undefined when the key is confirmed absent. */
-  get(key: string, signal: AbortSignal): Promise<string | undefined>;
+  get(key: string, attempt: AttemptContext): Promise<string | undefined>;
   /** Up to `MAX_BULK_GET_KEYS` values in one call; a slot is undefined when absent. */
-  getMany(keys: readonly string[], signal: AbortSignal): Promise<Array<string | undefined>>;
-  put(key: string, value: string, options: KvPutOptions, signal: AbortSignal): Promise<void>;
+  getMany(keys: readonly string[], attempt: AttemptContext): Promise<Array<string | undefined>>;
+  put(key: string, value: string, options: KvPutOptions, attempt: AttemptContext): Promise<void>;
   /** Deletes a key; deleting an absent key succeeds, as in KV. */
-  delete(key: string, signal: AbortSignal): Promise<void>;
+  delete(key: string, attempt: AttemptContext): Promise<void>;
   /** Deletes several keys (one request where the transport has a bulk delete). */
-  deleteMany(keys: readonly string[], signal: AbortSignal): Promise<void>;
-  list(options: { prefix: string; limit: number; cursor?: string }, signal: AbortSignal): Promise<KvListPage>;
+  deleteMany(keys: readonly string[], attempt: AttemptContext): Promise<void>;
+  list(
+    options: { prefix: string; limit: number; cursor?: string },
+    attempt: AttemptContext,
+  ): Promise<KvListPage>;
 }
 
 /** The most keys one bulk read may ask for (REST `POST /bulk/get` and the binding's array `get`). */

@@ -32,8 +32,8 @@ export function putRecord(
     const version = (now.state && !now.state.purged ? now.state.version : 0) + 1;
     const stored = storedVersion(version, write.metadata, write.value);
     const expiration = expirationOf(store, write.metadata);
-    await call(store, (signal) =>
-      store.transport.put(store.layout.version(id, version), JSON.stringify(stored), { expiration }, signal),
+    await call(store, (attempt) =>
+      store.transport.put(store.layout.version(id, version), JSON.stringify(stored), { expiration }, attempt),
     );
     await writeHead(store, id, {
       ...stored,
@@ -42,8 +42,8 @@ export function putRecord(
     });
     if (version > store.maxVersions) {
       // why: retention is housekeeping; the write has succeeded, and purge lists leftovers anyway.
-      await call(store, (signal) =>
-        store.transport.delete(store.layout.version(id, version - store.maxVersions), signal),
+      await call(store, (attempt) =>
+        store.transport.delete(store.layout.version(id, version - store.maxVersions), attempt),
       ).catch(() => undefined);
     }
     return { version };

@@ -17,6 +17,7 @@ import type { Backend } from "../../../src/core/backend.js";
 import { CredentialManager } from "../../../src/core/credential-manager.js";
 import { ConflictError, DeletedError, NotFoundError, ValidationError } from "../../../src/core/errors.js";
 import { encodeKey } from "../../../src/core/key-encoding.js";
+import type { AttemptContext } from "../../../src/core/retry.js";
 import { canary, keyring } from "../../support/fixtures.js";
 import { malformed, proveRecordGuard } from "../../support/record-guard.js";
 
@@ -27,7 +28,8 @@ export interface KvCaseTarget {
   transport(): KvTransport;
 }
 
-const signal = () => AbortSignal.timeout(10_000);
+/** A retry attempt's context, as `withRetry` hands it to a transport call. */
+const attempt = (): AttemptContext => ({ signal: AbortSignal.timeout(10_000), attempt: 0 });
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
 /** A prefix no other test uses, so raw listings see only this test's keys. */
 const freshPrefix = () => `t${randomBytes(4).toString("hex")}/`;
@@ -36,7 +38,7 @@ export async function rawKeys(transport: KvTransport, prefix: string): Promise<K
   const keys: KvListedKey[] = [];
   let cursor: string | undefined;
   do {
-    const page = await transport.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) }, signal());
+    const page = await transport.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) }, attempt());
     keys.push(...page.keys);
     cursor = page.cursor;
   } while (cursor);
@@ -56,12 +58,12 @@ export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): 
       const tamper = async () => {
         const transport = target().transport();
         for (const { name } of await rawKeys(transport, prefix)) {
-          const record = JSON.parse((await transport.get(name, signal())) as string);
+          const record = JSON.parse((await transport.get(name, attempt())) as string);
           await transport.put(
             name,
             JSON.stringify({ ...record, metadata: malformed(record.metadata) }),
             {},
-            signal(),
+            attempt(),
           );
         }
       };
@@ -113,9 +115,9 @@ export function runCloudflareKvCases(mode: string, target: () => KvCaseTarget): 
     it("the store itself refuses a 513-byte key, typed as ValidationError; the backend never sends one", async () => {
       const transport = target().transport();
       const key512 = `${freshPrefix()}${"k".repeat(MAX_KEY_BYTES - 10)}`;
-      await transport.put(key512, "ok", {}, signal());
-      await transport.delete(key512, signal());
-      const refused = await transport.put(`${key512}k`, "no", {}, signal()).catch((error: unknown) => error);
+      await transport.put(key512, "ok", {}, attempt());
+      await transport.delete(key512, attempt());
+      const refused = await transport.put(`${key512}k`, "no", {}, attempt()).catch((error: unknown) => error);
       const typed = kvError(refused, "write");
       expect(ValidationError.isInstance(typed)).toBe(true);
       expect((typed as ValidationError).field).toBe("key");
