@@ -4,7 +4,10 @@
  * renewal and re-login, static-token expiry, faults, stale-if-error, env config, canaries.
  */
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodeVault from "node-vault";
@@ -224,6 +227,25 @@ describe("vault: a ready client or client settings", () => {
     expect(() => vaultBackend({ client, namespace: "team-a", tls: {} })).toThrow(
       /got client and namespace, tls/,
     );
+  });
+
+  it("follows a standby's redirect to the active node, as node-vault's own transport does", async () => {
+    const standby = createServer((request, response) => {
+      response.writeHead(307, { location: `${server.url}${request.url}` }).end();
+    });
+    standby.listen(0, "127.0.0.1");
+    await once(standby, "listening");
+    try {
+      const endpoint = `http://127.0.0.1:${(standby.address() as AddressInfo).port}`;
+      const tenant = uniqueId("tenant");
+      const before = server.requests.length;
+      const redirected = manager(backend({ endpoint }));
+      await redirected.storeCredentials("moved", tenant, { apiKey: "redirected-value-1" });
+      expect((await redirected.getCredentials("moved", tenant)).apiKey?.reveal()).toBe("redirected-value-1");
+      expect(server.requests.length).toBeGreaterThan(before);
+    } finally {
+      standby.close();
+    }
   });
 });
 

@@ -96,11 +96,12 @@ export interface VaultSharedOptions extends TokenLifecycleOptions {
 /** Creates a Vault KV v2 backend. No request is made until the first call. */
 export function vaultBackend(options: VaultBackendOptions = {}): Backend {
   checkClientExclusive(options, ["endpoint", "namespace", "tls"], NAME);
+  const settings = vaultSettings(options);
   let connection: Promise<VaultConnection> | undefined;
   const kv: Kv = {
-    settings: vaultSettings(options),
+    settings,
     connect: () => {
-      connection ??= connectVault(options);
+      connection ??= connectVault(options, settings.request.timeout);
       return connection;
     },
   };
@@ -120,8 +121,9 @@ export function vaultBackend(options: VaultBackendOptions = {}): Backend {
     list: (listOptions) => listRecords(kv, listOptions),
     async close() {
       if (!connection) return;
-      const { tokens } = await connection.catch(() => ({ tokens: undefined }));
-      tokens?.close();
+      const made = await connection.catch(() => undefined);
+      made?.tokens.close();
+      await made?.agent?.close();
     },
   };
 }
