@@ -20,6 +20,8 @@ export interface HttpExchange {
    * undici aborts the request and closes its socket.
    */
   readonly timeoutMs: number;
+  /** Aborts the request (besides `timeoutMs`). */
+  readonly signal?: AbortSignal | undefined;
   /**
    * The dispatcher to send through (an undici `Agent` with TLS settings, say).
    * @default undici's global dispatcher, so `setGlobalDispatcher` (a proxy, say) applies
@@ -44,6 +46,7 @@ export async function sendHttp(exchange: HttpExchange): Promise<HttpReply> {
     headersTimeout: exchange.timeoutMs,
     bodyTimeout: exchange.timeoutMs,
     dispatcher: exchange.dispatcher,
+    signal: exchange.signal,
   });
   return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
 }

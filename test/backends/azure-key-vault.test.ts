@@ -3,13 +3,14 @@
  * the loopback Key Vault in test/servers/azure-key-vault. Credentials are a fake TokenCredential
  * returning a fixed canary token; nothing reaches Entra ID, IMDS or a real vault.
  */
-import { SecretClient } from "@azure/keyvault-secrets";
+import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   type AzureKeyVaultSharedOptions,
   azureKeyVaultBackend,
   definition,
 } from "../../src/backends/azure-key-vault/index.js";
+import { needsSdkHttpClient, undiciHttpClient } from "../../src/backends/azure-key-vault/transport.js";
 import type { Backend, RecordMetadata } from "../../src/core/backend.js";
 import { createCredentialManager } from "../../src/core/create-credential-manager.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
@@ -59,7 +60,9 @@ function tokenCredential(token: string) {
 
 const CLIENT_OPTIONS = { allowInsecureConnection: true, disableChallengeResourceVerification: true };
 
-function backendWith(options: AzureKeyVaultSharedOptions = {}): Backend {
+function backendWith(
+  options: AzureKeyVaultSharedOptions & { clientOptions?: SecretClientOptions } = {},
+): Backend {
   return azureKeyVaultBackend({
     endpoint: server.url,
     credential: tokenCredential(TOKEN),
@@ -164,6 +167,35 @@ describe("azure key vault: the wire", () => {
     const key = encodeKey(uniqueId(), "given", backend.capabilities.maxKeyLength);
     await backend.put(key, { value: "given-client", metadata: metadataFor("t", "given") });
     expect((await client.getSecret(`credkit-${key.id}`)).properties.tags?.["credkit-version"]).toBe("1");
+  });
+
+  it("sends over a given clientOptions.httpClient instead of its own", async () => {
+    const inner = undiciHttpClient(5_000);
+    let sent = 0;
+    const httpClient: typeof inner = {
+      sendRequest: (request) => {
+        sent++;
+        return inner.sendRequest(request);
+      },
+    };
+    const backend = backendWith({ clientOptions: { ...CLIENT_OPTIONS, httpClient } });
+    const key = encodeKey(uniqueId(), "own-http", backend.capabilities.maxKeyLength);
+    await backend.put(key, { value: "via-given-http-client", metadata: metadataFor("t", "own-http") });
+    expect((await backend.get(key))?.value).toBe("via-given-http-client");
+    expect(sent).toBeGreaterThanOrEqual(2);
+  });
+
+  it("keeps the SDK's HTTP client for what only it carries: a proxy, TLS options, an agent", () => {
+    expect(needsSdkHttpClient(CLIENT_OPTIONS)).toBe(false);
+    expect(needsSdkHttpClient({ proxyOptions: { host: "http://127.0.0.1", port: 3128 } })).toBe(true);
+    expect(needsSdkHttpClient({ tlsOptions: { ca: "pem" } } as never)).toBe(true);
+    expect(needsSdkHttpClient({ agent: {} } as never)).toBe(true);
+    process.env.HTTPS_PROXY = "http://127.0.0.1:3128";
+    try {
+      expect(needsSdkHttpClient(CLIENT_OPTIONS)).toBe(true);
+    } finally {
+      delete process.env.HTTPS_PROXY;
+    }
   });
 
   it("declares names within Key Vault's 127 characters, minus its prefix", () => {

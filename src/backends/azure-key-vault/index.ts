@@ -12,7 +12,7 @@ import type * as KeyVaultSecrets from "@azure/keyvault-secrets";
 import type { SecretClient, SecretClientOptions } from "@azure/keyvault-secrets";
 import type { Backend } from "../../core/backend.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
-import type { RetryOptions } from "../../core/retry.js";
+import { type RetryOptions, resolveRetryOptions } from "../../core/retry.js";
 import type { BackendDefinition, Environment } from "../../kit/definition.js";
 import { type AzureAuthOptions, createCredential, scrubbingCredential } from "./auth.js";
 import { type AzureSettings, azureSettings, missingVariables, VARIABLES } from "./config.js";
@@ -21,6 +21,7 @@ import { MAX_SECRET_NAME } from "./names.js";
 import { getRecord, NAME } from "./read.js";
 import { deleteRecord, restoreRecord } from "./remove.js";
 import type { AzureKv } from "./requests.js";
+import { needsSdkHttpClient, undiciHttpClient } from "./transport.js";
 import { putRecord } from "./write.js";
 
 export type { AzureAuthOptions, AzureCredentialKind, TokenCredential } from "./auth.js";
@@ -105,7 +106,8 @@ export interface AzureKeyVaultSharedOptions extends AzureAuthOptions {
 /** Creates an Azure Key Vault backend. The SDK is imported on first use. */
 export function azureKeyVaultBackend(options: AzureKeyVaultBackendOptions = {}): Backend {
   const settings = azureSettings(options);
-  const kv: AzureKv = { settings, client: lazyClient(options, settings) };
+  const requestsTimeOut = !options.client && !needsSdkHttpClient(options.clientOptions);
+  const kv: AzureKv = { settings, client: lazyClient(options, settings, requestsTimeOut), requestsTimeOut };
   return {
     name: NAME,
     capabilities: {
@@ -127,6 +129,7 @@ export function azureKeyVaultBackend(options: AzureKeyVaultBackendOptions = {}):
 function lazyClient(
   options: AzureKeyVaultBackendOptions,
   settings: AzureSettings,
+  undiciTransport: boolean,
 ): () => Promise<SecretClient> {
   let clientPromise: Promise<SecretClient> | undefined;
   return () => {
@@ -142,9 +145,12 @@ function lazyClient(
         await createCredential(options, settings.env, options.lib?.identity),
         settings.redactor,
       );
+      const clientOptions = options.clientOptions ?? {};
+      const timeoutMs = resolveRetryOptions(settings.retry).timeoutMs;
       return new sdk.SecretClient(settings.endpoint as string, credential, {
-        ...options.clientOptions,
-        retryOptions: options.clientOptions?.retryOptions ?? { maxRetries: 0 },
+        ...clientOptions,
+        ...(undiciTransport ? { httpClient: undiciHttpClient(timeoutMs) } : {}),
+        retryOptions: clientOptions.retryOptions ?? { maxRetries: 0 },
       });
     })();
     // why: a failed setup (missing package, bad credential option) must not stick forever.

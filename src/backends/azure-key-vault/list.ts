@@ -38,7 +38,7 @@ function decodeCursor(text: string | undefined): ListCursor {
 export async function listRecords(kv: AzureKv, options: BackendListOptions = {}): Promise<BackendListPage> {
   const limit = Math.max(1, options.limit ?? 100);
   const cursor = decodeCursor(options.cursor);
-  return call(kv, "list secrets", async (client, abortSignal) => {
+  return call(kv, "list secrets", async (client, { signal: abortSignal }) => {
     const entries: BackendListEntry[] = [];
     const phases: Array<"l" | "d"> = cursor.p === "d" ? ["d"] : options.includeDeleted ? ["l", "d"] : ["l"];
     for (const phase of phases) {

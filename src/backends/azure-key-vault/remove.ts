@@ -4,7 +4,7 @@ import { missingRecord } from "../../core/backend-support.js";
 import type { BackendKey } from "../../core/key-encoding.js";
 import { secretName } from "./names.js";
 import { NAME } from "./read.js";
-import { type AzureKv, isSoftDeleted, recovery, unless404 } from "./requests.js";
+import { type AzureKv, isSoftDeleted, oneRequest, recovery, unless404 } from "./requests.js";
 
 /** Soft-deletes `key`'s secret; with `purge` also purges it (a soft-deleted one too). */
 export async function deleteRecord(
@@ -13,7 +13,7 @@ export async function deleteRecord(
   options: BackendDeleteOptions,
 ): Promise<void> {
   const name = secretName(kv.settings.prefix, key);
-  const deleted = await unless404(kv, "delete a secret", async (client, abortSignal) => {
+  const deleted = await unless404(kv, "delete a secret", async (client, { signal: abortSignal }) => {
     const poller = await client.beginDeleteSecret(name, {
       intervalInMs: kv.settings.pollIntervalMs,
       abortSignal,
@@ -22,8 +22,8 @@ export async function deleteRecord(
   });
   if (!deleted && !(options.purge && (await isSoftDeleted(kv, name)))) throw missingRecord(NAME, key);
   if (!options.purge) return;
-  const purged = await unless404(kv, "purge a deleted secret", (client, abortSignal) =>
-    client.purgeDeletedSecret(name, { abortSignal }).then(() => true),
+  const purged = await unless404(kv, "purge a deleted secret", (client, attempt) =>
+    client.purgeDeletedSecret(name, oneRequest(kv, attempt)).then(() => true),
   );
   if (!purged) throw missingRecord(NAME, key);
 }

@@ -10,7 +10,7 @@ import type {
 } from "@azure/keyvault-secrets";
 import type { BackendRecord } from "../../core/backend.js";
 import { DeletedError, NotFoundError } from "../../core/errors.js";
-import { withRetry } from "../../core/retry.js";
+import { type AttemptContext, withRetry } from "../../core/retry.js";
 import { type Claim, claimsOf, latestCommitted } from "./claims.js";
 import type { AzureSettings } from "./config.js";
 import { azureError } from "./errors.js";
@@ -23,9 +23,20 @@ export const MAX_PAGE = 25;
 export interface AzureKv {
   readonly settings: AzureSettings;
   readonly client: () => Promise<SecretClient>;
+  /**
+   * True when the client's HTTP transport ends each request at the attempt's time limit itself
+   * (credkit's, see transport.ts): an operation of one request then needs no abort signal.
+   */
+  readonly requestsTimeOut: boolean;
 }
 
-export type Operation<T> = (client: SecretClient, signal: AbortSignal) => Promise<T>;
+/** One attempt of an operation; `attempt.signal` aborts it when it runs out of time. */
+export type Operation<T> = (client: SecretClient, attempt: AttemptContext) => Promise<T>;
+
+/** The options of an operation of one request: the attempt's signal, unless the transport times out. */
+export function oneRequest(kv: AzureKv, attempt: AttemptContext): { abortSignal?: AbortSignal } {
+  return kv.requestsTimeOut ? {} : { abortSignal: attempt.signal };
+}
 
 /** The latest version of a secret, as Key Vault sees it. */
 export type Latest =
@@ -37,7 +48,7 @@ export type Latest =
 export async function call<T>(kv: AzureKv, action: string, operation: Operation<T>): Promise<T> {
   const client = await kv.client();
   return withRetry(
-    ({ signal }) => operation(client, signal),
+    (attempt) => operation(client, attempt),
     (error) => azureError(error, action, kv.settings.redactor),
     kv.settings.retry,
   );
@@ -60,8 +71,8 @@ export async function unless404<T>(
 /** The latest version of secret `name`: absent, disabled, or found with its credkit tags. */
 export async function latest(kv: AzureKv, name: string): Promise<Latest> {
   try {
-    const secret = await unless404(kv, "read a secret", (client, abortSignal) =>
-      client.getSecret(name, { abortSignal }),
+    const secret = await unless404(kv, "read a secret", (client, attempt) =>
+      client.getSecret(name, oneRequest(kv, attempt)),
     );
     if (!secret) return { kind: "absent" };
     return { kind: "found", secret, tags: readTags(secret.properties.tags) };
@@ -78,11 +89,12 @@ export async function latest(kv: AzureKv, name: string): Promise<Latest> {
 async function allItems<T>(
   kv: AzureKv,
   action: string,
-  open: (client: SecretClient, signal: AbortSignal) => PagedAsyncIterableIterator<T>,
+  open: (client: SecretClient, abortSignal: AbortSignal) => PagedAsyncIterableIterator<T>,
 ): Promise<T[] | undefined> {
-  return unless404(kv, action, async (client, signal) => {
+  return unless404(kv, action, async (client, attempt) => {
     const items: T[] = [];
-    for await (const page of open(client, signal).byPage({ maxPageSize: MAX_PAGE })) items.push(...page);
+    for await (const page of open(client, attempt.signal).byPage({ maxPageSize: MAX_PAGE }))
+      items.push(...page);
     return items;
   });
 }
@@ -97,8 +109,8 @@ export async function claims(kv: AzureKv, name: string): Promise<Claim[] | undef
 
 /** Whether Key Vault holds `name` as deleted but recoverable. */
 export async function isSoftDeleted(kv: AzureKv, name: string): Promise<boolean> {
-  const deleted = await unless404(kv, "read a deleted secret", (client, abortSignal) =>
-    client.getDeletedSecret(name, { abortSignal }),
+  const deleted = await unless404(kv, "read a deleted secret", (client, attempt) =>
+    client.getDeletedSecret(name, oneRequest(kv, attempt)),
   );
   return deleted !== undefined;
 }
@@ -109,8 +121,8 @@ export async function readVersion(
   name: string,
   claim: Claim,
 ): Promise<BackendRecord | undefined> {
-  const secret = await unless404(kv, "read a secret version", (client, abortSignal) =>
-    client.getSecret(name, { version: claim.id, abortSignal }),
+  const secret = await unless404(kv, "read a secret version", (client, attempt) =>
+    client.getSecret(name, { version: claim.id, ...oneRequest(kv, attempt) }),
   );
   return secret ? decodeValue(secret.value, secret.properties.contentType, claim.tags.version) : undefined;
 }
@@ -130,14 +142,17 @@ export function retag(
   claim: { id: string; rawTags: Tags },
   state: ClaimState,
 ): Promise<SecretProperties> {
-  return call(kv, "update secret tags", (client, abortSignal) =>
-    client.updateSecretProperties(name, claim.id, { tags: withState(claim.rawTags, state), abortSignal }),
+  return call(kv, "update secret tags", (client, attempt) =>
+    client.updateSecretProperties(name, claim.id, {
+      tags: withState(claim.rawTags, state),
+      ...oneRequest(kv, attempt),
+    }),
   );
 }
 
 /** The operation that recovers a soft-deleted secret and waits until it is done. */
 export function recovery(kv: AzureKv, name: string): Operation<SecretProperties> {
-  return async (client, abortSignal) => {
+  return async (client, { signal: abortSignal }) => {
     const poller = await client.beginRecoverDeletedSecret(name, {
       intervalInMs: kv.settings.pollIntervalMs,
       abortSignal,

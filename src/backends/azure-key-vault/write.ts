@@ -15,7 +15,7 @@ import { isDeletedNameConflict, SOURCE } from "./errors.js";
 import { secretName } from "./names.js";
 import { NAME } from "./read.js";
 import { encodeValue, RECORD_CONTENT_TYPE, tagsFor } from "./record.js";
-import { type AzureKv, call, claims, currentVersion, recovery, retag } from "./requests.js";
+import { type AzureKv, call, claims, currentVersion, oneRequest, recovery, retag } from "./requests.js";
 
 /** Writes a new version of `key`; `ifVersion` is the version it must replace (0: none). */
 export async function putRecord(
@@ -70,12 +70,12 @@ async function writeClaim(
   const expiresOn = write.metadata.expiresAt ? new Date(write.metadata.expiresAt) : undefined;
   let written: KeyVaultSecret;
   try {
-    written = await call(kv, "write a secret", (client, abortSignal) =>
+    written = await call(kv, "write a secret", (client, attempt) =>
       client.setSecret(name, encodeValue(write), {
         tags,
         contentType: RECORD_CONTENT_TYPE,
         ...(expiresOn ? { expiresOn } : {}),
-        abortSignal,
+        ...oneRequest(kv, attempt),
       }),
     );
   } catch (error) {
