@@ -4,7 +4,6 @@
  * a store's REST API. Undici's own timeouts bound each request instead of an abort signal, so a
  * hung response frees its socket without a signal and its listeners per attempt.
  */
-import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, request } from "undici";
 import type { AttemptContext } from "../core/retry.js";
 
@@ -32,7 +31,8 @@ export interface HttpExchange {
 /** A response, read whole. */
 export interface HttpReply {
   readonly status: number;
-  readonly headers: IncomingHttpHeaders;
+  /** Lower-case names; a header sent more than once has its values joined by ", ". */
+  readonly headers: Readonly<Record<string, string>>;
   /** The body as UTF-8 text ("" when there is none). */
   readonly text: string;
 }
@@ -48,7 +48,11 @@ export async function sendHttp(exchange: HttpExchange): Promise<HttpReply> {
     dispatcher: exchange.dispatcher,
     signal: exchange.signal,
   });
-  return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return { status: response.statusCode, headers, text: await response.body.text() };
 }
 
 /** Sends one request of an attempt (`withRetry`'s context) and reads its response whole. */

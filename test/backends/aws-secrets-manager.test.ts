@@ -42,6 +42,7 @@ import {
   definition,
   versionToken,
 } from "../../src/backends/aws-secrets-manager/index.js";
+import { undiciRequestHandler } from "../../src/backends/aws-secrets-manager/transport.js";
 import { memoryConnectionStore } from "../../src/connectors/connection-store.js";
 import { ConnectorService } from "../../src/connectors/service.js";
 import type { Backend, BackendRecord, RecordMetadata } from "../../src/core/backend.js";
@@ -727,6 +728,23 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     await expect(definition.fromEnv({ AWS_REGION: "us-east-1", AWS_MAX_ATTEMPTS: "0" })).rejects.toThrow(
       /AWS_MAX_ATTEMPTS/,
     );
+  });
+
+  it("sends over a given clientOptions.requestHandler instead of its own", async () => {
+    const inner = undiciRequestHandler(5_000) as { handle(...args: unknown[]): Promise<unknown> };
+    let sent = 0;
+    const requestHandler = {
+      ...inner,
+      handle: (...args: unknown[]) => {
+        sent++;
+        return inner.handle(...args);
+      },
+    };
+    const backend = backendWith({ prefix: "own-handler/", clientOptions: { requestHandler } as never });
+    const tenant = uniqueId("tenant");
+    await managerOf(backend).storeCredentials("h", tenant, { apiKey: "own-handler-value" });
+    expect((await managerOf(backend).getCredentials("h", tenant)).apiKey?.reveal()).toBe("own-handler-value");
+    expect(sent).toBeGreaterThanOrEqual(2);
   });
 
   it("uses an injected SecretsManagerClient and leaves it open on close", async () => {

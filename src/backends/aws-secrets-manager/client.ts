@@ -6,6 +6,7 @@ import type { SecretsManagerClient, SecretsManagerClientConfig } from "@aws-sdk/
 import { UnavailableError } from "../../core/errors.js";
 import { importOptional, type LibOption } from "../../core/import-optional.js";
 import { checkClientExclusive } from "../../kit/client-options.js";
+import { undiciRequestHandler } from "./transport.js";
 
 /** The `@aws-sdk/client-secrets-manager` module. */
 export type SecretsManagerModule = typeof import("@aws-sdk/client-secrets-manager");
@@ -79,6 +80,7 @@ export function checkConnectionOptions(options: AwsConnectionOptions, source: st
 export function lazyConnection(
   options: AwsConnectionOptions,
   usedBy: string,
+  timeoutMs: number,
 ): { get(): Promise<AwsConnection>; close(): Promise<void> } {
   let pending: Promise<AwsConnection> | undefined;
   let built: SecretsManagerClient | undefined;
@@ -97,6 +99,8 @@ export function lazyConnection(
         if (options.endpoint !== undefined) config.endpoint = options.endpoint;
         if (options.credentials !== undefined) config.credentials = options.credentials;
         if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
+        // why: undici is cheaper per request than the SDK's node:http handler (see transport.ts).
+        config.requestHandler ??= undiciRequestHandler(timeoutMs);
         built = new sdk.SecretsManagerClient(config);
         return { sdk, client: built };
       })().catch((error: unknown) => {

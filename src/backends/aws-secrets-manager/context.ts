@@ -26,7 +26,7 @@ export interface AwsContext {
 export function createContext(options: AwsSecretsManagerBackendOptions): AwsContext {
   const config = resolveConfig(options);
   const scrub = ownSecrets(options);
-  const connection = lazyConnection(options, "the aws-secrets-manager backend");
+  const connection = lazyConnection(options, "the aws-secrets-manager backend", config.timeoutMs);
   return {
     config,
     connection,

@@ -32,10 +32,8 @@ export function needsSdkHttpClient(clientOptions: SecretClientOptions = {}): boo
 class ResponseHeaders implements HttpHeaders {
   readonly #entries = new Map<string, { name: string; value: string }>();
 
-  constructor(raw: Readonly<Record<string, string | string[] | undefined>>) {
-    for (const [name, value] of Object.entries(raw)) {
-      if (value !== undefined) this.set(name, Array.isArray(value) ? value.join(", ") : value);
-    }
+  constructor(raw: Readonly<Record<string, string>>) {
+    for (const [name, value] of Object.entries(raw)) this.set(name, value);
   }
 
   get(name: string): string | undefined {
