@@ -1,10 +1,11 @@
 /**
  * Overhead of each remote backend: an uncached `getCredentials` against a loopback-served store
  * (AWS, Vault, GCP, Azure, Cloudflare REST) or PostgreSQL, against a bare read of the same record
- * through the client the backend uses (the official SDK; for Cloudflare's REST mode, `fetch`), to
- * the same server. Target: ≤ 1.15× (the wrapper, including envelope decryption, costs little next
- * to a round trip). PostgreSQL's bare read is a plain `pool.query` as an application writes it;
- * the backend's own read is a prepared statement, so its ratio can fall below 1.
+ * as an application writes it without credkit, to the same server: the official SDK with its
+ * defaults (node-vault for Vault), `fetch` for Cloudflare's REST API, a plain `pool.query` for
+ * PostgreSQL. Target: ≤ 1.15× (the wrapper, including envelope decryption, costs little next to a
+ * round trip). The clients credkit builds send over undici (AWS, Vault, Azure, Cloudflare) and
+ * read PostgreSQL with a prepared statement, so a ratio can fall below 1.
  *
  * Each loopback server runs in a process of its own (bench/loopback-server.ts), as a remote server
  * would: its request handling is not on the measured event loop. Per store, the two calls run in
