@@ -4,7 +4,7 @@
  * a store's REST API. Undici's own timeouts bound each request instead of an abort signal, so a
  * hung response frees its socket without a signal and its listeners per attempt.
  */
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import type { AttemptContext } from "../core/retry.js";
 
 /** One request. */
@@ -37,8 +37,16 @@ export interface HttpReply {
   readonly text: string;
 }
 
+/**
+ * undici, imported on the first request: a Worker bundle that never sends one (Cloudflare KV's
+ * binding mode) neither loads nor starts it.
+ */
+let undici: Promise<typeof import("undici")> | undefined;
+
 /** Sends `exchange` and reads its response whole. Network failures reject with undici's errors. */
 export async function sendHttp(exchange: HttpExchange): Promise<HttpReply> {
+  undici ??= import("undici");
+  const { request } = await undici;
   const response = await request(exchange.url, {
     method: exchange.method,
     headers: exchange.headers,

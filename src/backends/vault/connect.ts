@@ -46,7 +46,7 @@ async function createClient(
     async () => (await import("node-vault")).default,
     options.lib,
   );
-  const agent = vaultAgent(options.tls ?? {});
+  const agent = await vaultAgent(options.tls ?? {});
   const config: NodeVault.VaultOptions = {
     endpoint: options.endpoint ?? "http://127.0.0.1:8200",
     ...(options.namespace ? { namespace: options.namespace } : {}),

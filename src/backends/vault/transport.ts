@@ -5,7 +5,7 @@
  * with `{ method, uri, headers, json, timeout }`, resolving to `{ statusCode, body, request }`.
  * TLS settings and redirects (Vault's standbys redirect to the active node) live in the agent.
  */
-import { Agent, type Dispatcher, interceptors } from "undici";
+import type { Dispatcher } from "undici";
 import { sendHttp } from "../../kit/http-exchange.js";
 import type { VaultTlsOptions } from "./index.js";
 
@@ -32,7 +32,8 @@ interface NodeVaultResponse {
 }
 
 /** An agent with the backend's TLS settings that follows Vault's redirects. */
-export function vaultAgent(tls: VaultTlsOptions): Dispatcher {
+export async function vaultAgent(tls: VaultTlsOptions): Promise<Dispatcher> {
+  const { Agent, interceptors } = await import("undici");
   const connect = {
     ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
     ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
