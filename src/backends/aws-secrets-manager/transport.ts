@@ -7,6 +7,7 @@
  * `requestHandler` of their own.
  */
 import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
+import type { Dispatcher } from "undici";
 import { sendHttp } from "../../kit/http-exchange.js";
 
 /** The parts of the SDK's HttpRequest this handler reads. */
@@ -15,7 +16,7 @@ interface SdkHttpRequest {
   readonly hostname: string;
   readonly port?: number | undefined;
   readonly path: string;
-  readonly method: string;
+  readonly method: Dispatcher.HttpMethod;
   readonly headers: Record<string, string>;
   readonly query?: Record<string, unknown> | undefined;
   readonly body?: unknown;
@@ -63,7 +64,7 @@ export function undiciRequestHandler(
       if (options.abortSignal?.aborted) throw abortError();
       const reply = await sendHttp({
         url: urlOf(request),
-        method: request.method as "POST",
+        method: request.method,
         headers: request.headers,
         body: bodyOf(request),
         timeoutMs,
