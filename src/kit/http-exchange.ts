@@ -37,16 +37,20 @@ export interface HttpReply {
   readonly text: string;
 }
 
+let undici: Promise<typeof import("undici")> | undefined;
+
 /**
- * undici, imported on the first request: a Worker bundle that never sends one (Cloudflare KV's
+ * undici, imported on first use: a Worker bundle that never sends a request (Cloudflare KV's
  * binding mode) neither loads nor starts it.
  */
-let undici: Promise<typeof import("undici")> | undefined;
+export function loadUndici(): Promise<typeof import("undici")> {
+  undici ??= import("undici");
+  return undici;
+}
 
 /** Sends `exchange` and reads its response whole. Network failures reject with undici's errors. */
 export async function sendHttp(exchange: HttpExchange): Promise<HttpReply> {
-  undici ??= import("undici");
-  const { request } = await undici;
+  const { request } = await loadUndici();
   const response = await request(exchange.url, {
     method: exchange.method,
     headers: exchange.headers,

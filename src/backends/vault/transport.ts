@@ -6,7 +6,7 @@
  * TLS settings and redirects (Vault's standbys redirect to the active node) live in the agent.
  */
 import type { Dispatcher } from "undici";
-import { sendHttp } from "../../kit/http-exchange.js";
+import { loadUndici, sendHttp } from "../../kit/http-exchange.js";
 import type { VaultTlsOptions } from "./index.js";
 
 /** The most redirects one request follows, as a standby's answer leads to the active node. */
@@ -33,7 +33,7 @@ interface NodeVaultResponse {
 
 /** An agent with the backend's TLS settings that follows Vault's redirects. */
 export async function vaultAgent(tls: VaultTlsOptions): Promise<Dispatcher> {
-  const { Agent, interceptors } = await import("undici");
+  const { Agent, interceptors } = await loadUndici();
   const connect = {
     ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
     ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
