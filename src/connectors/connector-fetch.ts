@@ -3,7 +3,9 @@
  * crosses origins: on a redirect to another origin it drops `Authorization`, `Cookie`, every
  * header named like a key or token (e.g. Gemini's `x-goog-api-key`, `x-api-key`) and every header
  * whose value carries one of the connection's secrets. Requests to origins the operator did not
- * pass in code (a tenant's `baseURL`, a redirect target) go through the egress guard.
+ * pass in code (a tenant's `baseURL`, a redirect target) go through the egress guard. A brokered
+ * connector's `fetch` follows redirects by the same rules (`redirectingFetch`) and reaches the SDK
+ * as it is.
  */
 import { ValidationError } from "../core/errors.js";
 import { type EgressOptions, EgressPolicy, type GuardedFetch, guardedFetch } from "./egress.js";
@@ -23,11 +25,6 @@ export interface ConnectorFetchOptions {
   readonly policy: EgressPolicy;
   /** Whether a header value carries one of the connection's secrets. */
   readonly carriesSecret: (value: string) => boolean;
-  /**
-   * Send every request through `fetch`, whatever its origin (brokered connectors: their
-   * `fetch` refuses hosts outside the provider's list). @default false
-   */
-  readonly fetchDecides?: boolean;
 }
 
 /** A connector's `fetch` and the release of what it holds. */
@@ -89,6 +86,51 @@ function nextHop(hop: Hop, response: Response, carriesSecret: (value: string) =>
   return { ...hop, url, headers };
 }
 
+/** Sends one hop of a request (`redirect: "manual"`), to `url`. */
+export type HopSender = (url: URL, request: RequestInit) => Promise<Response>;
+
+/** The request sent for `hop`: the caller's options, the hop's method, headers and body, redirects manual. */
+function hopRequest(hop: Hop, init: RequestInit): RequestInit {
+  return {
+    ...init,
+    method: hop.method,
+    ...(hop.headers !== undefined ? { headers: hop.headers } : {}),
+    body: hop.body ?? null,
+    redirect: "manual",
+    // why: a Request's body is a stream (e.g. the Mistral SDK passes a Request); fetch needs this for one.
+    ...(hop.body instanceof ReadableStream ? { duplex: "half" } : {}),
+  } as RequestInit;
+}
+
+/**
+ * A `fetch` that sends each hop with `send` and follows redirects itself, dropping the
+ * credential headers (by name, and those for which `carriesSecret` holds) on a hop to another
+ * origin. The caller's `redirect: "manual"` or `"error"` is honoured.
+ */
+export function redirectingFetch(
+  send: HopSender,
+  carriesSecret: (value: string) => boolean,
+): typeof globalThis.fetch {
+  const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    let hop = firstHop(input, init);
+    for (let redirects = 0; ; redirects++) {
+      const response = await send(hop.url, hopRequest(hop, init));
+      if (init.redirect === "manual" || init.redirect === "error") {
+        if (init.redirect === "error" && REDIRECTS.has(response.status)) {
+          throw new TypeError("The server answered with a redirect, and redirects are not allowed.");
+        }
+        return response;
+      }
+      const next = nextHop(hop, response, carriesSecret);
+      if (!next) return response;
+      if (redirects >= MAX_REDIRECTS) throw new TypeError(`More than ${MAX_REDIRECTS} redirects.`);
+      await response.body?.cancel();
+      hop = next;
+    }
+  };
+  return fetch as typeof globalThis.fetch;
+}
+
 /** Builds the connector's `fetch`. The guard's dispatcher is created on the first guarded request. */
 export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
   let guarded: Promise<GuardedFetch> | undefined;
@@ -96,40 +138,12 @@ export function connectorFetch(options: ConnectorFetchOptions): ConnectorFetch {
     guarded ??= guardedFetch(options.policy);
     return (await guarded).fetch(url, request);
   };
-  const send = (hop: Hop, init: RequestInit): Promise<Response> => {
-    const request: RequestInit = {
-      ...init,
-      method: hop.method,
-      ...(hop.headers !== undefined ? { headers: hop.headers } : {}),
-      body: hop.body ?? null,
-      redirect: "manual",
-      // why: a Request's body is a stream (e.g. the Mistral SDK passes a Request); fetch needs this for one.
-      ...(hop.body instanceof ReadableStream ? { duplex: "half" } : {}),
-    } as RequestInit;
-    if (options.fetchDecides || options.trustedOrigins.has(hop.url.origin)) {
-      return (options.fetch ?? globalThis.fetch)(hop.url, request);
-    }
-    return guardedSend(hop.url, request);
-  };
-  const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    let hop = firstHop(input, init);
-    for (let redirects = 0; ; redirects++) {
-      const response = await send(hop, init);
-      if (init.redirect === "manual" || init.redirect === "error") {
-        if (init.redirect === "error" && REDIRECTS.has(response.status)) {
-          throw new TypeError("The server answered with a redirect, and redirects are not allowed.");
-        }
-        return response;
-      }
-      const next = nextHop(hop, response, options.carriesSecret);
-      if (!next) return response;
-      if (redirects >= MAX_REDIRECTS) throw new TypeError(`More than ${MAX_REDIRECTS} redirects.`);
-      await response.body?.cancel();
-      hop = next;
-    }
-  };
+  const send: HopSender = (url, request) =>
+    options.trustedOrigins.has(url.origin)
+      ? (options.fetch ?? globalThis.fetch)(url, request)
+      : guardedSend(url, request);
   return {
-    fetch: fetch as typeof globalThis.fetch,
+    fetch: redirectingFetch(send, options.carriesSecret),
     close: async () => {
       const pending = guarded;
       guarded = undefined;
@@ -170,6 +184,10 @@ export function connectorEgress(input: {
   readonly fetch: typeof globalThis.fetch | undefined;
   readonly egress: EgressOptions | undefined;
   readonly carriesSecret: (value: string) => boolean;
+  /**
+   * `fetch` is handed to the SDK as it is: it decides where each request may go and follows
+   * redirects itself (a brokered connector's, built with `redirectingFetch`). @default false
+   */
   readonly fetchDecides?: boolean;
 }): ConnectorEgress {
   const trustedOrigins = new Set(
@@ -186,14 +204,12 @@ export function connectorEgress(input: {
   }
   const policy = new EgressPolicy(input.egress);
   const checked = baseURL !== undefined && !trustedOrigins.has(originOf(baseURL) ?? "");
+  const sending: ConnectorFetch =
+    input.fetchDecides && input.fetch
+      ? { fetch: input.fetch, close: async () => {} }
+      : connectorFetch({ trustedOrigins, fetch: input.fetch, policy, carriesSecret: input.carriesSecret });
   return {
-    ...connectorFetch({
-      trustedOrigins,
-      fetch: input.fetch,
-      policy,
-      carriesSecret: input.carriesSecret,
-      fetchDecides: input.fetchDecides ?? false,
-    }),
+    ...sending,
     baseURL,
     preflight: () => (checked && !input.fetchDecides ? policy.check(baseURL) : undefined),
   };

@@ -137,9 +137,9 @@ export interface ConnectorOptions<Lib = unknown> {
   onCleanup?: (() => void | Promise<void>) | undefined;
   /**
    * Set by brokered connectors (`credkit/brokered`), not for direct use: the SDK holds a
-   * placeholder key, every request (any origin, any redirect hop) goes through `fetch`, which
-   * decides where it may go and puts the real key on it, and the key-format check of
-   * `testConnection()` is the broker's.
+   * placeholder key and gets `fetch` as it is, which follows redirects, decides where each hop
+   * may go and puts the real key on it, and the key-format check of `testConnection()` is the
+   * broker's.
    */
   brokered?: boolean | undefined;
 }

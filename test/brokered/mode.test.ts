@@ -12,7 +12,7 @@ import { getConnector } from "../../src/connectors/registry.js";
 import { EgressBlockedError, UnsupportedError } from "../../src/core/errors.js";
 import { providerKey, rejection, SDK_ENV } from "../connectors/support.js";
 import { startAnthropicServer } from "../servers/providers/anthropic.js";
-import type { LoopbackServer, RecordedRequest } from "../servers/providers/base.js";
+import { type LoopbackServer, type RecordedRequest, startLoopback } from "../servers/providers/base.js";
 import { startGeminiServer } from "../servers/providers/gemini.js";
 import { startOpenAIServer } from "../servers/providers/openai.js";
 import { guardOutput } from "../support/output.js";
@@ -164,6 +164,39 @@ describe("hosts outside the provider's list are refused before sending", () => {
     await using connector = await broker.connect("openai", "tenant-h2");
     expect((await connector.generateText("allowed")).text).toBe("echo: allowed");
     expect(servers.elsewhere.requests.at(-1)?.headers.authorization).toBe(`Bearer ${keys.openai}`);
+  });
+});
+
+describe("redirects", () => {
+  it("are followed with the key to the provider's hosts and refused to any other", async () => {
+    const openai = servers.openai.url;
+    const redirector = await startLoopback(
+      () => undefined,
+      (request) => ({ status: 307, headers: { location: `${openai}${request.path}` } }),
+    );
+    try {
+      const manager = managerOn();
+      await manager.storeCredentials("openai", "tenant-r", { apiKey: keys.openai });
+      const refusing = createBroker({ credentials: manager });
+      await using refused = await refusing.connect("openai", "tenant-r", {
+        baseURL: `${redirector.url}/v1`,
+        maxRetries: 0,
+      });
+      const before = servers.openai.requests.length;
+      expect(EgressBlockedError.isInstance(await rejection(refused.generateText("hop")))).toBe(true);
+      expect(servers.openai.requests.length).toBe(before);
+      expect(redirector.requests.at(-1)?.headers.authorization).toBe(`Bearer ${keys.openai}`);
+
+      const following = createBroker({ credentials: manager, hosts: { openai: [openai] } });
+      await using followed = await following.connect("openai", "tenant-r", {
+        baseURL: `${redirector.url}/v1`,
+        maxRetries: 0,
+      });
+      expect((await followed.generateText("hop")).text).toBe("echo: hop");
+      expect(servers.openai.requests.at(-1)?.headers.authorization).toBe(`Bearer ${keys.openai}`);
+    } finally {
+      await redirector.close();
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import type { CredentialManager } from "../../core/credential-manager.js";
 import { EgressBlockedError, ValidationError } from "../../core/errors.js";
 import { Redactor } from "../../core/redact.js";
 import type { Secret } from "../../core/secret.js";
+import { redirectingFetch } from "../connector-fetch.js";
 import { findField } from "../define.js";
 import type { AuthHeaderSpec, ConnectorSpec } from "../types.js";
 import type { CredentialReference, KeySource } from "./key-policy.js";
@@ -126,7 +127,7 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
     const headers = withKey(init.headers, authHeader, `${prefix}${key.reveal()}`);
     const started = performance.now();
     try {
-      const response = await send(url, { ...init, method, headers });
+      const response = await send(url, { ...init, headers });
       audit(url, method, response.status, started, retried);
       return response;
     } catch (error) {
@@ -159,9 +160,9 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
     return response.status >= 400 ? scrubbed(response, key) : response;
   };
 
-  const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = input instanceof URL ? input : new URL(input instanceof Request ? input.url : String(input));
-    const method = (init.method ?? "GET").toUpperCase();
+  /** One hop of a request (`redirectingFetch` follows redirects): host check, metering, exchange. */
+  const hop = async (url: URL, request: RequestInit): Promise<Response> => {
+    const method = request.method as string;
     if (!origins.has(url.origin)) {
       audit(url, method, 0, performance.now(), false);
       throw new EgressBlockedError(
@@ -169,16 +170,16 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
         { source: spec.id },
       );
     }
-    if (!meter || usage === undefined) return exchange(url, method, init);
+    if (!meter || usage === undefined) return exchange(url, method, request);
     let reservation: Reservation;
     try {
-      reservation = await meter.reserve(call, requestBounds(usage, url, init.body));
+      reservation = await meter.reserve(call, requestBounds(usage, url, request.body));
     } catch (error) {
       audit(url, method, 0, performance.now(), false);
       throw error;
     }
     try {
-      const response = await exchange(url, method, init);
+      const response = await exchange(url, method, request);
       if (!response.ok) {
         reservation.release();
         return response;
@@ -189,5 +190,6 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
       throw error;
     }
   };
-  return fetch as typeof globalThis.fetch;
+  // why: the SDK's headers carry the placeholder, never the key (it goes on each hop's copy).
+  return redirectingFetch(hop, (value) => value.includes(BROKERED_PLACEHOLDER));
 }
