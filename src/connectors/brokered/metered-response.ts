@@ -3,9 +3,9 @@
  * with the usage the response reports.
  *
  * - JSON: the provider's own response, read once. Its body readers (`json`, `text`,
- *   `arrayBuffer`) are shadowed on the instance: the SDK's read parses the body as it would
- *   anyway, the usage is taken from that value, and the reservation is settled before the SDK
- *   gets it. No copy of the body, no second stream, no second parse for `json()`.
+ *   `arrayBuffer`) are shadowed by a prototype put under the instance: the SDK's read parses the
+ *   body as it would anyway, the usage is taken from that value, and the reservation is settled
+ *   before the SDK gets it. No copy of the body, no second stream, no second parse for `json()`.
  * - Server-sent events: the body is passed on chunk by chunk while `StreamUsage` reads the
  *   usage events; the reservation is settled to the reported figures when the stream ends (or
  *   charged in full when it is cancelled or fails before then).
@@ -35,22 +35,20 @@ export function meteredResponse(
 
 /** The settling of one JSON response's reservation when the SDK reads its body. */
 class SettleOnRead {
-  readonly #response: Response;
   readonly #reservation: Reservation;
   readonly #spec: UsageSpec;
   #settled: Promise<unknown> | undefined;
 
-  constructor(response: Response, reservation: Reservation, spec: UsageSpec) {
-    this.#response = response;
+  constructor(reservation: Reservation, spec: UsageSpec) {
     this.#reservation = reservation;
     this.#spec = spec;
   }
 
-  /** Reads the body with the response's own `reader`, then settles with the usage `parse` finds in it. */
-  async read<T>(reader: () => Promise<T>, parse: (value: T) => unknown): Promise<T> {
+  /** Reads the body with `reader`, then settles with the usage `parse` finds in it. */
+  async read<T>(response: Response, reader: () => Promise<T>, parse: (value: T) => unknown): Promise<T> {
     let value: T;
     try {
-      value = await reader.call(this.#response);
+      value = await reader.call(response);
     } catch (error) {
       await this.#settle(undefined);
       throw error;
@@ -69,16 +67,39 @@ const asParsed = (value: unknown) => value;
 const parseText = (value: string) => JSON.parse(value);
 const parseBytes = (value: ArrayBuffer) => JSON.parse(Buffer.from(value).toString());
 
+/** Where a metered JSON response keeps its settling. */
+const SETTLING = Symbol("credkit.settling");
+type Metered = Response & { [SETTLING]: SettleOnRead };
+
+/** A response prototype → the prototype its metered responses get (made once per prototype). */
+const meteredPrototypes = new WeakMap<object, object>();
+
+/** `prototype` with its body readers (`json`, `text`, `arrayBuffer`) shadowed by ones that settle. */
+function meteredPrototype(prototype: Response): object {
+  let metered = meteredPrototypes.get(prototype);
+  if (metered === undefined) {
+    const { json, text, arrayBuffer } = prototype;
+    const reading = <T>(reader: () => Promise<T>, parse: (value: T) => unknown) => ({
+      value(this: Metered) {
+        return this[SETTLING].read(this, reader, parse);
+      },
+    });
+    metered = Object.create(prototype, {
+      json: reading(json, asParsed),
+      text: reading(text, parseText),
+      arrayBuffer: reading(arrayBuffer, parseBytes),
+    }) as object;
+    meteredPrototypes.set(prototype, metered);
+  }
+  return metered;
+}
+
 function settledOnRead(response: Response, reservation: Reservation, spec: UsageSpec): Response {
-  const { json, text, arrayBuffer } = response;
-  const settling = new SettleOnRead(response, reservation, spec);
-  // why: own properties shadow Response.prototype's readers on this one instance; the body itself
-  // stays the provider's stream, read once by whichever reader the SDK calls.
-  Object.defineProperties(response, {
-    json: { value: () => settling.read(json, asParsed) },
-    text: { value: () => settling.read(text, parseText) },
-    arrayBuffer: { value: () => settling.read(arrayBuffer, parseBytes) },
-  });
+  (response as Metered)[SETTLING] = new SettleOnRead(reservation, spec);
+  // why: a prototype of its own shadows the readers; the body stays the provider's stream, read
+  // once by whichever reader the SDK calls. Unlike own properties, a prototype (one per response
+  // class, made once) keeps the response a fast object for every later property access.
+  Object.setPrototypeOf(response, meteredPrototype(Object.getPrototypeOf(response) as Response));
   return response;
 }
 
