@@ -67,9 +67,9 @@ export interface UsageSpec {
   readonly outputTokens?: readonly string[];
   /** Paths of the credits a call used (Firecrawl), first present wins. */
   readonly credits?: readonly string[];
-  /** Paths of the most output tokens a request allows, in the request body (object members only). */
+  /** Paths of the most output tokens a request allows, in the request body. */
   readonly maxOutputTokens?: readonly string[];
-  /** Path of the model id in the request body (object members only). */
+  /** Path of the model id in the request body. */
   readonly model?: string;
   /** A regular expression source whose first group is the model id in the request path (Gemini). */
   readonly modelInPath?: string;

@@ -14,13 +14,13 @@ import type { Secret } from "../../core/secret.js";
 import { redirectingFetch } from "../connector-fetch.js";
 import { findField } from "../define.js";
 import type { AuthHeaderSpec, ConnectorSpec } from "../types.js";
-import { BROKERED_PLACEHOLDER, sendWithKey } from "./key-header.js";
 import type { CredentialReference, KeySource } from "./key-policy.js";
 import type { Reservation, UsageMeter } from "./meter.js";
 import { meteredResponse } from "./metered-response.js";
 import { requestBounds } from "./usage.js";
 
-export { BROKERED_PLACEHOLDER };
+/** What the SDK client holds instead of the key. */
+export const BROKERED_PLACEHOLDER = "credkit-brokered-placeholder";
 
 /** What a broker fetch needs. */
 export interface BrokerFetchOptions {
@@ -60,6 +60,23 @@ function keyReader(spec: ConnectorSpec, field: string): (fields: Readonly<Record
   };
 }
 
+/**
+ * The headers to send: the SDK's, less every header carrying the placeholder (an SDK may put it
+ * in a header of its own choosing: Anthropic 1.x sends `Authorization: Bearer`), plus the one
+ * auth header the spec declares. One pass into a plain record (names lower-cased, as `Headers`
+ * yields them), which `fetch` takes as it is: no `Headers` copy of the SDK's headers per call.
+ */
+function withKey(sdkHeaders: RequestInit["headers"], name: string, value: string): Record<string, string> {
+  // why: no prototype, so a header named like `__proto__` is a header like any other.
+  const headers: Record<string, string> = Object.create(null);
+  const entries = sdkHeaders instanceof Headers ? sdkHeaders : new Headers(sdkHeaders);
+  for (const [sdkName, sdkValue] of entries) {
+    if (!sdkValue.includes(BROKERED_PLACEHOLDER)) headers[sdkName] = sdkValue;
+  }
+  headers[name] = value;
+  return headers;
+}
+
 function replayable(body: RequestInit["body"]): boolean {
   return !(body instanceof ReadableStream);
 }
@@ -84,7 +101,6 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
   const { header, prefix = "", field = "apiKey" } = spec.auth;
   const authHeader = header.toLowerCase();
   const send = options.fetch ?? globalThis.fetch;
-  const inPlace = options.fetch === undefined;
   const { meter } = options;
   const usage = meter ? spec.usage : undefined;
   // the metered call's identity: the same for every call of this connector
@@ -108,9 +124,10 @@ export function brokerFetch(options: BrokerFetchOptions): typeof globalThis.fetc
 
   /** One send with `key` on the request, audited. */
   const attempt = async (url: URL, method: string, init: RequestInit, key: Secret, retried: boolean) => {
+    const headers = withKey(init.headers, authHeader, `${prefix}${key.reveal()}`);
     const started = performance.now();
     try {
-      const response = await sendWithKey(send, inPlace, url, init, authHeader, `${prefix}${key.reveal()}`);
+      const response = await send(url, { ...init, headers });
       audit(url, method, response.status, started, retried);
       return response;
     } catch (error) {

@@ -4,7 +4,6 @@
  * (its model and its most output tokens), which metering reserves against a budget.
  */
 import type { UsageSpec } from "../types.js";
-import { stepsOf, valuesAt } from "./json-scan.js";
 
 /** Usage one call reported. Absent counts are 0. */
 export interface CallUsage {
@@ -26,31 +25,31 @@ export interface RequestBounds {
   readonly maxOutputTokens: number | undefined;
 }
 
+/** Dotted paths split into their steps, once per path (paths come from connector specs). */
+const pathSteps = new Map<string, readonly string[]>();
+
 /** The value at a dotted path (`usage.prompt_tokens`) of a parsed JSON value. */
 function at(value: unknown, path: string): unknown {
+  let steps = pathSteps.get(path);
+  if (steps === undefined) {
+    steps = path.split(".");
+    pathSteps.set(path, steps);
+  }
   let current = value;
-  for (const step of stepsOf(path)) {
+  for (const step of steps) {
     if (typeof current !== "object" || current === null) return undefined;
     current = (current as Record<string, unknown>)[step];
   }
   return current;
 }
 
-/** The first count `read` finds at `paths`: a finite number ≥ 0, else undefined. */
-function firstCount(
-  paths: readonly string[] | undefined,
-  read: (path: string) => unknown,
-): number | undefined {
+/** The first count found at `paths`: a finite number ≥ 0, else undefined. */
+export function countAt(value: unknown, paths: readonly string[] | undefined): number | undefined {
   for (const path of paths ?? []) {
-    const found = read(path);
+    const found = at(value, path);
     if (typeof found === "number" && Number.isFinite(found) && found >= 0) return found;
   }
   return undefined;
-}
-
-/** The first count found at `paths` of a parsed JSON value: a finite number ≥ 0, else undefined. */
-export function countAt(value: unknown, paths: readonly string[] | undefined): number | undefined {
-  return firstCount(paths, (path) => at(value, path));
 }
 
 /** The first count found at `paths`, else 0. */
@@ -75,29 +74,20 @@ function bodyText(body: RequestInit["body"]): string | undefined {
   return undefined;
 }
 
-/** The request paths a spec reads (its model, then its output limits), once per spec. */
-const requestPaths = new WeakMap<UsageSpec, readonly string[]>();
-
-function requestPathsOf(spec: UsageSpec): readonly string[] {
-  let paths = requestPaths.get(spec);
-  if (paths === undefined) {
-    paths = [...(spec.model !== undefined ? [spec.model] : []), ...(spec.maxOutputTokens ?? [])];
-    requestPaths.set(spec, paths);
-  }
-  return paths;
-}
-
-/**
- * The model and size bounds of a request about to be sent. The body is scanned for the spec's
- * paths (`valuesAt`), not parsed whole: a long conversation is not turned into objects here.
- */
+/** The model and size bounds of a request about to be sent. */
 export function requestBounds(spec: UsageSpec, url: URL, body: RequestInit["body"]): RequestBounds {
   const text = bodyText(body);
-  const paths = requestPathsOf(spec);
-  const values = text !== undefined && paths.length > 0 ? valuesAt(text, paths) : undefined;
+  let parsed: unknown;
+  if (text !== undefined && (spec.model !== undefined || spec.maxOutputTokens !== undefined)) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
   const fromPath = spec.modelInPath ? new RegExp(spec.modelInPath).exec(url.pathname)?.[1] : undefined;
-  const fromBody = spec.model !== undefined ? values?.get(spec.model) : undefined;
-  const maxOutput = firstCount(spec.maxOutputTokens, (path) => values?.get(path)) ?? 0;
+  const fromBody = spec.model ? at(parsed, spec.model) : undefined;
+  const maxOutput = count(parsed, spec.maxOutputTokens);
   return {
     model:
       typeof fromBody === "string"
