@@ -1,34 +1,14 @@
 #!/usr/bin/env node
 /**
- * The `credkit` bin. Parses the command line, runs the command, and turns a failure into one
- * line on stderr (a JSON object with `--json`) and the exit code for its credkit error code.
+ * The `credkit` bin. `credkit --version` (or `-V`) alone is answered before anything is loaded:
+ * a version check in a script or an image build is run cold, and loading commander costs more
+ * than Node's own start. Every other command line goes to `main.ts`.
  */
-import { CommanderError } from "commander";
-import { CredkitError } from "../core/errors.js";
-import { scrubError } from "../core/redact.js";
-import { EXIT_FAILURE, EXIT_USAGE, exitCodeOf } from "./exit-codes.js";
-import { createProgram } from "./program.js";
+declare const __CREDKIT_VERSION__: string;
 
-function report(error: unknown, json: boolean): number {
-  if (error instanceof CommanderError) {
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
-    return error.exitCode === 0 ? 0 : EXIT_USAGE;
-  }
-  const safe = scrubError(error);
-  const code = CredkitError.isInstance(error) ? error.code : "unknown";
-  const message = safe.message;
-  if (json) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
-  else process.stderr.write(`error (${code}): ${message}\n`);
-  return CredkitError.isInstance(error) ? exitCodeOf(error.code) : EXIT_FAILURE;
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  process.stdout.write(`${__CREDKIT_VERSION__}\n`);
+} else {
+  void import("./main.js").then(({ main }) => main(process.argv));
 }
-
-async function main(argv: readonly string[]): Promise<void> {
-  const program = createProgram();
-  try {
-    await program.parseAsync(argv as string[]);
-  } catch (error) {
-    process.exitCode = report(error, argv.includes("--json"));
-  }
-}
-
-void main(process.argv);

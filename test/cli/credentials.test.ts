@@ -5,7 +5,7 @@
  * every output is searched for it (and its encodings) unless --reveal asked for it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,9 +41,12 @@ describe("credkit bin basics", () => {
   const env = baseEnv();
 
   it("prints its version and help with examples for every command", async () => {
-    const version = await runCli(["--version"], { env });
-    expect(version.code).toBe(0);
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const { version: released } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const version = await runCli([flag], { env });
+      expect(version.code).toBe(0);
+      expect(version.stdout).toBe(`${released}\n`);
+    }
     const help = await runCli(["--help"], { env });
     expect(help.code).toBe(0);
     const commands = [...help.stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((match) => match[1]!);
