@@ -18,6 +18,8 @@ const TABLE = (() => {
 /** The CRC32C of `data`, as an unsigned 32-bit integer. */
 export function crc32c(data: Uint8Array): number {
   let crc = 0xffffffff;
-  for (const byte of data) crc = (TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  for (let index = 0; index < data.length; index++) {
+    crc = (TABLE[(crc ^ (data[index] as number)) & 0xff] as number) ^ (crc >>> 8);
+  }
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -34,7 +34,7 @@ export function encodePayload(write: BackendWrite): Buffer {
 export function decodePayload(data: Uint8Array, source: string): BackendWrite {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(data).toString("utf8"));
+    parsed = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8"));
   } catch {
     throw new IntegrityError("A Secret Manager version does not hold a credkit record.", { source });
   }
