@@ -149,7 +149,9 @@ describePostgres("fleet invalidation", () => {
       await client.query(`LISTEN "inv_${schema}"`);
       closers.push(async () => client.release());
     } else {
-      const subscriber = new Redis(privateRedis.url);
+      // why: the tap lives until afterAll, past the Redis restart below; ioredis's own resubscribe
+      // after a reconnect leaves its promise unhandled, which rejects when afterAll disconnects it.
+      const subscriber = new Redis(privateRedis.url, { autoResubscribe: false });
       subscriber.on("message", (_channel, text) => payloads.push(text));
       await subscriber.subscribe(`inv-${schema}`);
       closers.push(async () => subscriber.disconnect());
