@@ -1,6 +1,6 @@
 /**
- * One HTTP request and its whole response, over undici's `request`: a fraction of the cost of
- * `fetch` per call (no WHATWG streams, `Headers` or `Response` objects), for backends that speak
+ * One HTTP request and its whole response, over undici's `request`: cheaper per call than
+ * `fetch` (no WHATWG streams, `Headers` or `Response` objects), for backends that speak
  * a store's REST API. Undici's own timeouts bound each request instead of an abort signal, so a
  * hung response frees its socket without a signal and its listeners per attempt.
  */

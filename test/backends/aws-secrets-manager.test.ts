@@ -747,6 +747,18 @@ describe("aws-secrets-manager: names, listing and configuration", () => {
     expect(sent).toBeGreaterThanOrEqual(2);
   });
 
+  it("its own request handler refuses, before sending, what Secrets Manager never sends", async () => {
+    const handler = undiciRequestHandler(5_000) as { handle(request: object): Promise<unknown> };
+    const url = new URL(endpoint);
+    const request = { protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: "/" };
+    const before = server.requests.length;
+    const withQuery = { ...request, method: "POST", headers: {}, query: { a: "1" } };
+    await expect(handler.handle(withQuery)).rejects.toThrow(/no query strings/);
+    const streamed = { ...request, method: "POST", headers: {}, body: new ReadableStream() };
+    await expect(handler.handle(streamed)).rejects.toThrow(/text bodies only/);
+    expect(server.requests.length).toBe(before);
+  });
+
   it("uses an injected SecretsManagerClient and leaves it open on close", async () => {
     const client = new SecretsManagerClient({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
     const backend = awsSecretsManagerBackend({ client, prefix: "injected/", lib: sdk });

@@ -185,6 +185,20 @@ describe("azure key vault: the wire", () => {
     expect(sent).toBeGreaterThanOrEqual(2);
   });
 
+  it("its own HTTP client refuses, before sending, a body that is not text", async () => {
+    const before = server.requests.length;
+    const headers = { toJSON: () => ({}) };
+    const request = {
+      url: `${server.url}/secrets/x`,
+      method: "PUT",
+      headers,
+      timeout: 0,
+      body: new ReadableStream(),
+    };
+    await expect(undiciHttpClient(5_000).sendRequest(request as never)).rejects.toThrow(/text bodies only/);
+    expect(server.requests.length).toBe(before);
+  });
+
   it("keeps the SDK's HTTP client for what only it carries: a proxy, TLS options, an agent", () => {
     expect(needsSdkHttpClient(CLIENT_OPTIONS)).toBe(false);
     expect(needsSdkHttpClient({ proxyOptions: { host: "http://127.0.0.1", port: 3128 } })).toBe(true);

@@ -99,7 +99,7 @@ export interface CloudflareKvHttpOptions extends CloudflareKvCommonOptions {
    * A `fetch` to send requests through (a proxy, tracing), each aborted by a signal when its
    * attempt runs out of time.
    * @default undici's `request` over its global dispatcher (so `setGlobalDispatcher` applies),
-   * several times cheaper per call than `fetch`
+   * cheaper per call than `fetch`
    */
   fetch?: typeof fetch | undefined;
   /**

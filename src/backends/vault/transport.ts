@@ -1,6 +1,6 @@
 /**
  * The HTTP transport of the node-vault client credkit builds: undici (`sendHttp`) in place of
- * node-vault's axios, several times cheaper per request. node-vault takes it as its
+ * node-vault's axios, cheaper per request. node-vault takes it as its
  * `request-promise` option: a module whose `defaults(...)` returns the function called per request
  * with `{ method, uri, headers, json, timeout }`, resolving to `{ statusCode, body, request }`.
  * TLS settings and redirects (Vault's standbys redirect to the active node) live in the agent.
