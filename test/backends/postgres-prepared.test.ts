@@ -4,7 +4,7 @@
  * `preparedStatements: false`; and a server that lost them (as behind a transaction-mode pooler)
  * is a `ConfigurationError` that says what to set.
  */
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, expect, it } from "vitest";
 import { type PostgresBackend, postgresBackend } from "../../src/backends/postgres/index.js";
 import { ConfigurationError } from "../../src/core/errors.js";
@@ -14,6 +14,7 @@ import {
   describePostgres,
   dropTestObjects,
   POSTGRES_URL,
+  testPool,
   uniqueIdentifier,
 } from "../support/postgres.js";
 import { maskedWrite } from "../support/record-guard.js";
@@ -38,7 +39,7 @@ describePostgres("postgres prepared read statements", () => {
     return { backend, schema };
   };
   const onePool = () => {
-    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+    const pool = testPool(POSTGRES_URL, 1);
     pools.push(pool);
     return pool;
   };

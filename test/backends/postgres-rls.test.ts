@@ -3,7 +3,7 @@
  * every policy, and table owners unless the table FORCEs it, so these tests connect as ordinary
  * roles created for the run: an owner that migrates, and an application role that only has grants.
  */
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   type PostgresBackend,
@@ -22,6 +22,7 @@ import {
   describePostgres,
   dropTestObjects,
   POSTGRES_URL,
+  testPool,
   uniqueIdentifier,
   urlAs,
 } from "../support/postgres.js";
@@ -109,8 +110,8 @@ describePostgres("postgres row-level security: isolation", () => {
     await admin.query(`GRANT USAGE ON SCHEMA "${schema}" TO "${app}"`);
     await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table}, ${versionsTable} TO "${app}"`);
     await admin.query(`GRANT SELECT ON "${schema}"."credkit_credentials_migrations" TO "${app}"`);
-    appPool = new pg.Pool({ connectionString: urlAs(app), max: 2 });
-    ownerPool = new pg.Pool({ connectionString: urlAs(owner), max: 2 });
+    appPool = testPool(urlAs(app), 2);
+    ownerPool = testPool(urlAs(owner), 2);
     const manager = managerOf(open(urlAs(app)));
     await manager.storeCredentials("shared", tenantA, { apiKey: "tenant-a-value-1" });
     await manager.storeCredentials("shared", tenantB, { apiKey: "tenant-b-value-1" });

@@ -6,7 +6,7 @@
  * without a lock, the claims overlap and the token endpoint is called more than once.
  */
 import { Redis } from "ioredis";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloudflareKvBackend } from "../../src/backends/cloudflare-kv/index.js";
 import { CredentialManager } from "../../src/core/credential-manager.js";
@@ -19,7 +19,7 @@ import {
 } from "../../src/oauth/index.js";
 import { type CloudflareKvServer, startCloudflareKvServer } from "../servers/cloudflare-kv/server.js";
 import { keyring, uniqueId } from "../support/fixtures.js";
-import { POSTGRES_URL, unreachable } from "../support/postgres.js";
+import { POSTGRES_URL, testPool, unreachable } from "../support/postgres.js";
 import { startTestProvider, type TestProvider } from "./support/provider.js";
 import { connect, providers } from "./support/setup.js";
 
@@ -36,7 +36,7 @@ let redis: Redis | undefined;
 beforeAll(async () => {
   server = await startTestProvider();
   kv = await startCloudflareKvServer({ accountId: ACCOUNT, namespaceId: NAMESPACE, apiToken: TOKEN });
-  if (!unreachable) pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 10 });
+  if (!unreachable) pool = testPool(POSTGRES_URL, 10);
   redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect().catch(() => {
     redis = undefined;

@@ -64,11 +64,19 @@ export function uniqueIdentifier(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString("hex")}`;
 }
 
-/** A pool as the superuser, for setting up and inspecting behind the backend's back. */
-export function adminPool(): pg.Pool {
-  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4 });
+/**
+ * A pool for a test's own queries. An idle client that the server ends (its role dropped, its
+ * backend terminated by a cleanup) leaves the pool quietly instead of as an uncaught error.
+ */
+export function testPool(connectionString = POSTGRES_URL, max = 4): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
   pool.on("error", () => undefined);
   return pool;
+}
+
+/** A pool as the superuser, for setting up and inspecting behind the backend's back. */
+export function adminPool(): pg.Pool {
+  return testPool();
 }
 
 /** Drops a test schema and roles, whatever state they are in. */
