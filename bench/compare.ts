@@ -41,6 +41,9 @@ export interface PairedTimes {
   readonly subjectNs: Float64Array;
 }
 
+/** Unmeasured pairs first, by default (JIT, connection pools), in ms. */
+const DEFAULT_WARM_UP_MS = 1000;
+
 /** How long `timePairs` warms up and measures. */
 export interface PairedTiming {
   /** Pairs run unmeasured first (JIT, connection pools), in ms. @default 1000 */
@@ -58,7 +61,7 @@ export interface PairedTiming {
 export async function timePairs(
   floor: () => Promise<unknown>,
   subject: () => Promise<unknown>,
-  { warmUpMs = 1000, measureMs = 4000 }: PairedTiming = {},
+  { warmUpMs = DEFAULT_WARM_UP_MS, measureMs = 4000 }: PairedTiming = {},
 ): Promise<PairedTimes> {
   const time = async (operation: () => Promise<unknown>) => {
     const start = process.hrtime.bigint();
@@ -153,6 +156,7 @@ export async function pairedMeasurement(comparison: PairedComparison): Promise<M
       [comparison.floorUs]: roundTo(median(times.floorNs) / 1000),
       [SAME_CALL ? "sameCallUs" : comparison.subjectUs]: roundTo(median(times.subjectNs) / 1000),
       pairs: times.floorNs.length,
+      warmUpMs: comparison.timing?.warmUpMs ?? DEFAULT_WARM_UP_MS,
       quarterRatios: quarters.map((value) => roundTo(value)).join("–"),
     },
   );
