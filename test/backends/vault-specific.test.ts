@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -520,6 +521,33 @@ describe("vault: TLS", () => {
 
     const skipping = manager(over(https, { tls: { insecureSkipVerify: true } }));
     expect((await skipping.getCredentials("t", tenant)).apiKey?.reveal()).toBe("over-tls-value-1");
+  });
+
+  it("refuses a standby's redirect from https to plain http: the token is never sent unencrypted", async () => {
+    const standby = createHttpsServer(
+      { cert: certificates.serverCert, key: certificates.serverKey },
+      (request, response) => {
+        response.writeHead(307, { location: `${server.url}${request.url}` }).end();
+      },
+    );
+    standby.listen(0, "127.0.0.1");
+    await once(standby, "listening");
+    try {
+      const endpoint = `https://127.0.0.1:${(standby.address() as AddressInfo).port}`;
+      const token = server.rootToken;
+      const before = server.requests.length;
+      const refused = await manager(
+        backend({ endpoint, auth: { method: "token", token }, tls: { ca: certificates.ca } }),
+      )
+        .getCredentials("downgraded", uniqueId("tenant"))
+        .catch((error: unknown) => error);
+      expect(ConfigurationError.isInstance(refused)).toBe(true);
+      expect(String(refused)).toContain("from https to http:");
+      expect(String(refused)).not.toContain(token);
+      expect(server.requests.length).toBe(before);
+    } finally {
+      standby.close();
+    }
   });
 
   it("presents a client certificate where Vault requires one, also from VAULT_CACERT / VAULT_CLIENT_CERT / VAULT_CLIENT_KEY", async () => {
