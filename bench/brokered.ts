@@ -15,9 +15,10 @@
  * The warm-up is 10 s, not the 1 s of the other paired scenarios: besides the SDK's code, the
  * brokered path runs the connector's, the broker's `fetch`, the key read, the audit and the
  * meter, and V8 keeps optimising them for several seconds (thousands of calls on a 2-core
- * machine). With 1 s of warm-up the medians of the run's quarters still fell from first to last
- * (2026-11-29, Node v20.20.2, 2 cores: 1.15, 1.12, 1.10, 1.09); with 10 s they were flat (1.089,
- * 1.087, 1.088, 1.092). The target is about a call in a running service, so the measurement
+ * machine). In a scratch run of this comparison (`timePairs` and `pairRatio`, the quarters'
+ * medians printed in order; 2026-11-29, Node v20.20.2, 2 cores) they still fell from first to last
+ * after 1 s of warm-up (1.15, 1.12, 1.10, 1.09) and were flat after 10 s (1.089, 1.087, 1.088,
+ * 1.092). The target is about a call in a running service, so the measurement
  * starts once that compiling is done.
  *
  *   npm run build && tsx bench/run.ts brokered
